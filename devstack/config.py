@@ -1,0 +1,54 @@
+"""Where the local stack listens and keeps its data; the environment every part of it shares."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "eu-west-3"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    gateway_port: int = 8080
+    dynamodb_port: int = 8000
+    moto_port: int = 5000
+    data_dir: Path = ROOT / "var"
+    table_name: str = "mesfactures-ledger"
+    bucket_name: str = "mesfactures-documents-local"
+    user_pool_name: str = "mesfactures-local"
+
+    @property
+    def dynamodb_url(self) -> str:
+        return f"http://127.0.0.1:{self.dynamodb_port}"
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self.moto_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+
+def aws_environment(config: StackConfig) -> dict[str, str]:
+    """Variables that point boto3 and pynamodb at the local stack, and keep them off the network."""
+    return {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL_DYNAMODB": config.dynamodb_url,
+        "AWS_ENDPOINT_URL_S3": config.moto_url,
+        "AWS_ENDPOINT_URL_SES": config.moto_url,
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.moto_url,
+        "LEDGER_TABLE": config.table_name,
+        "DOCUMENT_BUCKET": config.bucket_name,
+    }
+
+
+def apply_environment(values: dict[str, str]) -> None:
+    os.environ.update(values)

@@ -1,0 +1,278 @@
+"""The demo data of DESIGN.md section 3: three creditors, two agencies, a year of consistent entries, PDFs.
+
+Idempotent: every item is written only if absent, so a second start adds nothing and keeps what users
+changed. Entries are generated relative to the day of the first start and then stay as they are.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from mesfactures.documents.pdf import document_view, render_pdf
+from mesfactures.documents.store import DocumentStore, document_key
+from mesfactures.domain.accounts import (
+    AccountProfile,
+    BankDetails,
+    BillingDetails,
+    CreditorDetails,
+    MainContact,
+    PostalAddress,
+    ServiceContact,
+)
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.ids import stable_id
+from mesfactures.domain.ledger import Agency, DocumentLine, EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.money import Money, vat_cents
+from mesfactures.persistence.accounts import AccountRepository
+from mesfactures.persistence.ledger import LedgerRepository
+
+VAT_STANDARD = 2000
+HOURS = "Du lundi au vendredi, de 9 h à 12 h 30 et de 14 h à 18 h"
+
+_CREDITOR_FACTS = {
+    Creditor.PRESSIMMO: ("PRESSIMMO SAS", "412345674", "8 rue du Sentier", "75002", "Paris", "pressimmo"),
+    Creditor.BELLES_DEMEURES: (
+        "BELLES DEMEURES SARL",
+        "428765431",
+        "21 cours Mirabeau",
+        "13100",
+        "Aix-en-Provence",
+        "bellesdemeures",
+    ),
+    Creditor.POLIRIS: ("POLIRIS SA", "433210987", "5 quai de la Fosse", "44000", "Nantes", "poliris"),
+}
+
+_PRODUCTS = (
+    ("Abonnement Pro – diffusion des annonces", 39_000),
+    ("Pack visibilité Premium", 14_900),
+    ("Remontée en tête de liste (10 annonces)", 6_500),
+    ("Option vidéo et visite virtuelle", 9_900),
+    ("Encart « Agence du quartier »", 22_000),
+    ("Estimation en ligne – module vendeurs", 4_900),
+)
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    agency_id: str
+    name: str
+    creditors: tuple[Creditor, ...]
+    street: str
+    postal_code: str
+    city: str
+    contact: MainContact
+    iban: str
+    bic: str
+    bank_name: str
+
+
+DEMO_AGENCIES = (
+    DemoAgency(
+        "AG-1001",
+        "Agence Exemple Immobilier",
+        tuple(Creditor),
+        "12 avenue de la République",
+        "69003",
+        "Lyon",
+        MainContact("Martin", "Claire", "Gérante"),
+        "FR7630006000011234567890189",
+        "AGRIFRPPXXX",
+        "Crédit Agricole",
+    ),
+    DemoAgency(
+        "AG-2002",
+        "Autre Agence Immobilière",
+        (Creditor.PRESSIMMO, Creditor.POLIRIS),
+        "3 place du Capitole",
+        "31000",
+        "Toulouse",
+        MainContact("Bernard", "Luc", "Comptable"),
+        "FR1420041010050500013M02606",
+        "PSSTFRPPXXX",
+        "La Banque Postale",
+    ),
+)
+
+
+def creditor_details(creditor: Creditor) -> CreditorDetails:
+    legal_name, siren, street, postal_code, city, domain = _CREDITOR_FACTS[creditor]
+    address = PostalAddress(street, postal_code, city, "FR")
+    vat_key = (12 + 3 * (int(siren) % 97)) % 97
+    return CreditorDetails(
+        creditor=creditor,
+        legal_name=legal_name,
+        legal_form=f"{legal_name.split()[-1]} au capital de 1 000 000 € – RCS {city}",
+        siren=siren,
+        vat_number=f"FR{vat_key:02d}{siren}",
+        address=address,
+        after_sales=ServiceContact(
+            "Service après-vente", address, "+33 1 70 00 10 10", f"sav@{domain}.example", HOURS
+        ),
+        collections=ServiceContact(
+            "Service recouvrement", address, "+33 1 70 00 20 20", f"recouvrement@{domain}.example", HOURS
+        ),
+        finance_email=f"finance@{domain}.example",
+    )
+
+
+def profile_for(agency: DemoAgency, creditor: Creditor, index: int) -> AccountProfile:
+    address = PostalAddress(agency.street, agency.postal_code, agency.city, "FR")
+    return AccountProfile(
+        agency_id=agency.agency_id,
+        creditor=creditor,
+        account_number=f"C{agency.agency_id[3:]}{index:02d}",
+        legal_name=agency.name,
+        main_contact=agency.contact,
+        billing=BillingDetails(
+            address, "+33 4 78 00 00 00", None, f"compta@{agency.agency_id.lower()}.example"
+        ),
+        bank=BankDetails(agency.name, agency.bank_name, agency.bic, agency.iban),
+    )
+
+
+class _Numbers:
+    """Document numbers per creditor, as the creditors' ERPs would issue them: FA-2026-000123."""
+
+    def __init__(self, start: int) -> None:
+        self._next = start
+
+    def take(self, prefix: str, day: date) -> str:
+        self._next += 1
+        return f"{prefix}-{day.year}-{self._next:06d}"
+
+
+def account_entries(agency_id: str, creditor: Creditor, today: date, seed: int) -> Iterator[LedgerEntry]:
+    """About 70 entries over the last year: monthly-ish invoices, their payments, credit notes; the last
+    two months' invoices are still open (some overdue, one partly paid), one credit note is unused."""
+    rng = random.Random(f"{agency_id}/{creditor.value}")  # noqa: S311 (demo data, not security)
+    numbers = _Numbers(100 + seed * 300)
+
+    def entry(
+        kind: EntryType,
+        number: str,
+        issued: date,
+        due: date | None,
+        label: str,
+        amount: int,
+        balance: int,
+        status: EntryStatus,
+        lines: tuple[DocumentLine, ...] = (),
+        settles: tuple[str, ...] = (),
+    ) -> LedgerEntry:
+        moment = datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
+        return LedgerEntry(
+            stable_id(moment, agency_id, creditor.value, number),
+            agency_id,
+            creditor,
+            kind,
+            number,
+            issued,
+            due,
+            label,
+            Money(amount),
+            Money(balance),
+            status,
+            lines,
+            settles,
+        )
+
+    invoice_days = [today - timedelta(days=day) for day in range(355, 0, -10)]
+    credit_note_at = {4, 13, 22, len(invoice_days) - 3}
+    for index, issued in enumerate(invoice_days):
+        lines = tuple(
+            DocumentLine(label, rng.randint(1, 3), price, VAT_STANDARD)
+            for label, price in rng.sample(_PRODUCTS, rng.randint(1, 3))
+        )
+        net = sum(line.net_cents for line in lines)
+        gross = net + vat_cents(net, VAT_STANDARD)
+        due = issued + timedelta(days=30)
+        number = numbers.take("FA", issued)
+        label = f"Facture {issued.strftime('%m/%Y')} – {lines[0].label}"
+        if issued >= today - timedelta(days=70):
+            partly = index == len(invoice_days) - 5
+            paid = gross // 2 if partly else 0
+            status = EntryStatus.PARTIALLY_PAID if partly else EntryStatus.OPEN
+            yield entry(EntryType.INVOICE, number, issued, due, label, gross, gross - paid, status, lines)
+            if partly:
+                yield entry(
+                    EntryType.PAYMENT,
+                    numbers.take("RG", due),
+                    due - timedelta(days=3),
+                    None,
+                    f"Virement reçu – acompte {number}",
+                    -paid,
+                    0,
+                    EntryStatus.RECEIVED,
+                    settles=(number,),
+                )
+            if index in credit_note_at:
+                credit_line = DocumentLine(f"Geste commercial sur {number}", 1, net // 10, VAT_STANDARD)
+                credit = credit_line.net_cents + vat_cents(credit_line.net_cents, VAT_STANDARD)
+                yield entry(
+                    EntryType.CREDIT_NOTE,
+                    numbers.take("AV", issued + timedelta(days=2)),
+                    issued + timedelta(days=2),
+                    None,
+                    f"Avoir – geste commercial sur {number}",
+                    -credit,
+                    -credit,
+                    EntryStatus.OPEN,
+                    (credit_line,),
+                    (number,),
+                )
+            continue
+        credited = 0
+        yield entry(EntryType.INVOICE, number, issued, due, label, gross, 0, EntryStatus.PAID, lines)
+        if index in credit_note_at:
+            credit_line = DocumentLine(
+                f"Avoir sur {lines[0].label}", 1, lines[0].unit_net_cents // 2, VAT_STANDARD
+            )
+            credited = credit_line.net_cents + vat_cents(credit_line.net_cents, VAT_STANDARD)
+            yield entry(
+                EntryType.CREDIT_NOTE,
+                numbers.take("AV", issued + timedelta(days=5)),
+                issued + timedelta(days=5),
+                None,
+                f"Avoir sur facture {number}",
+                -credited,
+                0,
+                EntryStatus.APPLIED,
+                (credit_line,),
+                (number,),
+            )
+        paid_on = due - timedelta(days=rng.randint(0, 12))
+        means = rng.choice(("Virement reçu", "Prélèvement", "Chèque reçu", "Paiement par carte"))
+        yield entry(
+            EntryType.PAYMENT,
+            numbers.take("RG", paid_on),
+            paid_on,
+            None,
+            f"{means} – {number}",
+            -(gross - credited),
+            0,
+            EntryStatus.RECEIVED,
+            settles=(number,),
+        )
+
+
+def load(ledger: LedgerRepository, accounts: AccountRepository, store: DocumentStore, today: date) -> int:
+    """Writes what is missing and returns how many entries were added (0 on a second start)."""
+    for creditor in Creditor:
+        accounts.save_creditor(creditor_details(creditor))
+    added = 0
+    for seed, agency in enumerate(DEMO_AGENCIES):
+        accounts.save_agency(Agency(agency.agency_id, agency.name, agency.creditors))
+        for index, creditor in enumerate(agency.creditors):
+            profile = profile_for(agency, creditor, index)
+            accounts.add_profile_if_absent(profile)
+            seller = creditor_details(creditor)
+            for item in account_entries(agency.agency_id, creditor, today, seed * 3 + index):
+                key = document_key(agency.agency_id, creditor, item.entry_id) if item.has_document else None
+                if ledger.add_entry_if_absent(item, key):
+                    added += 1
+                if key and not store.exists(key):
+                    store.put_pdf(key, render_pdf(document_view(item, seller, profile)))
+    return added

@@ -1,0 +1,147 @@
+"""The local gateway: one origin on 127.0.0.1 that serves web/ and routes /api/<area>/ to the four
+Chalice apps in-process, as CloudFront and API Gateway (stage `api`) do in AWS."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalice.config import Config
+from chalice.local import LocalGateway
+
+from devstack.config import ROOT
+
+AREAS = ("statement", "disputes", "account", "payments")
+WEB_ROOT = ROOT / "web"
+SITE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+        "object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def load_service(area: str) -> ModuleType:
+    """Imports services/<area>/app.py under a name of its own: the four files are all called app.py."""
+    path = ROOT / "services" / area / "app.py"
+    spec = importlib.util.spec_from_file_location(f"mesfactures_service_{area}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Gateway:
+    def __init__(self) -> None:
+        self.services = {area: load_service(area) for area in AREAS}
+        self._gateways = {
+            area: LocalGateway(module.app, Config(chalice_stage="local"))
+            for area, module in self.services.items()
+        }
+
+    def api(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, Any]:
+        area = path.split("/")[2] if path.count("/") >= 2 else ""
+        gateway = self._gateways.get(area)
+        if gateway is None:
+            return {
+                "statusCode": 404,
+                "headers": {"Content-Type": "application/json"},
+                "body": '{"code": "not_found", "message": "Élément introuvable."}',
+            }
+        return gateway.handle_request(method, path.removeprefix("/api"), headers, body)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _dispatch(self) -> None:
+        if self.path.startswith("/api/"):
+            self._api()
+        elif self.command == "GET":
+            self._static()
+        else:
+            self._send(405, {"Content-Type": "text/plain"}, b"Method not allowed")
+
+    def _api(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        response = self.server.gateway.api(self.command, self.path, headers, body)
+        out_headers = dict(response.get("headers") or {})
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers[name] = values
+        payload = response.get("body") or ""
+        raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+        self._send(response["statusCode"], out_headers, raw)
+
+    def _static(self) -> None:
+        path = urlsplit(self.path).path
+        relative = "index.html" if path in ("", "/") else path.lstrip("/")
+        target = (WEB_ROOT / relative).resolve()
+        if not target.is_relative_to(WEB_ROOT) or not target.is_file():
+            self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Page introuvable")
+            return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        headers = {"Content-Type": content_type, "Cache-Control": "no-cache", **SITE_HEADERS}
+        self._send(200, headers, target.read_bytes())
+
+    def _send(self, status: int, headers: dict[str, Any], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() == "content-length":
+                continue
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, str(one))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, gateway: Gateway, verbose: bool) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.gateway = gateway
+        self.verbose = verbose
+
+
+def serve(port: int, verbose: bool = False) -> _Server:
+    """Starts the gateway in a background thread and returns its server (call shutdown() to stop)."""
+    server = _Server(port, Gateway(), verbose)
+    threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
+    return server

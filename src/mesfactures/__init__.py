@@ -1,0 +1,1 @@
+"""Mes Factures: the shared package of the four services (domain, persistence, adapters, templates)."""

@@ -1,0 +1,128 @@
+"""Verifies a Cognito ID token: RS256 signature against the pool's JWKS, issuer, client, use and expiry.
+
+The signature is checked with `rsa` (pure Python, a few kB) rather than `cryptography` (MBs in every
+Lambda package); PyJWT then validates the claims. Nothing of the token is trusted before both pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import rsa
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import NotAuthenticated
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
+
+FINANCE_GROUP = "finance"
+_REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "token_use"]
+_JWKS_REFRESH_SECONDS = 300
+
+KeySet = Mapping[str, rsa.PublicKey]
+
+
+def _b64url_int(value: str) -> int:
+    return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
+
+
+def parse_jwks(document: Mapping[str, Any]) -> dict[str, rsa.PublicKey]:
+    return {
+        key["kid"]: rsa.PublicKey(_b64url_int(key["n"]), _b64url_int(key["e"]))
+        for key in document.get("keys", [])
+        if key.get("kty") == "RSA" and key.get("alg", "RS256") == "RS256" and "kid" in key
+    }
+
+
+def fetch_jwks(url: str) -> dict[str, rsa.PublicKey]:
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ValueError(f"refusing to fetch keys from {url}")
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (scheme checked above)
+        return parse_jwks(json.load(response))
+
+
+class CachedKeySet:
+    """The pool's public keys, fetched on first use and again (rate-limited) when an unknown kid appears."""
+
+    def __init__(self, load: Callable[[], KeySet], clock: Callable[[], float] = time.monotonic) -> None:
+        self._load = load
+        self._clock = clock
+        self._keys: KeySet = {}
+        self._loaded_at: float | None = None
+        self._lock = threading.Lock()
+
+    def key(self, kid: str) -> rsa.PublicKey | None:
+        with self._lock:
+            stale = self._loaded_at is None or self._clock() - self._loaded_at > _JWKS_REFRESH_SECONDS
+            if kid not in self._keys and stale:
+                self._keys = self._load()
+                self._loaded_at = self._clock()
+            return self._keys.get(kid)
+
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    issuer: str
+    client_id: str
+    keys: CachedKeySet
+    leeway_seconds: int = 30
+
+    def principal(self, token: str) -> Principal:
+        return principal_from_claims(self.claims(token))
+
+    def claims(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != "RS256":
+                raise NotAuthenticated()
+            key = self.keys.key(str(header.get("kid")))
+            if key is None or not _signature_is_valid(token, key):
+                raise NotAuthenticated()
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                algorithms=["RS256"],
+                audience=self.client_id,
+                issuer=self.issuer,
+                leeway=self.leeway_seconds,
+                options={
+                    "verify_signature": False,  # verified above, with the pool's key
+                    "verify_exp": True,
+                    "verify_iat": True,
+                    "verify_iss": True,
+                    "verify_aud": True,
+                    "require": _REQUIRED_CLAIMS,
+                },
+            )
+        except (jwt.PyJWTError, ValueError):
+            raise NotAuthenticated() from None
+        if claims.get("token_use") != "id":
+            raise NotAuthenticated()
+        return claims
+
+
+def _signature_is_valid(token: str, key: rsa.PublicKey) -> bool:
+    signing_input, _, encoded_signature = token.rpartition(".")
+    signature = base64.urlsafe_b64decode(encoded_signature + "=" * (-len(encoded_signature) % 4))
+    try:
+        return bool(rsa.verify(signing_input.encode("ascii"), signature, key) == "SHA-256")
+    except rsa.VerificationError:
+        return False
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    email = str(claims.get("email", ""))
+    if FINANCE_GROUP in claims.get("cognito:groups", []):
+        codes = str(claims.get("custom:creditors", "")).split(",")
+        creditors = frozenset(Creditor(code) for code in codes if code in Creditor.__members__)
+        return FinanceUser(user_id=str(claims["sub"]), email=email, creditors=creditors)
+    agency_id = claims.get("custom:agency_id")
+    if not agency_id:
+        raise NotAuthenticated()
+    return AgencyUser(user_id=str(claims["sub"]), email=email, agency_id=str(agency_id))

@@ -1,0 +1,23 @@
+"""French formats for people: `1 234,56 €` and `31/12/2026`. Integers in, text out: no float anywhere."""
+
+from __future__ import annotations
+
+from datetime import date
+
+NBSP = "\u00a0"
+
+
+def format_eur(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    grouped = f"{euros:,}".replace(",", NBSP)
+    return f"{sign}{grouped},{rest:02d}{NBSP}€"
+
+
+def format_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def format_rate(basis_points: int) -> str:
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole}{NBSP}%" if rest == 0 else f"{whole},{rest:02d}{NBSP}%"

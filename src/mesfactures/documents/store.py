@@ -1,0 +1,48 @@
+"""The document store over S3: keys are built from ids, never from user input; reads go by presigned URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from mesfactures.domain.creditors import Creditor
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+Disposition = Literal["inline", "attachment"]
+URL_LIFETIME_SECONDS = 60
+
+
+def document_key(agency_id: str, creditor: Creditor, entry_id: str) -> str:
+    return f"documents/{agency_id}/{creditor.value}/{entry_id}.pdf"
+
+
+class DocumentStore:
+    def __init__(self, client: Callable[[], S3Client], bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def put_pdf(self, key: str, content: bytes) -> None:
+        self._client().put_object(Bucket=self._bucket, Key=key, Body=content, ContentType="application/pdf")
+
+    def exists(self, key: str) -> bool:
+        answer = self._client().list_objects_v2(Bucket=self._bucket, Prefix=key, MaxKeys=1)
+        return any(item.get("Key") == key for item in answer.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self._client().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+
+    def url(self, key: str, disposition: Disposition, filename: str) -> str:
+        """A short-lived URL to view (inline) or save (attachment) a document the caller may see."""
+        safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "-_.") or "document.pdf"
+        return self._client().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentType": "application/pdf",
+                "ResponseContentDisposition": f'{disposition}; filename="{safe_name}"',
+            },
+            ExpiresIn=URL_LIFETIME_SECONDS,
+        )

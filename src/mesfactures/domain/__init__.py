@@ -1,0 +1,1 @@
+"""The business's vocabulary: creditors, money, ledger entries, principals and the errors of its rules."""

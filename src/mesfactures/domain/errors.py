@@ -1,0 +1,50 @@
+"""Every error a use case may raise. The HTTP edge maps each class to one status, in one table."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A failure the user can be told about: a stable machine `code` and a French `message`."""
+
+    code = "error"
+    message = "Une erreur est survenue."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    message = "La requête est invalide."
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    message = "Votre session a expiré ou n'existe pas. Veuillez vous reconnecter."
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    message = "Identifiant ou mot de passe incorrect."
+
+
+class NotAllowed(DomainError):
+    code = "forbidden"
+    message = "Vous n'avez pas accès à cette fonction."
+
+
+class NotFound(DomainError):
+    """Unknown, or someone else's: the two must be indistinguishable."""
+
+    code = "not_found"
+    message = "Élément introuvable."
+
+
+class ConcurrentChange(DomainError):
+    code = "concurrent_change"
+    message = "Cet élément a été modifié entre-temps. Rechargez la page et recommencez."
+
+
+class ConfigurationError(Exception):
+    """The deployment is wrong (a missing variable): a bug for operators, never shown to a user."""

@@ -1,0 +1,73 @@
+"""Ledger entries: what a creditor billed an agency (invoices), credited it (credit notes), and received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.money import Money
+
+
+class EntryType(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    PAYMENT = "payment"
+
+
+class EntryStatus(StrEnum):
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    APPLIED = "applied"
+    RECEIVED = "received"
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    label: str
+    quantity: int
+    unit_net_cents: int
+    vat_rate_basis_points: int
+
+    @property
+    def net_cents(self) -> int:
+        return self.quantity * self.unit_net_cents
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One line of an agency's account with a creditor.
+
+    Amounts are signed from the agency's point of view: an invoice is positive (owed), a credit note or
+    a payment negative. `balance` is what is still open of it: due for an invoice, unused for a credit.
+    """
+
+    entry_id: str
+    agency_id: str
+    creditor: Creditor
+    type: EntryType
+    number: str
+    issued_on: date
+    due_on: date | None
+    label: str
+    amount: Money
+    balance: Money
+    status: EntryStatus
+    lines: tuple[DocumentLine, ...] = field(default=())
+    settles: tuple[str, ...] = field(default=())
+
+    @property
+    def has_document(self) -> bool:
+        return self.type is not EntryType.PAYMENT
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on is not None and self.balance.cents > 0 and self.due_on < today
+
+
+@dataclass(frozen=True)
+class Agency:
+    agency_id: str
+    name: str
+    creditors: tuple[Creditor, ...]

@@ -1,0 +1,101 @@
+"""Decorators that every route goes through: authentication, the JSON body, and error mapping.
+
+Chalice turns a view's exception into a response before any middleware sees it, so the mapping is applied
+here, around each view, by the same decorator that establishes who is calling.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice.app import Chalice, Request, Response
+
+from mesfactures.auth.tokens import TokenVerifier
+from mesfactures.domain.errors import DomainError, InvalidInput, NotAllowed, NotAuthenticated
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
+from mesfactures.http.errors import error_response, internal_error_response, json_response
+from mesfactures.http.session import session_token
+from mesfactures.observability import logger
+
+MAX_BODY_BYTES = 64 * 1024
+P = TypeVar("P", bound=Principal)
+View = Callable[..., Any]
+
+_log = logger(__name__)
+
+
+class Edge:
+    def __init__(self, app: Chalice, verifier: Callable[[], TokenVerifier]) -> None:
+        self._app = app
+        self._verifier = verifier
+
+    def public(self, view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(**params: str) -> Response:
+            return self._answer(lambda: view(**params))
+
+        return wrapper
+
+    def signed_in(self, view: View) -> View:
+        return self._for(Principal, view)  # type: ignore[arg-type]
+
+    def agency(self, view: View) -> View:
+        return self._for(AgencyUser, view)
+
+    def finance(self, view: View) -> View:
+        return self._for(FinanceUser, view)
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's JSON object; anything else is a 400 that stores nothing."""
+        request = self._request()
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise InvalidInput("Le corps de la requête doit être du JSON (application/json).")
+        raw = request.raw_body or b""
+        if len(raw) > MAX_BODY_BYTES:
+            raise InvalidInput("La requête est trop volumineuse.")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("Le corps de la requête n'est pas du JSON valide.") from None
+        if not isinstance(body, dict):
+            raise InvalidInput("Le corps de la requête doit être un objet JSON.")
+        return body
+
+    def _for(self, kind: type[P], view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(**params: str) -> Response:
+            def call() -> Any:
+                principal = self._principal()
+                if not isinstance(principal, kind):
+                    raise NotAllowed()
+                return view(principal, **params)
+
+            return self._answer(call)
+
+        return wrapper
+
+    def _principal(self) -> Principal:
+        token = session_token(self._request().headers.get("cookie"))
+        if token is None:
+            raise NotAuthenticated()
+        return self._verifier().principal(token)
+
+    def _request(self) -> Request:
+        request = self._app.current_request
+        if request is None:
+            raise RuntimeError("no request is being handled")
+        return request
+
+    def _answer(self, call: Callable[[], Any]) -> Response:
+        try:
+            result = call()
+        except DomainError as error:
+            return error_response(error)
+        except Exception:
+            _log.exception("unhandled error", extra={"path": self._request().path})
+            return internal_error_response()
+        return result if isinstance(result, Response) else json_response(result)

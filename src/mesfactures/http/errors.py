@@ -1,0 +1,59 @@
+"""The one table that maps domain errors to HTTP statuses, and the response every error gets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from chalice.app import Response
+
+from mesfactures.domain.errors import (
+    ConcurrentChange,
+    DomainError,
+    InvalidCredentials,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+)
+
+HTTP_STATUS: Mapping[type[DomainError], int] = {
+    InvalidInput: 400,
+    NotAuthenticated: 401,
+    InvalidCredentials: 401,
+    NotAllowed: 403,
+    NotFound: 404,
+    ConcurrentChange: 409,
+}
+
+SECURITY_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500
+
+
+def json_response(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={**SECURITY_HEADERS, **(headers or {})},
+    )
+
+
+def error_response(error: DomainError) -> Response:
+    return json_response({"code": error.code, "message": error.message}, status=status_for(error))
+
+
+def internal_error_response() -> Response:
+    return json_response(
+        {"code": "internal_error", "message": "Une erreur technique est survenue. Réessayez plus tard."},
+        status=500,
+    )

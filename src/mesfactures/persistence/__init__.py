@@ -1,0 +1,1 @@
+"""The ledger table (DynamoDB, through pynamodb): keys, item models and the repositories over them."""

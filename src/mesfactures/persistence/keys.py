@@ -1,0 +1,51 @@
+"""Every key of the single table is built here, and only here: no caller concatenates '#'.
+
+See docs/access-patterns.md for the pattern each key serves.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from mesfactures.domain.creditors import Creditor
+
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+AGENCY_SK = "AGENCY"
+CREDITOR_SK = "CREDITOR"
+PROFILE_SK = "PROFILE"
+DOCUMENT_PREFIX = "DOC#"
+
+
+def _part(value: str) -> str:
+    if not _SAFE_PART.match(value):
+        raise ValueError(f"not a safe key part: {value!r}")
+    return value
+
+
+def agency_pk(agency_id: str) -> str:
+    return f"AGENCY#{_part(agency_id)}"
+
+
+def creditor_pk(creditor: Creditor) -> str:
+    return f"CREDITOR#{creditor.value}"
+
+
+def account_pk(agency_id: str, creditor: Creditor) -> str:
+    """The partition of one agency's account with one creditor: its entries, profile and disputes."""
+    return f"ACCOUNT#{_part(agency_id)}#{creditor.value}"
+
+
+def document_sk(number: str) -> str:
+    return f"{DOCUMENT_PREFIX}{_part(number)}"
+
+
+def by_date_sk(issued_on: date, number: str) -> str:
+    """Sort key of the by-date index: entries in date order, ties broken by number."""
+    return f"{issued_on.isoformat()}#{_part(number)}"
+
+
+def open_item_sk(due_on: date, number: str) -> str:
+    """Sort key of the sparse open-items index: set only while an invoice or a credit is still open."""
+    return f"{due_on.isoformat()}#{_part(number)}"

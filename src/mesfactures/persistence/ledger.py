@@ -1,0 +1,110 @@
+"""Ledger entries (invoices, credit notes, payments) in the ledger table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import NotFound
+from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.money import Money
+from mesfactures.persistence import keys
+from mesfactures.persistence.models import EntryItem, LineMap
+
+_OPEN_STATUSES = {EntryStatus.OPEN, EntryStatus.PARTIALLY_PAID}
+
+
+class LedgerRepository:
+    def entry(self, agency_id: str, creditor: Creditor, number: str) -> LedgerEntry:
+        """One entry by its number, within the agency's own account: another's is simply not found."""
+        try:
+            item = EntryItem.get(keys.account_pk(agency_id, creditor), keys.document_sk(number))
+        except (DoesNotExist, ValueError):
+            raise NotFound("Document introuvable.") from None
+        return entry_from_item(item)
+
+    def document_key(self, agency_id: str, creditor: Creditor, number: str) -> str:
+        try:
+            item = EntryItem.get(
+                keys.account_pk(agency_id, creditor),
+                keys.document_sk(number),
+                attributes_to_get=["document_key"],
+            )
+        except (DoesNotExist, ValueError):
+            raise NotFound("Document introuvable.") from None
+        if not item.document_key:
+            raise NotFound("Document introuvable.")
+        return item.document_key
+
+    def add_entry_if_absent(self, entry: LedgerEntry, document_key: str | None) -> bool:
+        """Writes a new entry; an entry with the same number is left untouched (loaders are idempotent)."""
+        item = item_from_entry(entry, document_key)
+        try:
+            item.save(condition=EntryItem.sk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def item_from_entry(entry: LedgerEntry, document_key: str | None) -> EntryItem:
+    is_open = entry.status in _OPEN_STATUSES and entry.balance.cents != 0
+    return EntryItem(
+        keys.account_pk(entry.agency_id, entry.creditor),
+        keys.document_sk(entry.number),
+        by_date=keys.by_date_sk(entry.issued_on, entry.number),
+        open_sk=keys.open_item_sk(entry.due_on or entry.issued_on, entry.number) if is_open else None,
+        entry_id=entry.entry_id,
+        agency_id=entry.agency_id,
+        creditor=entry.creditor.value,
+        entry_type=entry.type.value,
+        number=entry.number,
+        issued_on=entry.issued_on.isoformat(),
+        due_on=entry.due_on.isoformat() if entry.due_on else None,
+        label=entry.label,
+        currency=entry.amount.currency,
+        amount_cents=entry.amount.cents,
+        balance_cents=entry.balance.cents,
+        status=entry.status.value,
+        lines=[
+            LineMap(
+                label=line.label,
+                quantity=line.quantity,
+                unit_net_cents=line.unit_net_cents,
+                vat_rate_basis_points=line.vat_rate_basis_points,
+            )
+            for line in entry.lines
+        ]
+        or None,
+        settles=list(entry.settles) or None,
+        document_key=document_key,
+    )
+
+
+def entry_from_item(item: EntryItem) -> LedgerEntry:
+    return LedgerEntry(
+        entry_id=item.entry_id,
+        agency_id=item.agency_id,
+        creditor=Creditor(item.creditor),
+        type=EntryType(item.entry_type),
+        number=item.number,
+        issued_on=date.fromisoformat(item.issued_on),
+        due_on=date.fromisoformat(item.due_on) if item.due_on else None,
+        label=item.label,
+        amount=Money(int(item.amount_cents), item.currency),
+        balance=Money(int(item.balance_cents), item.currency),
+        status=EntryStatus(item.status),
+        lines=tuple(
+            DocumentLine(
+                label=line.label,
+                quantity=int(line.quantity),
+                unit_net_cents=int(line.unit_net_cents),
+                vat_rate_basis_points=int(line.vat_rate_basis_points),
+            )
+            for line in item.lines or ()
+        ),
+        settles=tuple(str(number) for number in item.settles or ()),
+    )

@@ -1,0 +1,156 @@
+"""The pynamodb models of the single ledger table: one base model, one subclass per entity.
+
+The table's key schema and indexes are declared once, here; `infra/` and the local stack create the table
+from these models, and a test checks that they agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+DEFAULT_TABLE_NAME = "mesfactures-ledger"
+
+
+class ByDateIndex(LocalSecondaryIndex["LedgerItem"]):
+    """An account's entries in date order (the statement's 'all entries' view)."""
+
+    class Meta:
+        index_name = "by_date"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    by_date = UnicodeAttribute(range_key=True, attr_name="BY_DATE")
+
+
+class OpenItemsIndex(LocalSecondaryIndex["LedgerItem"]):
+    """Sparse: an account's invoices and credits still open, by due date (the statement's default view)."""
+
+    class Meta:
+        index_name = "open_items"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    open_sk = UnicodeAttribute(range_key=True, attr_name="OPEN_SK")
+
+
+class LedgerItem(Model):
+    class Meta:
+        table_name = DEFAULT_TABLE_NAME
+        billing_mode = "PAY_PER_REQUEST"
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    kind = DiscriminatorAttribute(attr_name="kind")
+    by_date = UnicodeAttribute(null=True, attr_name="BY_DATE")
+    open_sk = UnicodeAttribute(null=True, attr_name="OPEN_SK")
+
+    by_date_index = ByDateIndex()
+    open_items_index = OpenItemsIndex()
+
+
+def bind_table(table_name: str) -> None:
+    """Points every model at the deployment's table; the composition root calls it before first use."""
+    LedgerItem.Meta.table_name = table_name
+
+
+class PostalAddress(MapAttribute[str, Any]):
+    street = UnicodeAttribute()
+    postal_code = UnicodeAttribute()
+    city = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class ServiceContactMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute()
+    address = PostalAddress()
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute()
+    hours = UnicodeAttribute()
+
+
+class CreditorItem(LedgerItem, discriminator="creditor"):
+    code = UnicodeAttribute()
+    legal_name = UnicodeAttribute()
+    legal_form = UnicodeAttribute()
+    siren = UnicodeAttribute()
+    vat_number = UnicodeAttribute()
+    address = PostalAddress()
+    after_sales = ServiceContactMap()
+    collections = ServiceContactMap()
+    finance_email = UnicodeAttribute()
+
+
+class AgencyItem(LedgerItem, discriminator="agency"):
+    agency_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    creditors = ListAttribute(of=UnicodeAttribute)
+
+
+class ContactMap(MapAttribute[str, Any]):
+    last_name = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    role = UnicodeAttribute()
+
+
+class BillingMap(MapAttribute[str, Any]):
+    address = PostalAddress()
+    phone = UnicodeAttribute()
+    fax = UnicodeAttribute(null=True)
+    email = UnicodeAttribute()
+
+
+class BankMap(MapAttribute[str, Any]):
+    holder = UnicodeAttribute()
+    bank_name = UnicodeAttribute()
+    bic = UnicodeAttribute()
+    iban = UnicodeAttribute()
+
+
+class ProfileItem(LedgerItem, discriminator="profile"):
+    """An agency's account details with one creditor (Informations compte)."""
+
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    account_number = UnicodeAttribute()
+    legal_name = UnicodeAttribute()
+    main_contact = ContactMap()
+    billing = BillingMap()
+    bank = BankMap()
+    version = VersionAttribute()
+
+
+class LineMap(MapAttribute[str, Any]):
+    label = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_net_cents = NumberAttribute()
+    vat_rate_basis_points = NumberAttribute()
+
+
+class EntryItem(LedgerItem, discriminator="entry"):
+    entry_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    entry_type = UnicodeAttribute()
+    number = UnicodeAttribute()
+    issued_on = UnicodeAttribute()
+    due_on = UnicodeAttribute(null=True)
+    label = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    balance_cents = NumberAttribute()
+    status = UnicodeAttribute()
+    lines = ListAttribute(of=LineMap, null=True)
+    settles = ListAttribute(of=UnicodeAttribute, null=True)
+    document_key = UnicodeAttribute(null=True)

@@ -1,0 +1,50 @@
+"""The deployment's settings: one frozen object, read from the environment once, validated there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mesfactures.domain.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    table_name: str
+    bucket_name: str
+    user_pool_id: str
+    user_pool_client_id: str
+    cognito_issuer: str
+    cognito_jwks_url: str
+    session_max_age_seconds: int
+    mail_sender: str
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"the environment variable {name} is not set")
+    return value
+
+
+def settings_from(env: Mapping[str, str] = os.environ) -> Settings:
+    """Reads and validates the settings; called by the composition root on first use, never at import."""
+    region = _required(env, "AWS_DEFAULT_REGION")
+    pool_id = _required(env, "COGNITO_USER_POOL_ID")
+    issuer = env.get("COGNITO_ISSUER") or f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    max_age = int(env.get("SESSION_MAX_AGE_SECONDS", "3600"))
+    if not 60 <= max_age <= 86_400:
+        raise ConfigurationError("SESSION_MAX_AGE_SECONDS must lie between 60 and 86400")
+    return Settings(
+        region=region,
+        table_name=_required(env, "LEDGER_TABLE"),
+        bucket_name=_required(env, "DOCUMENT_BUCKET"),
+        user_pool_id=pool_id,
+        user_pool_client_id=_required(env, "COGNITO_CLIENT_ID"),
+        cognito_issuer=issuer,
+        cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+        session_max_age_seconds=max_age,
+        mail_sender=env.get("MAIL_SENDER", "no-reply@mesfactures.example"),
+    )

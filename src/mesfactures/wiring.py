@@ -1,0 +1,78 @@
+"""The composition root: cached factories that build each adapter on first use, never at import.
+
+Every service's app.py takes what it needs from here. Heavy modules (boto3, pynamodb) are imported inside
+the factories, so importing an app stays cheap (the cold-start budget).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from mesfactures.settings import Settings, settings_from
+
+if TYPE_CHECKING:
+    from mesfactures.auth.identity import CognitoIdentity
+    from mesfactures.auth.tokens import TokenVerifier
+    from mesfactures.documents.store import DocumentStore
+    from mesfactures.persistence.accounts import AccountRepository
+    from mesfactures.persistence.ledger import LedgerRepository
+
+
+@functools.cache
+def settings() -> Settings:
+    return settings_from()
+
+
+@functools.cache
+def aws_client(service: str) -> Any:
+    import boto3
+
+    return boto3.session.Session().client(service, region_name=settings().region)  # type: ignore[call-overload]
+
+
+@functools.cache
+def _bound_table() -> None:
+    from mesfactures.persistence.models import bind_table
+
+    bind_table(settings().table_name)
+
+
+def ledger() -> LedgerRepository:
+    from mesfactures.persistence.ledger import LedgerRepository
+
+    _bound_table()
+    return LedgerRepository()
+
+
+def accounts() -> AccountRepository:
+    from mesfactures.persistence.accounts import AccountRepository
+
+    _bound_table()
+    return AccountRepository()
+
+
+@functools.cache
+def token_verifier() -> TokenVerifier:
+    from mesfactures.auth.tokens import CachedKeySet, TokenVerifier, fetch_jwks
+
+    config = settings()
+    return TokenVerifier(
+        issuer=config.cognito_issuer,
+        client_id=config.user_pool_client_id,
+        keys=CachedKeySet(lambda: fetch_jwks(config.cognito_jwks_url)),
+    )
+
+
+@functools.cache
+def identity() -> CognitoIdentity:
+    from mesfactures.auth.identity import CognitoIdentity
+
+    return CognitoIdentity(lambda: aws_client("cognito-idp"), settings().user_pool_client_id)
+
+
+@functools.cache
+def documents() -> DocumentStore:
+    from mesfactures.documents.store import DocumentStore
+
+    return DocumentStore(lambda: aws_client("s3"), settings().bucket_name)

@@ -1,0 +1,63 @@
+"""The gateway: every service answers under /api/<area>/, every private route wants a session, the site
+is served with its security headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from devstack.gateway import AREAS
+from tests.support import Portal
+
+# Routes anyone may call: logging in and out, and the health checks (the Stripe webhook will join them).
+PUBLIC = {("POST", "/account/session"), ("DELETE", "/account/session")} | {
+    ("GET", f"/{area}/health") for area in AREAS
+}
+
+
+def _routes(portal: Portal) -> list[tuple[str, str]]:
+    services = portal.running.server.gateway.services  # type: ignore[union-attr]
+    return sorted(
+        (method, path)
+        for module in services.values()
+        for path, methods in module.app.routes.items()
+        for method in methods
+    )
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_each_service_answers_its_health_check(portal: Portal, area: str) -> None:
+    answer = requests.get(portal.api(f"{area}/health"), timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "service": area}
+
+
+def test_every_route_but_the_public_ones_answers_401_without_a_session(portal: Portal) -> None:
+    routes = _routes(portal)
+    assert set(PUBLIC) <= set(routes)
+    for method, path in routes:
+        if (method, path) in PUBLIC:
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "PRESSIMMO", path)
+        answer = requests.request(method, f"{portal.url}/api{concrete}", json={}, timeout=10)
+        assert answer.status_code == 401, (method, path, answer.text)
+
+
+def test_an_unknown_area_is_404(portal: Portal) -> None:
+    assert requests.get(portal.api("billing/health"), timeout=10).status_code == 404
+
+
+def test_the_site_is_served_with_a_strict_content_security_policy(portal: Portal) -> None:
+    answer = requests.get(portal.url + "/", timeout=10)
+    assert answer.status_code == 200
+    assert '<html lang="fr">' in answer.text
+    policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_site_does_not_serve_files_outside_web(portal: Portal) -> None:
+    for path in ("/../pyproject.toml", "/%2e%2e/pyproject.toml", "/js/../../Makefile"):
+        assert requests.get(portal.url + path, timeout=10).status_code == 404

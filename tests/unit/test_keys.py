@@ -1,0 +1,31 @@
+from datetime import date
+
+import pytest
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.persistence import keys
+
+
+def test_the_serialized_keys_are_pinned() -> None:
+    assert keys.agency_pk("AG-1001") == "AGENCY#AG-1001"
+    assert keys.creditor_pk(Creditor.BELLES_DEMEURES) == "CREDITOR#BELLES_DEMEURES"
+    assert keys.account_pk("AG-1001", Creditor.POLIRIS) == "ACCOUNT#AG-1001#POLIRIS"
+    assert keys.document_sk("FA-2026-000123") == "DOC#FA-2026-000123"
+    assert keys.by_date_sk(date(2026, 3, 1), "AV-2026-000045") == "2026-03-01#AV-2026-000045"
+    assert keys.open_item_sk(date(2026, 4, 30), "FA-2026-000123") == "2026-04-30#FA-2026-000123"
+
+
+@pytest.mark.parametrize("hostile", ["AG-1001#POLIRIS", "", "a" * 65, "FA 2026", "../x", "AG\u00e91"])
+def test_a_key_part_that_could_reach_another_partition_is_refused(hostile: str) -> None:
+    with pytest.raises(ValueError):
+        keys.account_pk(hostile, Creditor.PRESSIMMO)
+    with pytest.raises(ValueError):
+        keys.document_sk(hostile)
+
+
+def test_an_unknown_creditor_reads_as_not_found() -> None:
+    from mesfactures.domain.errors import NotFound
+
+    with pytest.raises(NotFound):
+        Creditor.parse("SELOGER")
+    assert Creditor.parse("POLIRIS") is Creditor.POLIRIS

@@ -1,0 +1,36 @@
+// Calls to the portal's API, on the same origin. The session is an HttpOnly cookie the page never sees.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call(method, path, body) {
+  const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(`/api/${path}`, options);
+  } catch {
+    throw new ApiError(0, "network", "Le service est injoignable. Vérifiez votre connexion et réessayez.");
+  }
+  if (response.status === 204) return null;
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new ApiError(response.status, payload.code || "error",
+      payload.message || "Une erreur est survenue. Réessayez plus tard.");
+  }
+  return payload;
+}
+
+export const api = {
+  logIn: (username, password) => call("POST", "account/session", { username, password }),
+  logOut: () => call("DELETE", "account/session"),
+  me: () => call("GET", "account/me"),
+};
