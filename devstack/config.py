@@ -19,6 +19,11 @@ class StackConfig:
     table_name: str = "mesfactures-ledger"
     bucket_name: str = "mesfactures-documents-local"
     user_pool_name: str = "mesfactures-local"
+    meter_port: int | None = None  # set: the services reach DynamoDB through a counting proxy
+
+    @property
+    def services_dynamodb_url(self) -> str:
+        return f"http://127.0.0.1:{self.meter_port}" if self.meter_port else self.dynamodb_url
 
     @property
     def dynamodb_url(self) -> str:
@@ -41,7 +46,7 @@ def aws_environment(config: StackConfig) -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_ENDPOINT_URL_DYNAMODB": config.dynamodb_url,
+        "AWS_ENDPOINT_URL_DYNAMODB": config.services_dynamodb_url,
         "AWS_ENDPOINT_URL_S3": config.moto_url,
         "AWS_ENDPOINT_URL_SES": config.moto_url,
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.moto_url,

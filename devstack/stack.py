@@ -11,6 +11,7 @@ from http.server import ThreadingHTTPServer
 
 from devstack import emulators, gateway, provisioning
 from devstack.config import StackConfig, apply_environment, aws_environment
+from devstack.meter import DynamoDBMeter
 from devstack.processes import stop
 
 MAIL_SENDER = "no-reply@mesfactures.example"
@@ -23,11 +24,13 @@ class RunningStack:
     demo_entries_added: int
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    meter: DynamoDBMeter | None = None
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        for server in (self.server, self.meter):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
         for process in reversed(self.processes):
             stop(process)
 
@@ -50,6 +53,7 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         on_failure.callback(stop, processes[0])
         processes.append(emulators.start_moto(config))
         on_failure.callback(stop, processes[1])
+        meter = DynamoDBMeter(config.meter_port, config.dynamodb_port).start() if config.meter_port else None
         provisioning.ensure_table(config)
         provisioning.ensure_bucket(config)
         provisioning.ensure_mail_sender(MAIL_SENDER)
@@ -65,7 +69,7 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         added = _load_demo_data(config)
         server = gateway.serve(config.gateway_port, verbose=verbose) if with_gateway else None
         on_failure.pop_all()
-    return RunningStack(config, identity, added, processes, server)
+    return RunningStack(config, identity, added, processes, server, meter)
 
 
 def _load_demo_data(config: StackConfig) -> int:

@@ -23,6 +23,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         gateway_port=18080,
         dynamodb_port=18000,
         moto_port=15000,
+        meter_port=18001,
         data_dir=Path(tmp_path_factory.mktemp("stack")),
         table_name="mesfactures-test",
         bucket_name="mesfactures-documents-test",

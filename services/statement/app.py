@@ -1,17 +1,122 @@
-"""Statement service: an agency's entries with a creditor, its documents, and the ERP import."""
+"""Statement service: an agency's entries with a creditor, its balance, its documents, the CSV export."""
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from typing import Any
+
+from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.domain.calendar import today_in_paris
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.ledger import LedgerEntry
+from mesfactures.domain.money import Money
+from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
+from mesfactures.statement.documents import document_link, parse_disposition
+from mesfactures.statement.export import export_csv, export_filename
+from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
 
 app = Chalice(app_name="mesfactures-statement")
 edge = Edge(app, wiring.token_verifier)
+
+
+def _money(money: Money) -> dict[str, Any]:
+    return {"amount_cents": money.cents, "currency": money.currency}
+
+
+def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
+    return {
+        "id": entry.entry_id,
+        "type": entry.type.value,
+        "number": entry.number,
+        "date": entry.issued_on.isoformat(),
+        "due_date": entry.due_on.isoformat() if entry.due_on else None,
+        "label": entry.label,
+        "amount_cents": entry.amount.cents,
+        "balance_cents": entry.balance.cents,
+        "currency": entry.amount.currency,
+        "status": entry.status.value,
+        "overdue": overdue,
+        "has_document": entry.has_document,
+        "settles": list(entry.settles),
+    }
+
+
+def _summary(summary: Summary) -> dict[str, Any]:
+    aging = summary.aging
+    return {
+        "total_due": _money(summary.total_due),
+        "overdue": _money(summary.overdue),
+        "credit_available": _money(summary.credit_available),
+        "open_invoices": summary.open_invoices,
+        "aging": {
+            "not_due": _money(aging.not_due),
+            "days_1_30": _money(aging.days_1_30),
+            "days_31_60": _money(aging.days_31_60),
+            "days_61_90": _money(aging.days_61_90),
+            "over_90": _money(aging.over_90),
+        },
+    }
 
 
 @app.route("/statement/health", methods=["GET"])
 @edge.public
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "statement"}
+
+
+@app.route("/statement/creditors/{creditor}/entries", methods=["GET"])
+@edge.agency
+def entries(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+    today = today_in_paris()
+    query = statement_query(edge.query_params(), today)
+    page = statement_for(wiring.ledger(), principal.agency_id, Creditor.parse(creditor), query, today)
+    return {
+        "entries": [_entry(entry, entry.is_overdue(today)) for entry in page.entries],
+        "next_cursor": page.next_cursor,
+        "summary": _summary(page.summary) if page.summary else None,
+    }
+
+
+@app.route("/statement/creditors/{creditor}/summary", methods=["GET"])
+@edge.agency
+def summary(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+    today = today_in_paris()
+    return _summary(summary_for(wiring.ledger(), principal.agency_id, Creditor.parse(creditor), today))
+
+
+@app.route("/statement/creditors/{creditor}/documents/{number}", methods=["GET"])
+@edge.agency
+def document(principal: AgencyUser, creditor: str, number: str) -> Response | dict[str, Any]:
+    params = edge.query_params()
+    link = document_link(
+        wiring.ledger(),
+        wiring.documents(),
+        principal.agency_id,
+        Creditor.parse(creditor),
+        number,
+        parse_disposition(params.get("disposition")),
+    )
+    if params.get("redirect") == "true":
+        return Response(body="", status_code=302, headers={"Location": link.url, "Cache-Control": "no-store"})
+    return {"url": link.url, "filename": link.filename, "expires_in": link.expires_in_seconds}
+
+
+@app.route("/statement/creditors/{creditor}/export.csv", methods=["GET"])
+@edge.agency
+def export(principal: AgencyUser, creditor: str) -> Response:
+    today = today_in_paris()
+    code = Creditor.parse(creditor)
+    query = statement_query(edge.query_params(), today)
+    content = export_csv(wiring.ledger(), principal.agency_id, code, query)
+    return Response(
+        body=content,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{export_filename(code, today)}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

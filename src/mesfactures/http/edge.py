@@ -65,6 +65,9 @@ class Edge:
             raise InvalidInput("Le corps de la requête doit être un objet JSON.")
         return body
 
+    def query_params(self) -> dict[str, str]:
+        return dict(self._request().query_params or {})
+
     def _for(self, kind: type[P], view: View) -> View:
         @functools.wraps(view)
         def wrapper(**params: str) -> Response:

@@ -41,6 +41,15 @@ def document_sk(number: str) -> str:
     return f"{DOCUMENT_PREFIX}{_part(number)}"
 
 
+def document_sk_prefix(number_prefix: str) -> str:
+    return f"{DOCUMENT_PREFIX}{_part(number_prefix)}"
+
+
+def by_date_range(date_from: date, date_to: date) -> tuple[str, str]:
+    """Bounds of the by-date index for a range of issue dates, both days included."""
+    return date_from.isoformat(), f"{date_to.isoformat()}#~"
+
+
 def by_date_sk(issued_on: date, number: str) -> str:
     """Sort key of the by-date index: entries in date order, ties broken by number."""
     return f"{issued_on.isoformat()}#{_part(number)}"

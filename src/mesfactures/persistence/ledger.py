@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.condition import Condition
+from pynamodb.pagination import ResultIterator
 
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import NotFound
 from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import EntryItem, LineMap
+from mesfactures.persistence.cursors import decode_cursor, encode_cursor
+from mesfactures.persistence.models import EntryItem, LedgerItem, LineMap, ProfileItem
+from mesfactures.statement.statement import EntryPage, Scope, StatementQuery
 
 _OPEN_STATUSES = {EntryStatus.OPEN, EntryStatus.PARTIALLY_PAID}
 
@@ -24,6 +29,62 @@ class LedgerRepository:
         except (DoesNotExist, ValueError):
             raise NotFound("Document introuvable.") from None
         return entry_from_item(item)
+
+    def page(self, agency_id: str, creditor: Creditor, query: StatementQuery) -> EntryPage:
+        """One page of an account's entries: exactly one Query, whatever the filters."""
+        pk = keys.account_pk(agency_id, creditor)
+        view = "number" if query.number_prefix else query.scope.value
+        start = decode_cursor(view, query.cursor, pk)
+        dates = _issued_between(query)
+        results: ResultIterator[Any]
+        if query.number_prefix:
+            only_open = EntryItem.open_sk.exists() if query.scope is Scope.OPEN else None
+            results = EntryItem.query(
+                pk,
+                EntryItem.sk.startswith(keys.document_sk_prefix(query.number_prefix)),
+                filter_condition=_all_of(only_open, dates),
+                consistent_read=True,
+                page_size=query.limit,
+                last_evaluated_key=start,
+            )
+        elif query.scope is Scope.OPEN:
+            results = LedgerItem.open_items_index.query(
+                pk,
+                filter_condition=dates,
+                consistent_read=True,
+                page_size=query.limit,
+                last_evaluated_key=start,
+            )
+        else:
+            assert query.date_from and query.date_to  # noqa: S101 (statement_query sets them for this view)
+            low, high = keys.by_date_range(query.date_from, query.date_to)
+            results = LedgerItem.by_date_index.query(
+                pk,
+                LedgerItem.by_date.between(low, high),
+                consistent_read=True,
+                scan_index_forward=False,
+                page_size=query.limit,
+                last_evaluated_key=start,
+            )
+        page = next(results.page_iter)
+        entries = tuple(entry_from_item(EntryItem.from_raw_data(raw)) for raw in page.get("Items", []))
+        return EntryPage(entries, encode_cursor(view, results.page_iter.last_evaluated_key))
+
+    def open_items(self, agency_id: str, creditor: Creditor) -> tuple[LedgerEntry, ...]:
+        """Every open invoice and credit of an account (a Query on the sparse index: a few dozen items)."""
+        pk = keys.account_pk(agency_id, creditor)
+        return tuple(
+            entry_from_item(item)
+            for item in LedgerItem.open_items_index.query(pk, consistent_read=True)
+            if isinstance(item, EntryItem)
+        )
+
+    def has_account(self, agency_id: str, creditor: Creditor) -> bool:
+        try:
+            ProfileItem.get(keys.account_pk(agency_id, creditor), keys.PROFILE_SK, attributes_to_get=["PK"])
+        except DoesNotExist:
+            return False
+        return True
 
     def document_key(self, agency_id: str, creditor: Creditor, number: str) -> str:
         try:
@@ -48,6 +109,24 @@ class LedgerRepository:
                 return False
             raise
         return True
+
+
+def _issued_between(query: StatementQuery) -> Condition | None:
+    if query.date_from is None and query.date_to is None:
+        return None
+    low = (query.date_from or date.min).isoformat()
+    high = (query.date_to or date.max).isoformat()
+    return EntryItem.issued_on.between(low, high)
+
+
+def _all_of(*conditions: Condition | None) -> Condition | None:
+    present = [condition for condition in conditions if condition is not None]
+    if not present:
+        return None
+    combined = present[0]
+    for condition in present[1:]:
+        combined = combined & condition
+    return combined
 
 
 def item_from_entry(entry: LedgerEntry, document_key: str | None) -> EntryItem:

@@ -1,0 +1,64 @@
+"""A counting proxy in front of DynamoDB Local: what each request really costs, seen on the wire.
+
+Tests and benchmarks point the services at it to count the DynamoDB operations (Query, GetItem,
+TransactWriteItems…) that one HTTP request makes, whatever thread or client made them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class DynamoDBMeter(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, upstream_port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Forward)
+        self.upstream_port = upstream_port
+        self.operations: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self, operation: str) -> None:
+        with self._lock:
+            self.operations[operation] += 1
+
+    def reset(self) -> Counter[str]:
+        """Returns what was counted since the last reset, and starts again from zero."""
+        with self._lock:
+            counted, self.operations = self.operations, Counter()
+        return counted
+
+    def start(self) -> DynamoDBMeter:
+        threading.Thread(target=self.serve_forever, name="dynamodb-meter", daemon=True).start()
+        return self
+
+
+class _Forward(BaseHTTPRequestHandler):
+    server: DynamoDBMeter
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        target = self.headers.get("x-amz-target", "")
+        self.server.count(target.rpartition(".")[2] or "unknown")
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=30)
+        try:
+            upstream.request("POST", self.path, body=body, headers=dict(self.headers.items()))
+            answer = upstream.getresponse()
+            payload = answer.read()
+            self.send_response(answer.status)
+            for name, value in answer.getheaders():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        finally:
+            upstream.close()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return

@@ -1,0 +1,80 @@
+"""The statement as CSV for Excel in France: semicolons, decimal commas, UTF-8 with a BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import NotFound
+from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry
+from mesfactures.statement.statement import Ledger, StatementQuery
+
+MAX_ROWS = 10_000
+HEADER = ("Type", "Numéro", "Date", "Échéance", "Libellé", "Montant TTC (€)", "Reste dû (€)", "Statut")
+TYPE_LABELS = {EntryType.INVOICE: "Facture", EntryType.CREDIT_NOTE: "Avoir", EntryType.PAYMENT: "Règlement"}
+STATUS_LABELS = {
+    EntryStatus.OPEN: "À régler",
+    EntryStatus.PARTIALLY_PAID: "Partiellement réglée",
+    EntryStatus.PAID: "Réglée",
+    EntryStatus.APPLIED: "Imputé",
+    EntryStatus.RECEIVED: "Reçu",
+}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def decimal_comma(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{sign}{euros},{rest:02d}"
+
+
+def _text(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _row(entry: LedgerEntry) -> tuple[str, ...]:
+    status = STATUS_LABELS[entry.status]
+    if entry.type is EntryType.CREDIT_NOTE and entry.status is EntryStatus.OPEN:
+        status = "Disponible"
+    return (
+        TYPE_LABELS[entry.type],
+        entry.number,
+        entry.issued_on.strftime("%d/%m/%Y"),
+        entry.due_on.strftime("%d/%m/%Y") if entry.due_on else "",
+        _text(entry.label),
+        decimal_comma(entry.amount.cents),
+        decimal_comma(entry.balance.cents),
+        status,
+    )
+
+
+def entries_to_csv(entries: Iterable[LedgerEntry]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(_row(entry) for entry in entries)
+    return "\ufeff" + buffer.getvalue()
+
+
+def export_csv(ledger: Ledger, agency_id: str, creditor: Creditor, query: StatementQuery) -> str:
+    """Every entry the statement's filters select (all pages, at most MAX_ROWS)."""
+    entries: list[LedgerEntry] = []
+    cursor: str | None = None
+    while len(entries) < MAX_ROWS:
+        page = ledger.page(agency_id, creditor, replace(query, cursor=cursor, limit=200))
+        entries.extend(page.entries)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    if not entries and not ledger.has_account(agency_id, creditor):
+        raise NotFound("Compte introuvable.")
+    return entries_to_csv(entries[:MAX_ROWS])
+
+
+def export_filename(creditor: Creditor, today: date) -> str:
+    return f"etat-de-compte-{creditor.value}-{today.isoformat()}.csv"

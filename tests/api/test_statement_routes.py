@@ -1,0 +1,188 @@
+"""The statement through the gateway, on the demo accounts, with the DynamoDB calls each request costs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support import DEMO, OTHER, Portal
+
+BASE = "statement/creditors"
+
+
+@pytest.fixture(scope="module")
+def demo(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(DEMO)
+
+
+@pytest.fixture(scope="module")
+def other(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(OTHER)
+
+
+def _get(portal: Portal, path: str, cookie: dict[str, str], **params: str) -> requests.Response:
+    return requests.get(portal.api(f"{BASE}/{path}"), headers=cookie, params=params, timeout=10)
+
+
+def _pages(
+    portal: Portal, cookie: dict[str, str], creditor: str = "POLIRIS", **params: str
+) -> list[list[dict[str, Any]]]:
+    pages: list[list[dict[str, Any]]] = []
+    cursor = ""
+    while True:
+        page = _get(portal, f"{creditor}/entries", cookie, **params, **({"cursor": cursor} if cursor else {}))
+        pages.append(page.json()["entries"])
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            return pages
+
+
+def _all_pages(
+    portal: Portal, cookie: dict[str, str], creditor: str = "POLIRIS", **params: str
+) -> list[dict[str, Any]]:
+    return [entry for page in _pages(portal, cookie, creditor, **params) for entry in page]
+
+
+def test_the_default_view_is_the_unpaid_invoices_with_their_summary_in_one_query(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    assert portal.running.meter
+    portal.running.meter.reset()
+    page = _get(portal, "PRESSIMMO/entries", demo).json()
+    assert portal.running.meter.reset() == {"Query": 1}
+    invoices = [e for e in page["entries"] if e["type"] == "invoice"]
+    assert len(invoices) >= 6
+    assert all(e["balance_cents"] > 0 for e in invoices)
+    assert any(e["overdue"] for e in invoices) and not all(e["overdue"] for e in invoices)
+    summary = page["summary"]
+    assert summary["total_due"]["amount_cents"] == sum(e["balance_cents"] for e in invoices)
+    overdue = sum(e["balance_cents"] for e in invoices if e["overdue"])
+    assert summary["overdue"]["amount_cents"] == overdue
+    aging = summary["aging"]
+    assert sum(bucket["amount_cents"] for bucket in aging.values()) == summary["total_due"]["amount_cents"]
+    assert aging["not_due"]["amount_cents"] == summary["total_due"]["amount_cents"] - overdue
+
+
+def test_the_summary_route_agrees_with_the_default_view(portal: Portal, demo: dict[str, str]) -> None:
+    page = _get(portal, "BELLES_DEMEURES/entries", demo).json()
+    assert _get(portal, "BELLES_DEMEURES/summary", demo).json() == page["summary"]
+
+
+def test_all_entries_of_twelve_months_come_newest_first_page_by_page_one_query_each(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    assert portal.running.meter
+    portal.running.meter.reset()
+    pages = _pages(portal, demo, scope="all", limit="7")
+    assert portal.running.meter.reset() == {"Query": len(pages)}
+    assert all(len(page) == 7 for page in pages[:-1])
+    entries = [entry for page in pages for entry in page]
+    dates = [e["date"] for e in entries]
+    assert dates == sorted(dates, reverse=True)
+    assert len({e["number"] for e in entries}) == len(entries)
+    assert {e["type"] for e in entries} == {"invoice", "credit_note", "payment"}
+    assert min(dates) >= (date.today() - timedelta(days=366)).isoformat()
+
+
+def test_a_date_range_narrows_the_entries(portal: Portal, demo: dict[str, str]) -> None:
+    start, end = (
+        (date.today() - timedelta(days=120)).isoformat(),
+        (date.today() - timedelta(days=60)).isoformat(),
+    )
+    entries = _all_pages(portal, demo, scope="all", **{"from": start, "to": end})
+    assert entries and all(start <= e["date"] <= end for e in entries)
+
+
+def test_a_number_or_its_beginning_finds_the_documents(portal: Portal, demo: dict[str, str]) -> None:
+    some = _get(portal, "POLIRIS/entries", demo, scope="all", limit="5").json()["entries"][0]["number"]
+    exact = _get(portal, "POLIRIS/entries", demo, scope="all", number=some).json()["entries"]
+    assert [e["number"] for e in exact] == [some]
+    prefix = some[:9]
+    found = _all_pages(portal, demo, scope="all", number=prefix.lower())
+    assert found and all(e["number"].startswith(prefix) for e in found)
+
+
+def test_an_empty_result_is_an_empty_list(portal: Portal, demo: dict[str, str]) -> None:
+    answer = _get(portal, "POLIRIS/entries", demo, scope="all", number="FA-1999")
+    assert answer.status_code == 200
+    assert answer.json()["entries"] == [] and answer.json()["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"scope": "everything"}, {"from": "hier"}, {"number": "<script>"}, {"limit": "-1"}, {"cursor": "@@@"}],
+)
+def test_bad_query_parameters_are_400(portal: Portal, demo: dict[str, str], params: dict[str, str]) -> None:
+    answer = _get(portal, "POLIRIS/entries", demo, **params)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid_input"
+
+
+def test_a_cursor_from_another_view_is_400_not_a_crash(portal: Portal, demo: dict[str, str]) -> None:
+    cursor = _get(portal, "POLIRIS/entries", demo, scope="all", limit="3").json()["next_cursor"]
+    assert _get(portal, "POLIRIS/entries", demo, cursor=cursor).status_code == 400
+
+
+def test_a_document_opens_from_a_short_lived_link(portal: Portal, demo: dict[str, str]) -> None:
+    number = _get(portal, "POLIRIS/entries", demo).json()["entries"][0]["number"]
+    for disposition in ("inline", "attachment"):
+        link = _get(portal, f"POLIRIS/documents/{number}", demo, disposition=disposition).json()
+        assert link["filename"] == f"{number}.pdf" and link["expires_in"] <= 300
+        pdf = requests.get(link["url"], timeout=10)
+        assert pdf.content.startswith(b"%PDF-")
+        assert pdf.headers["Content-Disposition"] == f'{disposition}; filename="{number}.pdf"'
+
+
+def test_a_document_link_can_redirect_for_a_plain_browser_link(portal: Portal, demo: dict[str, str]) -> None:
+    number = _get(portal, "POLIRIS/entries", demo).json()["entries"][0]["number"]
+    answer = requests.get(
+        portal.api(f"{BASE}/POLIRIS/documents/{number}"),
+        params={"redirect": "true"},
+        headers=demo,
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302
+    assert requests.get(answer.headers["Location"], timeout=10).content.startswith(b"%PDF-")
+
+
+def test_a_payment_has_no_document(portal: Portal, demo: dict[str, str]) -> None:
+    entries = _all_pages(portal, demo, scope="all")
+    payment = next(e for e in entries if e["type"] == "payment")
+    assert _get(portal, f"POLIRIS/documents/{payment['number']}", demo).status_code == 404
+
+
+def test_the_export_is_the_entries_shown_as_csv(portal: Portal, demo: dict[str, str]) -> None:
+    answer = _get(portal, "POLIRIS/export.csv", demo, scope="all")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="etat-de-compte-POLIRIS-' in answer.headers["Content-Disposition"]
+    text = answer.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    numbers = [e["number"] for e in _all_pages(portal, demo, scope="all")]
+    assert [row[1] for row in rows[1:]] == numbers
+
+
+def test_another_agencys_account_and_documents_are_not_found(
+    portal: Portal, demo: dict[str, str], other: dict[str, str]
+) -> None:
+    mine = _get(portal, "PRESSIMMO/entries", other).json()["entries"][0]["number"]
+    theirs = _get(portal, "PRESSIMMO/entries", demo).json()["entries"][0]["number"]
+    unknown = _get(portal, "PRESSIMMO/documents/FA-2099-999999", other)
+    stolen = _get(portal, f"PRESSIMMO/documents/{theirs}", other)
+    assert stolen.status_code == unknown.status_code == 404
+    assert stolen.json() == unknown.json()
+    assert _get(portal, f"PRESSIMMO/documents/{mine}", other).status_code == 200
+    for path in ("entries", "summary", "export.csv", f"documents/{mine}"):
+        answer = _get(portal, f"BELLES_DEMEURES/{path}", other)
+        assert answer.status_code == 404, path
+    assert _get(portal, "SELOGER/entries", other).status_code == 404
+    assert _all_pages(portal, other, "PRESSIMMO", scope="all", number=theirs) == []
+    their_ids = {e["id"] for e in _all_pages(portal, demo, "PRESSIMMO", scope="all")}
+    assert their_ids.isdisjoint(e["id"] for e in _all_pages(portal, other, "PRESSIMMO", scope="all"))
