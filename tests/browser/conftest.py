@@ -49,3 +49,17 @@ def browser_page_phone(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA rules on the page as it stands; each violation as one line."""
+    # evaluate() runs through DevTools: the page's CSP (no inline script) rightly refuses add_script_tag.
+    page.evaluate(f"() => {{ {AXE.read_text()} }}")
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}))"
+        ".violations.map(v => `${v.id}: ${v.help} (${v.nodes.length})`)"
+    )
+    return list(result)

@@ -32,5 +32,16 @@ async function call(method, path, body) {
 export const api = {
   logIn: (username, password) => call("POST", "account/session", { username, password }),
   logOut: () => call("DELETE", "account/session"),
+  entries: (creditor, params) => call("GET", `statement/creditors/${creditor}/entries?${new URLSearchParams(params)}`),
+  summary: (creditor) => call("GET", `statement/creditors/${creditor}/summary`),
   me: () => call("GET", "account/me"),
 };
+
+export function documentUrl(creditor, number, disposition) {
+  const params = new URLSearchParams({ disposition, redirect: "true" });
+  return `/api/statement/creditors/${creditor}/documents/${encodeURIComponent(number)}?${params}`;
+}
+
+export function exportUrl(creditor, params) {
+  return `/api/statement/creditors/${creditor}/export.csv?${new URLSearchParams(params)}`;
+}

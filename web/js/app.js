@@ -2,6 +2,9 @@
 
 import { api, ApiError } from "./api.js";
 import { h, show } from "./dom.js";
+import { euros } from "./format.js";
+import { takeOver } from "./selection.js";
+import { statementView } from "./statement.js";
 
 export const SECTIONS = [
   { slug: "etat-de-compte", title: "État de compte",
@@ -118,11 +121,23 @@ function sectionView(creditorCode, slug) {
   const section = SECTIONS.find((s) => s.slug === slug);
   if (!creditor || !section) return notFoundView();
   renderNav(creditor, section.slug);
+  if (section.slug === "etat-de-compte") return statementView(main, creditor);
+  const purpose = { reglement: "payment", "suivi-litiges": "dispute" }[section.slug];
+  const handed = purpose ? takeOver(creditor.code, purpose) : [];
   show(main,
     h("p", { class: "breadcrumb" }, creditor.name),
     h("h1", {}, section.title),
     h("p", {}, section.about),
+    handed.length ? selectionSummary(handed) : null,
     h("p", { class: "notice" }, "Cette rubrique est en cours de mise en service."));
+}
+
+function selectionSummary(invoices) {
+  const total = invoices.reduce((sum, invoice) => sum + invoice.balance_cents, 0);
+  return h("section", { class: "card", "aria-labelledby": "handed-title" },
+    h("h2", { id: "handed-title" }, "Factures sélectionnées sur l'état de compte"),
+    h("ul", {}, invoices.map((invoice) => h("li", {}, `${invoice.number} — ${euros(invoice.balance_cents)}`))),
+    h("p", {}, h("strong", {}, `Total : ${euros(total)}`)));
 }
 
 function financeView() {
