@@ -1,14 +1,21 @@
-"""`python -m devstack`: starts the portal on http://127.0.0.1:8080 with its demo data; Ctrl-C stops it."""
+"""`python -m devstack`: starts the portal on http://127.0.0.1:8080 with its demo data; Ctrl-C stops it.
+
+`python -m devstack import FILE [FILE…]`: drops ERP files (CSV or JSON Lines, and their PDFs) into the
+running portal's import inbox and prints each import report.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from devstack import stack
-from devstack.config import StackConfig
+from devstack.config import StackConfig, apply_environment, aws_environment
+from devstack.dropbox import drop
 from devstack.provisioning import DEMO_USERS
 
 
@@ -16,8 +23,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--port", type=int, default=8080, help="the gateway's port (default 8080)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    commands = parser.add_subparsers(dest="command")
+    importing = commands.add_parser("import", help="import ERP files into the running portal")
+    importing.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()
     config = StackConfig(gateway_port=args.port)
+    if args.command == "import":
+        apply_environment(aws_environment(config))
+        for report in drop(config, args.files):
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
     print("Démarrage de la pile locale (DynamoDB Local, moto, passerelle)…", flush=True)
     running = stack.start(config, verbose=args.verbose)
     stopped = threading.Event()

@@ -46,7 +46,10 @@ def aws_environment(config: StackConfig) -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
+        # Every AWS service goes to moto unless named otherwise: nothing can reach the real AWS.
+        "AWS_ENDPOINT_URL": config.moto_url,
         "AWS_ENDPOINT_URL_DYNAMODB": config.services_dynamodb_url,
+        "AWS_ENDPOINT_URL_SQS": config.moto_url,
         "AWS_ENDPOINT_URL_S3": config.moto_url,
         "AWS_ENDPOINT_URL_SES": config.moto_url,
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.moto_url,

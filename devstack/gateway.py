@@ -63,7 +63,7 @@ class Gateway:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: GatewayServer
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
@@ -131,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
+class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, port: int, gateway: Gateway, verbose: bool) -> None:
@@ -140,8 +140,8 @@ class _Server(ThreadingHTTPServer):
         self.verbose = verbose
 
 
-def serve(port: int, verbose: bool = False) -> _Server:
+def serve(port: int, verbose: bool = False) -> GatewayServer:
     """Starts the gateway in a background thread and returns its server (call shutdown() to stop)."""
-    server = _Server(port, Gateway(), verbose)
+    server = GatewayServer(port, Gateway(), verbose)
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
     return server

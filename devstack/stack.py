@@ -7,14 +7,15 @@ import subprocess
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import ThreadingHTTPServer
 
 from devstack import emulators, gateway, provisioning
 from devstack.config import StackConfig, apply_environment, aws_environment
+from devstack.events import QueueDelivery, ensure_import_notifications
 from devstack.meter import DynamoDBMeter
 from devstack.processes import stop
 
 MAIL_SENDER = "no-reply@mesfactures.example"
+IMPORT_QUEUE = "mesfactures-imports"
 
 
 @dataclass
@@ -23,10 +24,13 @@ class RunningStack:
     identity: provisioning.Identity
     demo_entries_added: int
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
+    server: gateway.GatewayServer | None = None
     meter: DynamoDBMeter | None = None
+    delivery: QueueDelivery | None = None
 
     def stop(self) -> None:
+        if self.delivery is not None:
+            self.delivery.stop()
         for server in (self.server, self.meter):
             if server is not None:
                 server.shutdown()
@@ -66,10 +70,12 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
                 "MAIL_SENDER": MAIL_SENDER,
             }
         )
+        ensure_import_notifications(config, IMPORT_QUEUE)
         added = _load_demo_data(config)
         server = gateway.serve(config.gateway_port, verbose=verbose) if with_gateway else None
+        delivery = QueueDelivery(server.gateway.services).start() if server else None
         on_failure.pop_all()
-    return RunningStack(config, identity, added, processes, server, meter)
+    return RunningStack(config, identity, added, processes, server, meter, delivery)
 
 
 def _load_demo_data(config: StackConfig) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import unquote_plus
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice, Response, SQSEvent
 
 from mesfactures import wiring
 from mesfactures.domain.calendar import today_in_paris
@@ -13,12 +15,16 @@ from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
+from mesfactures.imports.importer import import_from_store
+from mesfactures.observability import logger
 from mesfactures.statement.documents import document_link, parse_disposition
 from mesfactures.statement.export import export_csv, export_filename
 from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
 
 app = Chalice(app_name="mesfactures-statement")
 edge = Edge(app, wiring.token_verifier)
+log = logger("mesfactures.statement")
+IMPORT_QUEUE = "mesfactures-imports"
 
 
 def _money(money: Money) -> dict[str, Any]:
@@ -120,3 +126,19 @@ def export(principal: AgencyUser, creditor: str) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@app.on_sqs_message(queue=IMPORT_QUEUE, batch_size=1)
+def import_files(event: SQSEvent) -> None:
+    """S3 tells the queue of each file dropped in the import inbox; each is imported, with its report."""
+    for record in event:
+        for notice in json.loads(record.body).get("Records", []):
+            key = unquote_plus(notice["s3"]["object"]["key"])
+            report = import_from_store(
+                key, writer=wiring.entry_writer(), accounts=wiring.accounts(), store=wiring.documents()
+            )
+            if report is not None:
+                log.info(
+                    "import done",
+                    extra={"file": key, "accepted": report.accepted, "rejected": len(report.rejected)},
+                )

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
     from mesfactures.persistence.accounts import AccountRepository
-    from mesfactures.persistence.ledger import LedgerRepository
+    from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
 
 
 @functools.cache
@@ -43,6 +43,13 @@ def ledger() -> LedgerRepository:
 
     _bound_table()
     return LedgerRepository()
+
+
+def entry_writer() -> EntryWriter:
+    from mesfactures.persistence.ledger import EntryWriter
+
+    _bound_table()
+    return EntryWriter()
 
 
 def accounts() -> AccountRepository:

@@ -26,6 +26,11 @@ class DocumentStore:
     def put_pdf(self, key: str, content: bytes) -> None:
         self._client().put_object(Bucket=self._bucket, Key=key, Body=content, ContentType="application/pdf")
 
+    def put_json(self, key: str, content: bytes) -> None:
+        self._client().put_object(
+            Bucket=self._bucket, Key=key, Body=content, ContentType="application/json; charset=utf-8"
+        )
+
     def exists(self, key: str) -> bool:
         answer = self._client().list_objects_v2(Bucket=self._bucket, Prefix=key, MaxKeys=1)
         return any(item.get("Key") == key for item in answer.get("Contents", []))

@@ -46,5 +46,12 @@ class ConcurrentChange(DomainError):
     message = "Cet élément a été modifié entre-temps. Rechargez la page et recommencez."
 
 
+class BusinessRuleViolation(DomainError):
+    """Well-formed, but against a rule of the business (a payment larger than what is due, say)."""
+
+    code = "business_rule"
+    message = "Cette opération n'est pas permise."
+
+
 class ConfigurationError(Exception):
     """The deployment is wrong (a missing variable): a bug for operators, never shown to a user."""

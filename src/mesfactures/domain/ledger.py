@@ -24,6 +24,19 @@ class EntryStatus(StrEnum):
     RECEIVED = "received"
 
 
+def invoice_status(amount_cents: int, balance_cents: int) -> EntryStatus:
+    """An invoice's status follows from what remains due of it."""
+    if balance_cents == 0:
+        return EntryStatus.PAID
+    return EntryStatus.OPEN if balance_cents == amount_cents else EntryStatus.PARTIALLY_PAID
+
+
+class UpsertOutcome(StrEnum):
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
 @dataclass(frozen=True)
 class DocumentLine:
     label: str

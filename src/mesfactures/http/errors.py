@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from chalice.app import Response
 
 from mesfactures.domain.errors import (
+    BusinessRuleViolation,
     ConcurrentChange,
     DomainError,
     InvalidCredentials,
@@ -24,6 +25,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     NotAllowed: 403,
     NotFound: 404,
     ConcurrentChange: 409,
+    BusinessRuleViolation: 422,
 }
 
 SECURITY_HEADERS = {

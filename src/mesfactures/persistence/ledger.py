@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.pagination import ResultIterator
+from pynamodb.transactions import TransactWrite
 
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import NotFound
-from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.errors import BusinessRuleViolation, ConcurrentChange, NotFound
+from mesfactures.domain.ledger import (
+    DocumentLine,
+    EntryStatus,
+    EntryType,
+    LedgerEntry,
+    UpsertOutcome,
+    invoice_status,
+)
 from mesfactures.domain.money import Money
 from mesfactures.persistence import keys
 from mesfactures.persistence.cursors import decode_cursor, encode_cursor
@@ -187,3 +197,93 @@ def entry_from_item(item: EntryItem) -> LedgerEntry:
         ),
         settles=tuple(str(number) for number in item.settles or ()),
     )
+
+
+class EntryWriter:
+    """The ERP feed's writes: documents upserted by version, payments applied to invoices atomically."""
+
+    def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
+        """Inserts a new invoice or credit note; replaces an older version, keeping what was paid of it."""
+        item = item_from_entry(entry, document_key)
+        item.erp_version = version
+        try:
+            item.save(condition=EntryItem.sk.does_not_exist())
+            return UpsertOutcome.INSERTED
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        existing = EntryItem.get(item.pk, item.sk, consistent_read=True)
+        if existing.entry_type != entry.type.value:
+            raise BusinessRuleViolation(f"le numéro {entry.number} désigne déjà une pièce d'un autre type")
+        if int(existing.erp_version or 1) >= version:
+            return UpsertOutcome.UNCHANGED
+        balance = int(existing.balance_cents) + entry.amount.cents - int(existing.amount_cents)
+        if (balance < 0) if entry.type is EntryType.INVOICE else (balance > 0):
+            raise BusinessRuleViolation(
+                f"la nouvelle version de {entry.number} est inférieure à ce qui est réglé"
+            )
+        replacement = item_from_entry(_with_balance(entry, balance), document_key)
+        replacement.erp_version = version
+        condition = (EntryItem.erp_version == existing.erp_version) & (
+            EntryItem.balance_cents == existing.balance_cents
+        )
+        try:
+            replacement.save(condition=condition)
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrentChange() from error
+            raise
+        return UpsertOutcome.UPDATED
+
+    def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
+        """Records a payment received by other means and settles the invoices it names, oldest first, in
+        one transaction conditioned on their balances: a replay changes nothing, a race changes nothing."""
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        invoices = [self._invoice(pk, number) for number in payment.settles]
+        remaining = -payment.amount.cents
+        updates = []
+        for invoice in invoices:
+            take = min(remaining, int(invoice.balance_cents))
+            if take <= 0:
+                raise BusinessRuleViolation(f"la facture {invoice.number} est déjà réglée")
+            remaining -= take
+            updates.append((invoice, int(invoice.balance_cents) - take))
+        if remaining > 0:
+            raise BusinessRuleViolation("le règlement dépasse le reste dû des factures qu'il désigne")
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.save(item_from_entry(payment, None), condition=EntryItem.sk.does_not_exist())
+                for invoice, balance in updates:
+                    actions: list[Any] = [
+                        EntryItem.balance_cents.set(balance),
+                        EntryItem.status.set(invoice_status(int(invoice.amount_cents), balance).value),
+                    ]
+                    if balance == 0:
+                        actions.append(EntryItem.open_sk.remove())
+                    transaction.update(
+                        invoice, actions=actions, condition=EntryItem.balance_cents == invoice.balance_cents
+                    )
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return UpsertOutcome.UNCHANGED
+            if "ConditionalCheckFailed" in reasons:
+                raise ConcurrentChange() from error
+            raise
+        return UpsertOutcome.INSERTED
+
+    def _invoice(self, pk: str, number: str) -> EntryItem:
+        try:
+            item = EntryItem.get(pk, keys.document_sk(number), consistent_read=True)
+        except DoesNotExist:
+            raise BusinessRuleViolation(f"la facture {number} est inconnue sur ce compte") from None
+        if item.entry_type != EntryType.INVOICE.value:
+            raise BusinessRuleViolation(f"{number} n'est pas une facture")
+        return item
+
+
+def _with_balance(entry: LedgerEntry, balance: int) -> LedgerEntry:
+    status = invoice_status(entry.amount.cents, balance) if entry.type is EntryType.INVOICE else entry.status
+    if entry.type is EntryType.CREDIT_NOTE and balance == 0:
+        status = EntryStatus.APPLIED
+    return replace(entry, balance=Money(balance, entry.amount.currency), status=status)

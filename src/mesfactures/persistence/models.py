@@ -154,3 +154,4 @@ class EntryItem(LedgerItem, discriminator="entry"):
     lines = ListAttribute(of=LineMap, null=True)
     settles = ListAttribute(of=UnicodeAttribute, null=True)
     document_key = UnicodeAttribute(null=True)
+    erp_version = NumberAttribute(default=1)

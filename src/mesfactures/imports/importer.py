@@ -1,0 +1,180 @@
+"""Importing one ERP file: documents first, then payments; a report of every row, written beside it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from mesfactures.documents.pdf import document_view, render_pdf
+from mesfactures.documents.store import document_key
+from mesfactures.domain.accounts import AccountProfile, CreditorDetails
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import DomainError
+from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
+from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
+
+INBOX = "imports/inbox/"
+REPORTS = "imports/reports/"
+DATA_SUFFIXES = (".csv", ".jsonl")
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+class Writer(Protocol):
+    def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome: ...
+
+    def record_payment(self, payment: LedgerEntry) -> UpsertOutcome: ...
+
+
+class Accounts(Protocol):
+    def creditor(self, creditor: Creditor) -> CreditorDetails: ...
+
+    def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile: ...
+
+
+class Store(Protocol):
+    def exists(self, key: str) -> bool: ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def put_pdf(self, key: str, content: bytes) -> None: ...
+
+    def put_json(self, key: str, content: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    file: str
+    accepted: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def count(self, outcome: UpsertOutcome) -> None:
+        self.accepted += 1
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected.append(Rejection(line, reason))
+
+
+class _Context:
+    """What a file's rows share: the sellers and buyers of its documents, looked up once each."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self._accounts = accounts
+        self._creditors: dict[Creditor, CreditorDetails] = {}
+        self._profiles: dict[tuple[str, Creditor], AccountProfile] = {}
+
+    def parties(self, entry: LedgerEntry) -> tuple[CreditorDetails, AccountProfile]:
+        if entry.creditor not in self._creditors:
+            self._creditors[entry.creditor] = self._accounts.creditor(entry.creditor)
+        account = (entry.agency_id, entry.creditor)
+        if account not in self._profiles:
+            self._profiles[account] = self._accounts.profile(*account)
+        return self._creditors[entry.creditor], self._profiles[account]
+
+
+def import_file(
+    name: str,
+    content: bytes,
+    *,
+    writer: Writer,
+    accounts: Accounts,
+    store: Store,
+    attachment: Callable[[str], str | None],
+) -> ImportReport:
+    """Validates and applies every row; `attachment(pdf_name)` gives the store key of a PDF sent beside."""
+    report = ImportReport(file=name)
+    context = _Context(accounts)
+    documents: list[ImportRow] = []
+    payments: list[ImportRow] = []
+    try:
+        rows = list(read_rows(name, content))
+    except UnicodeDecodeError:
+        report.reject(0, "le fichier n'est pas en UTF-8")
+        return report
+    for row in rows[:MAX_ROWS]:
+        if not isinstance(row, RawRow):
+            report.reject(*row)
+            continue
+        try:
+            valid = validate(row)
+            context.parties(valid.entry)
+        except RowError as error:
+            report.reject(row.line, str(error))
+            continue
+        except DomainError:
+            report.reject(row.line, "aucun compte de cette agence chez ce créancier")
+            continue
+        (payments if valid.entry.type is EntryType.PAYMENT else documents).append(valid)
+    for extra in rows[MAX_ROWS:]:
+        report.reject(extra.line if isinstance(extra, RawRow) else extra[0], f"au-delà de {MAX_ROWS} lignes")
+    for valid in documents:
+        _apply(report, valid, lambda v: _import_document(v, writer, store, context, attachment))
+    for valid in payments:
+        _apply(report, valid, lambda v: writer.record_payment(v.entry))
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    return report
+
+
+def _apply(report: ImportReport, row: ImportRow, action: Callable[[ImportRow], UpsertOutcome]) -> None:
+    try:
+        report.count(action(row))
+    except (DomainError, RowError) as error:
+        report.reject(row.line, str(error))
+
+
+def _import_document(
+    row: ImportRow, writer: Writer, store: Store, context: _Context, attachment: Callable[[str], str | None]
+) -> UpsertOutcome:
+    entry = row.entry
+    key = document_key(entry.agency_id, entry.creditor, entry.entry_id)
+    pdf = _attached_pdf(row, store, attachment) if row.pdf_name else None
+    outcome = writer.upsert_document(entry, row.version, key)
+    if outcome is not UpsertOutcome.UNCHANGED or not store.exists(key):
+        if pdf is None:
+            seller, buyer = context.parties(entry)
+            pdf = render_pdf(document_view(entry, seller, buyer))
+        store.put_pdf(key, pdf)
+    return outcome
+
+
+def _attached_pdf(row: ImportRow, store: Store, attachment: Callable[[str], str | None]) -> bytes:
+    key = attachment(row.pdf_name or "")
+    if key is None or not store.exists(key):
+        raise RowError(f"le PDF « {row.pdf_name} » est absent du dépôt")
+    content = store.read(key)
+    if not content.startswith(b"%PDF-") or len(content) > MAX_PDF_BYTES:
+        raise RowError(f"« {row.pdf_name} » n'est pas un PDF de moins de 10 Mo")
+    return content
+
+
+def report_key(data_key: str) -> str:
+    return REPORTS + data_key.removeprefix(INBOX) + ".report.json"
+
+
+def import_from_store(key: str, *, writer: Writer, accounts: Accounts, store: Store) -> ImportReport | None:
+    """The handler's use case: a file that arrived in the inbox; anything else (its PDFs) is ignored."""
+    if not key.startswith(INBOX) or not key.endswith(DATA_SUFFIXES) or ".." in key:
+        return None
+    folder = str(PurePosixPath(key).parent)
+    report = import_file(
+        key,
+        store.read(key),
+        writer=writer,
+        accounts=accounts,
+        store=store,
+        attachment=lambda name: f"{folder}/{name}",
+    )
+    store.put_json(report_key(key), json.dumps(asdict(report), ensure_ascii=False, indent=2).encode())
+    return report

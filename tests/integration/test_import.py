@@ -1,0 +1,184 @@
+"""The ERP import on DynamoDB Local and moto: through the inbox and the queue, as in AWS."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from devstack.dropbox import drop
+from mesfactures import wiring
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import NotFound
+from tests.support import Portal
+
+HEADER = ";".join(
+    [
+        "creditor",
+        "agency_id",
+        "type",
+        "number",
+        "issued_on",
+        "due_on",
+        "label",
+        "net_cents",
+        "vat_rate_bp",
+        "vat_cents",
+        "gross_cents",
+        "settles",
+        "pdf",
+        "version",
+    ]
+)
+
+
+def _csv(tmp_path: Path, name: str, *lines: str) -> Path:
+    path = tmp_path / name
+    path.write_text("\ufeff" + "\n".join((HEADER, *lines)) + "\n", encoding="utf-8")
+    return path
+
+
+def _import(portal: Portal, *files: Path) -> dict[str, Any]:
+    (report,) = drop(portal.running.config, list(files), timeout=60)
+    return report
+
+
+def _invoice(number: str, net: int, version: int = 1, agency: str = "AG-1001", pdf: str = "") -> str:
+    vat = net // 5
+    return (
+        f"POLIRIS;{agency};invoice;{number};2026-11-02;2026-12-02;Import {number};{net};2000;{vat};"
+        f"{net + vat};;{pdf};{version}"
+    )
+
+
+def test_good_rows_are_imported_and_each_bad_row_is_reported_with_its_line(
+    portal: Portal, tmp_path: Path
+) -> None:
+    feed = _csv(
+        tmp_path,
+        "feed.csv",
+        _invoice("FA-2026-910001", 10_000),
+        "POLIRIS;AG-1001;invoice;FA-2026-910002;2026-11-02;2026-12-02;TVA fausse;10000;2000;1999;11999;;;1",
+        _invoice("FA-2026-910003", 10_000, agency="AG-4242"),
+        "POLIRIS;AG-1001;credit_note;AV-2026-910001;2026-11-03;;Avoir;1000;2000;200;1200;FA-2026-910001;;1",
+        "POLIRIS;AG-1001;payment;RG-2026-910001;2026-11-10;;Virement reçu;;;;5000;FA-2026-910001;;1",
+        "POLIRIS;AG-1001;payment;RG-2026-910002;2026-11-10;;Virement reçu;;;;5000;FA-2026-919999;;1",
+    )
+    report = _import(portal, feed)
+    assert (report["accepted"], report["inserted"]) == (3, 3)
+    assert [(r["line"], r["reason"].split(" :")[0]) for r in report["rejected"]] == [
+        (3, "TVA incohérente"),
+        (4, "aucun compte de cette agence chez ce créancier"),
+        (7, "la facture FA-2026-919999 est inconnue sur ce compte"),
+    ]
+    invoice = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-910001")
+    assert (invoice.amount.cents, invoice.balance.cents, invoice.status.value) == (
+        12_000,
+        7_000,
+        "partially_paid",
+    )
+    credit = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "AV-2026-910001")
+    assert credit.balance.cents == -1_200
+    with pytest.raises(NotFound):
+        wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-910002")
+
+    pdf = wiring.documents().read(wiring.ledger().document_key("AG-1001", Creditor.POLIRIS, "FA-2026-910001"))
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "FA-2026-910001" in text and "120,00" in text
+
+    again = _import(portal, feed)
+    assert (again["accepted"], again["inserted"], again["unchanged"]) == (3, 0, 3)
+    assert wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-910001") == invoice
+
+
+def test_a_newer_version_replaces_the_document_and_keeps_what_was_paid(
+    portal: Portal, tmp_path: Path
+) -> None:
+    _import(
+        portal,
+        _csv(
+            tmp_path,
+            "v1.csv",
+            _invoice("FA-2026-920001", 20_000),
+            "POLIRIS;AG-1001;payment;RG-2026-920001;2026-11-10;;Chèque reçu;;;;4000;FA-2026-920001;;1",
+        ),
+    )
+    report = _import(
+        portal,
+        _csv(
+            tmp_path,
+            "v2.csv",
+            _invoice("FA-2026-920001", 25_000, version=2),
+            _invoice("FA-2026-920001", 1_000, version=1),
+        ),
+    )
+    assert (report["updated"], report["unchanged"]) == (1, 1)
+    invoice = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-920001")
+    assert (invoice.amount.cents, invoice.balance.cents) == (30_000, 26_000)
+
+
+def test_a_payment_settles_several_invoices_oldest_named_first(portal: Portal, tmp_path: Path) -> None:
+    report = _import(
+        portal,
+        _csv(
+            tmp_path,
+            "pay.csv",
+            _invoice("FA-2026-930001", 10_000),
+            _invoice("FA-2026-930002", 10_000),
+            "POLIRIS;AG-1001;payment;RG-2026-930001;2026-11-10;;Virement;;;;18000;FA-2026-930001|FA-2026-930002;;1",
+            "POLIRIS;AG-1001;payment;RG-2026-930002;2026-11-11;;Virement;;;;99999;FA-2026-930002;;1",
+        ),
+    )
+    assert report["accepted"] == 3
+    assert report["rejected"][0]["reason"] == "le règlement dépasse le reste dû des factures qu'il désigne"
+    first = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-930001")
+    second = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-930002")
+    assert (first.balance.cents, first.status.value) == (0, "paid")
+    assert (second.balance.cents, second.status.value) == (6_000, "partially_paid")
+    open_numbers = {e.number for e in wiring.ledger().open_items("AG-1001", Creditor.POLIRIS)}
+    assert "FA-2026-930001" not in open_numbers and "FA-2026-930002" in open_numbers
+
+
+def test_a_pdf_sent_beside_the_file_is_the_documents_pdf(portal: Portal, tmp_path: Path) -> None:
+    sent = tmp_path / "FA-2026-940001.pdf"
+    sent.write_bytes(b"%PDF-1.4\n% the ERP's own rendering\n%%EOF\n")
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    feed = tmp_path / "feed.jsonl"
+    row = (
+        '{{"creditor": "POLIRIS", "agency_id": "AG-1001", "type": "invoice", "number": "{number}",'
+        ' "issued_on": "2026-11-02", "due_on": "2026-12-02", "label": "Avec PDF", "net_cents": 1000,'
+        ' "vat_rate_bp": 2000, "vat_cents": 200, "gross_cents": 1200, "pdf": "{pdf}"}}'
+    )
+    feed.write_text(
+        "\n".join(
+            (
+                row.format(number="FA-2026-940001", pdf=sent.name),
+                row.format(number="FA-2026-940002", pdf=fake.name),
+                row.format(number="FA-2026-940003", pdf="absent.pdf"),
+            )
+        )
+    )
+    report = _import(portal, sent, fake, feed)
+    assert report["accepted"] == 1
+    assert [r["line"] for r in report["rejected"]] == [2, 3]
+    key = wiring.ledger().document_key("AG-1001", Creditor.POLIRIS, "FA-2026-940001")
+    assert wiring.documents().read(key) == sent.read_bytes()
+
+
+def test_imported_entries_appear_on_the_statement(portal: Portal, tmp_path: Path) -> None:
+    import requests
+
+    from tests.support import DEMO
+
+    _import(portal, _csv(tmp_path, "statement.csv", _invoice("FA-2026-950001", 3_000)))
+    answer = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"),
+        params={"number": "FA-2026-950001"},
+        headers=portal.session_cookie(DEMO),
+        timeout=10,
+    ).json()
+    assert [(e["number"], e["balance_cents"]) for e in answer["entries"]] == [("FA-2026-950001", 3_600)]
