@@ -2,6 +2,7 @@
 
 `python -m devstack import FILE [FILE…]`: drops ERP files (CSV or JSON Lines, and their PDFs) into the
 running portal's import inbox and prints each import report.
+`python -m devstack mail`: lists the e-mails the running portal has sent (also at /_dev/mail).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from devstack import stack
 from devstack.config import StackConfig, apply_environment, aws_environment
 from devstack.dropbox import drop
+from devstack.mailbox import sent_mails
 from devstack.provisioning import DEMO_USERS
 
 
@@ -26,8 +28,14 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command")
     importing = commands.add_parser("import", help="import ERP files into the running portal")
     importing.add_argument("files", nargs="+", type=Path)
+    commands.add_parser("mail", help="list the e-mails the running portal has sent")
     args = parser.parse_args()
     config = StackConfig(gateway_port=args.port)
+    if args.command == "mail":
+        for mail in sent_mails(config.moto_url):
+            print(f"{mail.message_id}  à {', '.join(mail.recipients)}\n    {mail.subject}")
+        print(f"Le détail : {config.gateway_url}/_dev/mail")
+        return 0
     if args.command == "import":
         apply_environment(aws_environment(config))
         for report in drop(config, args.files):
@@ -43,6 +51,7 @@ def main() -> int:
     for user in DEMO_USERS:
         who = f"agence {user.agency_id}" if user.agency_id else "service financier"
         print(f"  {user.email:<32} {user.password:<16} ({who})")
+    print(f"E-mails envoyés : {config.gateway_url}/_dev/mail")
     print("Ctrl-C pour arrêter.", flush=True)
     try:
         stopped.wait()

@@ -50,6 +50,7 @@ def aws_environment(config: StackConfig) -> dict[str, str]:
         "AWS_ENDPOINT_URL": config.moto_url,
         "AWS_ENDPOINT_URL_DYNAMODB": config.services_dynamodb_url,
         "AWS_ENDPOINT_URL_SQS": config.moto_url,
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": config.dynamodb_url,
         "AWS_ENDPOINT_URL_S3": config.moto_url,
         "AWS_ENDPOINT_URL_SES": config.moto_url,
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.moto_url,

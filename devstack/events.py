@@ -3,6 +3,7 @@ the import inbox among them), polled from moto and handed over in Lambda's event
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from types import ModuleType
@@ -101,3 +102,80 @@ class _Context:
     def __init__(self, name: str) -> None:
         self.function_name = name
         self.aws_request_id = str(uuid.uuid4())
+
+
+class StreamDelivery:
+    """Reads the ledger table's stream (DynamoDB Local's) and hands each batch of records to the apps'
+    stream handlers, as Lambda's event source mapping does: in order, again after a failure (with
+    backoff), and to the dead-letter queue after the last attempt, so one bad record cannot block the rest."""
+
+    BACKOFF_SECONDS = (0.25, 0.5, 1, 2, 4, 8)
+
+    def __init__(self, table_name: str, services: dict[str, ModuleType], dead_letter_queue: str) -> None:
+        self._table_name = table_name
+        self._dead_letter_queue = dead_letter_queue
+        self._handlers = [
+            getattr(module, source.name)
+            for module in services.values()
+            for source in getattr(module.app, "event_sources", [])
+            if getattr(source, "stream_arn", None)
+        ]
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ledger-stream", daemon=True)
+
+    def start(self) -> StreamDelivery:
+        if self._handlers:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        dynamodb: Any = boto3.client("dynamodb", region_name=REGION)
+        streams: Any = boto3.client("dynamodbstreams", region_name=REGION)
+        arn = dynamodb.describe_table(TableName=self._table_name)["Table"]["LatestStreamArn"]
+        iterators: dict[str, str | None] = {}
+        while not self._stopping.is_set():
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                if shard["ShardId"] not in iterators:
+                    iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                    )["ShardIterator"]
+            for shard_id, iterator in list(iterators.items()):
+                if iterator is None:
+                    continue
+                answer = streams.get_records(ShardIterator=iterator, Limit=100)
+                if answer["Records"]:
+                    self._deliver(arn, answer["Records"])
+                iterators[shard_id] = answer.get("NextShardIterator")
+            self._stopping.wait(0.2)
+
+    def _deliver(self, arn: str, records: list[dict[str, Any]]) -> None:
+        event = {"Records": [_lambda_record(record, arn) for record in records]}
+        for handler in self._handlers:
+            for attempt, pause in enumerate(self.BACKOFF_SECONDS, start=1):
+                try:
+                    handler(event, _Context("ledger-stream"))
+                    break
+                except Exception:
+                    _log.exception("stream handler failed", extra={"attempt": attempt})
+                    if self._stopping.wait(pause):
+                        return
+            else:
+                self._dead_letter(event)
+
+    def _dead_letter(self, event: dict[str, Any]) -> None:
+        sqs: Any = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName=self._dead_letter_queue)["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event, default=str))
+
+
+def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and hasattr(created, "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "dynamodb": dynamodb, "eventSourceARN": arn}

@@ -16,8 +16,10 @@ from chalice.config import Config
 from chalice.local import LocalGateway
 
 from devstack.config import ROOT
+from devstack.mailbox import index_page, sent_mails
 
-AREAS = ("statement", "disputes", "account", "payments")
+AREAS = ("statement", "disputes", "account", "payments")  # the apps with an HTTP API
+EVENT_ONLY = ("notifications",)  # apps that only handle events (queues, the table's stream)
 WEB_ROOT = ROOT / "web"
 SITE_HEADERS = {
     "Content-Security-Policy": (
@@ -44,10 +46,9 @@ def load_service(area: str) -> ModuleType:
 
 class Gateway:
     def __init__(self) -> None:
-        self.services = {area: load_service(area) for area in AREAS}
+        self.services = {name: load_service(name) for name in AREAS + EVENT_ONLY}
         self._gateways = {
-            area: LocalGateway(module.app, Config(chalice_stage="local"))
-            for area, module in self.services.items()
+            area: LocalGateway(self.services[area].app, Config(chalice_stage="local")) for area in AREAS
         }
 
     def api(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, Any]:
@@ -88,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         if self.path.startswith("/api/"):
             self._api()
+        elif self.path.startswith("/_dev/mail") and self.command == "GET":
+            self._mail()
         elif self.command == "GET":
             self._static()
         else:
@@ -104,6 +107,22 @@ class _Handler(BaseHTTPRequestHandler):
         payload = response.get("body") or ""
         raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         self._send(response["statusCode"], out_headers, raw)
+
+    def _mail(self) -> None:
+        """The local outbox page: what SES would have delivered. Mail HTML is shown with no script allowed."""
+        mails = sent_mails(self.server.moto_url)
+        wanted = self.path.removeprefix("/_dev/mail").strip("/")
+        if not wanted:
+            page = index_page(mails).encode()
+            self._send(200, {"Content-Type": "text/html; charset=utf-8", **SITE_HEADERS}, page)
+            return
+        mail = next((mail for mail in mails if mail.message_id == wanted), None)
+        if mail is None:
+            self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Message introuvable")
+            return
+        policy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": policy}
+        self._send(200, headers, mail.body.encode())
 
     def _static(self) -> None:
         path = urlsplit(self.path).path
@@ -134,14 +153,15 @@ class _Handler(BaseHTTPRequestHandler):
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, gateway: Gateway, verbose: bool) -> None:
+    def __init__(self, port: int, gateway: Gateway, verbose: bool, moto_url: str) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.gateway = gateway
         self.verbose = verbose
+        self.moto_url = moto_url
 
 
-def serve(port: int, verbose: bool = False) -> GatewayServer:
+def serve(port: int, moto_url: str, verbose: bool = False) -> GatewayServer:
     """Starts the gateway in a background thread and returns its server (call shutdown() to stop)."""
-    server = GatewayServer(port, Gateway(), verbose)
+    server = GatewayServer(port, Gateway(), verbose, moto_url)
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
     return server

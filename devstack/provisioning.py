@@ -38,9 +38,31 @@ class Identity:
 
 
 def ensure_table(config: StackConfig) -> None:
+    """Creates the table from the models; on a table from an earlier version, adds the missing indexes."""
     bind_table(config.table_name)
     if not LedgerItem.exists():
         LedgerItem.create_table(wait=True)
+        return
+    dynamodb: Any = boto3.client("dynamodb", region_name=REGION)
+    table = dynamodb.describe_table(TableName=config.table_name)["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    schema = LedgerItem._get_schema()
+    for index in schema["global_secondary_indexes"]:
+        if index["index_name"] in present:
+            continue
+        dynamodb.update_table(
+            TableName=config.table_name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": index["index_name"],
+                        "KeySchema": index["key_schema"],
+                        "Projection": index["projection"],
+                    }
+                }
+            ],
+        )
 
 
 def ensure_bucket(config: StackConfig) -> None:

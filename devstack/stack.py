@@ -10,12 +10,13 @@ from datetime import date
 
 from devstack import emulators, gateway, provisioning
 from devstack.config import StackConfig, apply_environment, aws_environment
-from devstack.events import QueueDelivery, ensure_import_notifications
+from devstack.events import QueueDelivery, StreamDelivery, ensure_import_notifications
 from devstack.meter import DynamoDBMeter
 from devstack.processes import stop
 
 MAIL_SENDER = "no-reply@mesfactures.example"
 IMPORT_QUEUE = "mesfactures-imports"
+OUTBOX_DLQ = "mesfactures-outbox-dlq"
 
 
 @dataclass
@@ -27,10 +28,12 @@ class RunningStack:
     server: gateway.GatewayServer | None = None
     meter: DynamoDBMeter | None = None
     delivery: QueueDelivery | None = None
+    stream: StreamDelivery | None = None
 
     def stop(self) -> None:
-        if self.delivery is not None:
-            self.delivery.stop()
+        for consumer in (self.delivery, self.stream):
+            if consumer is not None:
+                consumer.stop()
         for server in (self.server, self.meter):
             if server is not None:
                 server.shutdown()
@@ -68,14 +71,20 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
                 "COGNITO_CLIENT_ID": identity.client_id,
                 "COGNITO_JWKS_URL": f"{config.moto_url}/{identity.user_pool_id}/.well-known/jwks.json",
                 "MAIL_SENDER": MAIL_SENDER,
+                "SITE_URL": config.gateway_url,
             }
         )
         ensure_import_notifications(config, IMPORT_QUEUE)
         added = _load_demo_data(config)
-        server = gateway.serve(config.gateway_port, verbose=verbose) if with_gateway else None
+        server = (
+            gateway.serve(config.gateway_port, config.moto_url, verbose=verbose) if with_gateway else None
+        )
         delivery = QueueDelivery(server.gateway.services).start() if server else None
+        stream = (
+            StreamDelivery(config.table_name, server.gateway.services, OUTBOX_DLQ).start() if server else None
+        )
         on_failure.pop_all()
-    return RunningStack(config, identity, added, processes, server, meter, delivery)
+    return RunningStack(config, identity, added, processes, server, meter, delivery, stream)
 
 
 def _load_demo_data(config: StackConfig) -> int:

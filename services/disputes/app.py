@@ -2,16 +2,174 @@
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.disputes.use_cases import (
+    comment_dispute,
+    finance_dispute,
+    finance_disputes,
+    open_dispute,
+    parse_comment,
+    parse_open_request,
+    parse_transition,
+    transition_dispute,
+)
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.disputes import NEXT_STATUSES, Dispute, DisputeDetail, DisputeStatus
+from mesfactures.domain.errors import InvalidInput, NotFound
+from mesfactures.domain.principal import AgencyUser, FinanceUser
 from mesfactures.http.edge import Edge
+from mesfactures.http.errors import json_response
 
 app = Chalice(app_name="mesfactures-disputes")
 edge = Edge(app, wiring.token_verifier)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dispute(dispute: Dispute) -> dict[str, Any]:
+    return {
+        "id": dispute.dispute_id,
+        "reference": dispute.reference,
+        "creditor": dispute.creditor.value,
+        "agency_id": dispute.agency_id,
+        "reason": dispute.reason.value,
+        "reason_label": dispute.reason.label,
+        "status": dispute.status.value,
+        "status_label": dispute.status.label,
+        "opened_at": dispute.opened_at.isoformat(),
+        "updated_at": dispute.updated_at.isoformat(),
+        "opened_by": dispute.opened_by,
+        "amount_cents": dispute.total.cents,
+        "currency": dispute.total.currency,
+        "invoices": [
+            {"number": i.number, "disputed_cents": i.disputed.cents, "balance_cents": i.balance.cents}
+            for i in dispute.invoices
+        ],
+        "next_statuses": sorted(status.value for status in NEXT_STATUSES[dispute.status]),
+    }
+
+
+def _detail(detail: DisputeDetail) -> dict[str, Any]:
+    return {
+        **_dispute(detail.dispute),
+        "history": [
+            {
+                "kind": event.kind.value,
+                "at": event.at.isoformat(),
+                "author": event.author,
+                "author_role": event.author_role,
+                "comment": event.comment,
+                "from_status": event.from_status.value if event.from_status else None,
+                "to_status": event.to_status.value if event.to_status else None,
+                "to_status_label": event.to_status.label if event.to_status else None,
+            }
+            for event in detail.events
+        ],
+    }
 
 
 @app.route("/disputes/health", methods=["GET"])
 @edge.public
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "disputes"}
+
+
+@app.route("/disputes/creditors/{creditor}/disputes", methods=["POST"], content_types=["application/json"])
+@edge.agency
+def open_one(principal: AgencyUser, creditor: str) -> Response:
+    request = parse_open_request(edge.json_body())
+    dispute = open_dispute(
+        wiring.disputes(),
+        wiring.accounts(),
+        principal,
+        Creditor.parse(creditor),
+        request,
+        _now(),
+        wiring.settings().site_url,
+    )
+    return json_response(_dispute(dispute), status=201)
+
+
+@app.route("/disputes/creditors/{creditor}/disputes", methods=["GET"])
+@edge.agency
+def list_mine(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+    code = Creditor.parse(creditor)
+    found = wiring.disputes().for_account(principal.agency_id, code)
+    if not found and not wiring.ledger().has_account(principal.agency_id, code):
+        raise NotFound("Compte introuvable.")
+    return {"disputes": [_dispute(dispute) for dispute in found]}
+
+
+@app.route("/disputes/creditors/{creditor}/disputes/{dispute_id}", methods=["GET"])
+@edge.agency
+def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> dict[str, Any]:
+    return _detail(wiring.disputes().detail(principal.agency_id, Creditor.parse(creditor), dispute_id))
+
+
+@app.route(
+    "/disputes/creditors/{creditor}/disputes/{dispute_id}/comments",
+    methods=["POST"],
+    content_types=["application/json"],
+)
+@edge.agency
+def comment(principal: AgencyUser, creditor: str, dispute_id: str) -> Response:
+    text = parse_comment(edge.json_body())
+    code = Creditor.parse(creditor)
+    comment_dispute(
+        wiring.disputes(),
+        wiring.accounts(),
+        principal,
+        code,
+        dispute_id,
+        text,
+        _now(),
+        wiring.settings().site_url,
+    )
+    return json_response(_detail(wiring.disputes().detail(principal.agency_id, code, dispute_id)), status=201)
+
+
+@app.route("/disputes/finance/disputes", methods=["GET"])
+@edge.finance
+def finance_list(principal: FinanceUser) -> dict[str, Any]:
+    params = edge.query_params()
+    creditor = Creditor.parse(params["creditor"]) if params.get("creditor") else None
+    try:
+        status = DisputeStatus(params["status"]) if params.get("status") else None
+    except ValueError:
+        raise InvalidInput("Statut inconnu.") from None
+    found = finance_disputes(wiring.disputes(), principal, creditor, status)
+    return {"disputes": [_dispute(dispute) for dispute in found]}
+
+
+@app.route("/disputes/finance/disputes/{dispute_id}", methods=["GET"])
+@edge.finance
+def finance_one(principal: FinanceUser, dispute_id: str) -> dict[str, Any]:
+    return _detail(finance_dispute(wiring.disputes(), principal, dispute_id))
+
+
+@app.route(
+    "/disputes/finance/disputes/{dispute_id}/transitions",
+    methods=["POST"],
+    content_types=["application/json"],
+)
+@edge.finance
+def transition(principal: FinanceUser, dispute_id: str) -> Response:
+    target, text = parse_transition(edge.json_body())
+    transition_dispute(
+        wiring.disputes(),
+        wiring.accounts(),
+        principal,
+        dispute_id,
+        target,
+        text,
+        _now(),
+        wiring.settings().site_url,
+    )
+    return json_response(_detail(finance_dispute(wiring.disputes(), principal, dispute_id)), status=201)

@@ -20,6 +20,7 @@ class Settings:
     cognito_jwks_url: str
     session_max_age_seconds: int
     mail_sender: str
+    site_url: str
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -47,4 +48,5 @@ def settings_from(env: Mapping[str, str] = os.environ) -> Settings:
         cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
         session_max_age_seconds=max_age,
         mail_sender=env.get("MAIL_SENDER", "no-reply@mesfactures.example"),
+        site_url=env.get("SITE_URL", "http://127.0.0.1:8080").rstrip("/"),
     )

@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from mesfactures.auth.identity import CognitoIdentity
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
+    from mesfactures.notifications.mailer import SesMailer
     from mesfactures.persistence.accounts import AccountRepository
+    from mesfactures.persistence.disputes import DisputeRepository
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
+    from mesfactures.persistence.outbox import OutboxRepository
 
 
 @functools.cache
@@ -57,6 +60,27 @@ def accounts() -> AccountRepository:
 
     _bound_table()
     return AccountRepository()
+
+
+def disputes() -> DisputeRepository:
+    from mesfactures.persistence.disputes import DisputeRepository
+
+    _bound_table()
+    return DisputeRepository()
+
+
+def outbox() -> OutboxRepository:
+    from mesfactures.persistence.outbox import OutboxRepository
+
+    _bound_table()
+    return OutboxRepository()
+
+
+@functools.cache
+def mailer() -> SesMailer:
+    from mesfactures.notifications.mailer import SesMailer
+
+    return SesMailer(lambda: aws_client("ses"), settings().mail_sender)
 
 
 @functools.cache

@@ -53,5 +53,20 @@ class BusinessRuleViolation(DomainError):
     message = "Cette opération n'est pas permise."
 
 
+class InvoiceInDispute(DomainError):
+    code = "in_dispute"
+    message = "Cette facture fait déjà l'objet d'un litige en cours."
+
+
+class InvoiceAlreadyPaid(BusinessRuleViolation):
+    code = "already_paid"
+    message = "Cette facture est déjà réglée."
+
+
+class TooManyRequests(DomainError):
+    code = "too_many_requests"
+    message = "Trop de demandes en peu de temps. Réessayez dans quelques minutes."
+
+
 class ConfigurationError(Exception):
     """The deployment is wrong (a missing variable): a bug for operators, never shown to a user."""

@@ -70,6 +70,7 @@ class LedgerEntry:
     status: EntryStatus
     lines: tuple[DocumentLine, ...] = field(default=())
     settles: tuple[str, ...] = field(default=())
+    dispute_id: str | None = None
 
     @property
     def has_document(self) -> bool:

@@ -13,9 +13,11 @@ from mesfactures.domain.errors import (
     DomainError,
     InvalidCredentials,
     InvalidInput,
+    InvoiceInDispute,
     NotAllowed,
     NotAuthenticated,
     NotFound,
+    TooManyRequests,
 )
 
 HTTP_STATUS: Mapping[type[DomainError], int] = {
@@ -26,6 +28,8 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     NotFound: 404,
     ConcurrentChange: 409,
     BusinessRuleViolation: 422,
+    InvoiceInDispute: 409,
+    TooManyRequests: 429,
 }
 
 SECURITY_HEADERS = {

@@ -58,3 +58,34 @@ def by_date_sk(issued_on: date, number: str) -> str:
 def open_item_sk(due_on: date, number: str) -> str:
     """Sort key of the sparse open-items index: set only while an invoice or a credit is still open."""
     return f"{due_on.isoformat()}#{_part(number)}"
+
+
+def dispute_sk(dispute_id: str) -> str:
+    return f"DISPUTE#{_part(dispute_id)}"
+
+
+def dispute_event_sk(dispute_id: str, event_id: str) -> str:
+    """Events sort right after their dispute: one Query on the dispute's prefix reads both."""
+    return f"DISPUTE#{_part(dispute_id)}#EVENT#{_part(event_id)}"
+
+
+DISPUTE_PREFIX = "DISPUTE#"
+
+
+def dispute_key(dispute_id: str) -> str:
+    return f"DISPUTE#{_part(dispute_id)}"
+
+
+def finance_pk(creditor: Creditor) -> str:
+    return f"DISPUTES#{creditor.value}"
+
+
+def finance_sk(status: str, opened_at: str, dispute_id: str) -> str:
+    return f"{_part(status)}#{opened_at}#{_part(dispute_id)}"
+
+
+def outbox_pk(message_id: str) -> str:
+    return f"OUTBOX#{_part(message_id)}"
+
+
+OUTBOX_SK = "OUTBOX"

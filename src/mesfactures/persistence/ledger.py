@@ -196,6 +196,7 @@ def entry_from_item(item: EntryItem) -> LedgerEntry:
             for line in item.lines or ()
         ),
         settles=tuple(str(number) for number in item.settles or ()),
+        dispute_id=item.dispute_id,
     )
 
 

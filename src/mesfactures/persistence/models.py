@@ -10,13 +10,14 @@ from typing import Any
 
 from pynamodb.attributes import (
     DiscriminatorAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
 DEFAULT_TABLE_NAME = "mesfactures-ledger"
@@ -44,6 +45,28 @@ class OpenItemsIndex(LocalSecondaryIndex["LedgerItem"]):
     open_sk = UnicodeAttribute(range_key=True, attr_name="OPEN_SK")
 
 
+class FinanceIndex(GlobalSecondaryIndex["LedgerItem"]):
+    """Disputes of one creditor, by status then date: the finance team's work list."""
+
+    class Meta:
+        index_name = "finance"
+        projection = AllProjection()
+
+    finance_pk = UnicodeAttribute(hash_key=True, attr_name="FINANCE_PK")
+    finance_sk = UnicodeAttribute(range_key=True, attr_name="FINANCE_SK")
+
+
+class DisputeIndex(GlobalSecondaryIndex["LedgerItem"]):
+    """One dispute and its history by the dispute's id alone (the finance team does not know the agency)."""
+
+    class Meta:
+        index_name = "dispute"
+        projection = AllProjection()
+
+    dispute_key = UnicodeAttribute(hash_key=True, attr_name="DISPUTE_KEY")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+
+
 class LedgerItem(Model):
     class Meta:
         table_name = DEFAULT_TABLE_NAME
@@ -55,9 +78,14 @@ class LedgerItem(Model):
     kind = DiscriminatorAttribute(attr_name="kind")
     by_date = UnicodeAttribute(null=True, attr_name="BY_DATE")
     open_sk = UnicodeAttribute(null=True, attr_name="OPEN_SK")
+    finance_pk = UnicodeAttribute(null=True, attr_name="FINANCE_PK")
+    finance_sk = UnicodeAttribute(null=True, attr_name="FINANCE_SK")
+    dispute_key = UnicodeAttribute(null=True, attr_name="DISPUTE_KEY")
 
     by_date_index = ByDateIndex()
     open_items_index = OpenItemsIndex()
+    finance_index = FinanceIndex()
+    dispute_index = DisputeIndex()
 
 
 def bind_table(table_name: str) -> None:
@@ -155,3 +183,48 @@ class EntryItem(LedgerItem, discriminator="entry"):
     settles = ListAttribute(of=UnicodeAttribute, null=True)
     document_key = UnicodeAttribute(null=True)
     erp_version = NumberAttribute(default=1)
+    dispute_id = UnicodeAttribute(null=True)
+
+
+class DisputedInvoiceMap(MapAttribute[str, Any]):
+    number = UnicodeAttribute()
+    disputed_cents = NumberAttribute()
+    balance_cents = NumberAttribute()
+
+
+class DisputeItem(LedgerItem, discriminator="dispute"):
+    dispute_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    invoices = ListAttribute(of=DisputedInvoiceMap)
+    opened_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    opened_by = UnicodeAttribute()
+
+
+class DisputeEventItem(LedgerItem, discriminator="dispute_event"):
+    event_id = UnicodeAttribute()
+    dispute_id = UnicodeAttribute()
+    event_kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    author = UnicodeAttribute()
+    author_role = UnicodeAttribute()
+    comment = UnicodeAttribute()
+    from_status = UnicodeAttribute(null=True)
+    to_status = UnicodeAttribute(null=True)
+
+
+class OutboxItem(LedgerItem, discriminator="outbox"):
+    """A notification written with the change that causes it, delivered from the table's stream."""
+
+    message_id = UnicodeAttribute()
+    template = UnicodeAttribute()
+    recipients = ListAttribute(of=UnicodeAttribute)
+    payload = JSONAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True, attr_name="TTL")

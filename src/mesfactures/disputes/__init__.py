@@ -1,0 +1,1 @@
+"""Use cases of the disputes area: declaring, following and handling disputes."""

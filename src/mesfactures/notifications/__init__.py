@@ -1,0 +1,1 @@
+"""E-mail notifications: typed views, Jinja2 templates, the outbox they travel through, and SES."""

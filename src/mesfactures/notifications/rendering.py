@@ -1,0 +1,44 @@
+"""The one Jinja2 environment of the e-mails: loaded from the package, HTML auto-escaped, strict."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+
+import jinja2
+
+from mesfactures.notifications.messages import View
+
+SUBJECTS = {
+    "dispute_opened": "[{creditor_name}] Nouveau litige {reference} — {agency_name}",
+    "dispute_commented": "[{creditor_name}] Litige {reference} : nouveau commentaire de {agency_name}",
+    "dispute_status_changed": "Votre litige {reference} chez {creditor_name} : {status}",
+}
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    html: str
+    text: str
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("mesfactures", "templates/mail"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_mail(view: View) -> RenderedMail:
+    values = asdict(view)
+    environment = _environment()
+    return RenderedMail(
+        subject=SUBJECTS[view.template].format(**values),
+        html=environment.get_template(f"{view.template}.html.j2").render(**values),
+        text=environment.get_template(f"{view.template}.txt.j2").render(**values),
+    )

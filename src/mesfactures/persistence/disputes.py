@@ -1,0 +1,231 @@
+"""Disputes, their history and the invoices they block, in the ledger table.
+
+Every change is one transaction: the dispute, its history event, the invoices' flags and the outbox
+message commit together or not at all, each guarded by a condition on the state it was decided on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.disputes import (
+    Dispute,
+    DisputeDetail,
+    DisputedInvoice,
+    DisputeEvent,
+    DisputeReason,
+    DisputeStatus,
+    EventKind,
+)
+from mesfactures.domain.errors import ConcurrentChange, InvoiceInDispute, NotFound
+from mesfactures.domain.ledger import LedgerEntry
+from mesfactures.domain.money import Money
+from mesfactures.notifications.messages import MailMessage
+from mesfactures.persistence import keys
+from mesfactures.persistence.ledger import entry_from_item
+from mesfactures.persistence.models import (
+    DisputedInvoiceMap,
+    DisputeEventItem,
+    DisputeItem,
+    EntryItem,
+    LedgerItem,
+)
+from mesfactures.persistence.outbox import outbox_item
+
+
+class DisputeRepository:
+    def invoices(self, agency_id: str, creditor: Creditor, numbers: list[str]) -> dict[str, LedgerEntry]:
+        """The named entries of the agency's own account (one BatchGetItem); unknown numbers are absent."""
+        pk = keys.account_pk(agency_id, creditor)
+        wanted = []
+        for number in numbers:
+            try:
+                wanted.append((pk, keys.document_sk(number)))
+            except ValueError:
+                continue
+        items = EntryItem.batch_get(wanted, consistent_read=True) if wanted else []
+        return {item.number: entry_from_item(item) for item in items}
+
+    def open(self, dispute: Dispute, event: DisputeEvent, message: MailMessage) -> None:
+        pk = keys.account_pk(dispute.agency_id, dispute.creditor)
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.save(_dispute_item(dispute), condition=DisputeItem.sk.does_not_exist())
+                transaction.save(_event_item(dispute, event))
+                for invoice in dispute.invoices:
+                    transaction.update(
+                        EntryItem(pk, keys.document_sk(invoice.number)),
+                        actions=[EntryItem.dispute_id.set(dispute.dispute_id)],
+                        condition=EntryItem.dispute_id.does_not_exist()
+                        & (EntryItem.balance_cents == invoice.balance.cents),
+                    )
+                transaction.save(outbox_item(message, dispute.opened_at))
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                raise InvoiceInDispute() from error
+            raise
+
+    def record(
+        self, dispute: Dispute, event: DisputeEvent, message: MailMessage, release_invoices: bool = False
+    ) -> Dispute:
+        """Writes a comment or a status change (the event says which) with its message, conditioned on the
+        dispute's status being the one the change was decided on."""
+        status = event.to_status or dispute.status
+        updated = Dispute(**{**dispute.__dict__, "status": status, "updated_at": event.at})
+        pk = keys.account_pk(dispute.agency_id, dispute.creditor)
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.update(
+                    DisputeItem(pk, keys.dispute_sk(dispute.dispute_id)),
+                    actions=[
+                        DisputeItem.status.set(status.value),
+                        DisputeItem.updated_at.set(event.at.isoformat()),
+                        DisputeItem.finance_sk.set(
+                            keys.finance_sk(status.value, dispute.opened_at.isoformat(), dispute.dispute_id)
+                        ),
+                    ],
+                    condition=DisputeItem.status == dispute.status.value,
+                )
+                transaction.save(_event_item(dispute, event))
+                if release_invoices:
+                    for invoice in dispute.invoices:
+                        transaction.update(
+                            EntryItem(pk, keys.document_sk(invoice.number)),
+                            actions=[EntryItem.dispute_id.remove()],
+                            condition=EntryItem.dispute_id == dispute.dispute_id,
+                        )
+                transaction.save(outbox_item(message, event.at))
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                raise ConcurrentChange() from error
+            raise
+        return updated
+
+    def for_account(self, agency_id: str, creditor: Creditor) -> list[Dispute]:
+        pk = keys.account_pk(agency_id, creditor)
+        items = DisputeItem.query(
+            pk, DisputeItem.sk.startswith(keys.DISPUTE_PREFIX), scan_index_forward=False
+        )
+        return [_dispute(item) for item in items]
+
+    def detail(self, agency_id: str, creditor: Creditor, dispute_id: str) -> DisputeDetail:
+        """A dispute with its history, within the agency's own account: one Query."""
+        try:
+            prefix = keys.dispute_sk(dispute_id)
+        except ValueError:
+            raise NotFound("Litige introuvable.") from None
+        pk = keys.account_pk(agency_id, creditor)
+        return _detail(list(LedgerItem.query(pk, LedgerItem.sk.startswith(prefix), consistent_read=True)))
+
+    def for_creditor(self, creditor: Creditor, status: DisputeStatus | None) -> list[Dispute]:
+        """The finance team's list: one Query on the finance index, by status then opening date."""
+        condition = LedgerItem.finance_sk.startswith(f"{status.value}#") if status else None
+        items = LedgerItem.finance_index.query(keys.finance_pk(creditor), condition, scan_index_forward=False)
+        return [_dispute(item) for item in items if isinstance(item, DisputeItem)]
+
+    def detail_by_id(self, dispute_id: str) -> DisputeDetail:
+        try:
+            key = keys.dispute_key(dispute_id)
+        except ValueError:
+            raise NotFound("Litige introuvable.") from None
+        return _detail(list(LedgerItem.dispute_index.query(key)))
+
+
+def _condition_failed(error: TransactWriteError) -> bool:
+    return any(
+        reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
+    )
+
+
+def _dispute_item(dispute: Dispute) -> DisputeItem:
+    return DisputeItem(
+        keys.account_pk(dispute.agency_id, dispute.creditor),
+        keys.dispute_sk(dispute.dispute_id),
+        finance_pk=keys.finance_pk(dispute.creditor),
+        finance_sk=keys.finance_sk(dispute.status.value, dispute.opened_at.isoformat(), dispute.dispute_id),
+        dispute_key=keys.dispute_key(dispute.dispute_id),
+        dispute_id=dispute.dispute_id,
+        agency_id=dispute.agency_id,
+        creditor=dispute.creditor.value,
+        reason=dispute.reason.value,
+        status=dispute.status.value,
+        currency=dispute.total.currency,
+        invoices=[
+            DisputedInvoiceMap(
+                number=invoice.number,
+                disputed_cents=invoice.disputed.cents,
+                balance_cents=invoice.balance.cents,
+            )
+            for invoice in dispute.invoices
+        ],
+        opened_at=dispute.opened_at.isoformat(),
+        updated_at=dispute.updated_at.isoformat(),
+        opened_by=dispute.opened_by,
+    )
+
+
+def _event_item(dispute: Dispute, event: DisputeEvent) -> DisputeEventItem:
+    return DisputeEventItem(
+        keys.account_pk(dispute.agency_id, dispute.creditor),
+        keys.dispute_event_sk(dispute.dispute_id, event.event_id),
+        dispute_key=keys.dispute_key(dispute.dispute_id),
+        event_id=event.event_id,
+        dispute_id=dispute.dispute_id,
+        event_kind=event.kind.value,
+        at=event.at.isoformat(),
+        author=event.author,
+        author_role=event.author_role,
+        comment=event.comment,
+        from_status=event.from_status.value if event.from_status else None,
+        to_status=event.to_status.value if event.to_status else None,
+    )
+
+
+def _dispute(item: DisputeItem) -> Dispute:
+    return Dispute(
+        dispute_id=item.dispute_id,
+        agency_id=item.agency_id,
+        creditor=Creditor(item.creditor),
+        reason=DisputeReason(item.reason),
+        status=DisputeStatus(item.status),
+        invoices=tuple(
+            DisputedInvoice(
+                number=invoice.number,
+                disputed=Money(int(invoice.disputed_cents), item.currency),
+                balance=Money(int(invoice.balance_cents), item.currency),
+            )
+            for invoice in item.invoices
+        ),
+        opened_at=datetime.fromisoformat(item.opened_at),
+        updated_at=datetime.fromisoformat(item.updated_at),
+        opened_by=item.opened_by,
+    )
+
+
+def _event(item: DisputeEventItem) -> DisputeEvent:
+    return DisputeEvent(
+        event_id=item.event_id,
+        kind=EventKind(item.event_kind),
+        at=datetime.fromisoformat(item.at),
+        author=item.author,
+        author_role=item.author_role,
+        comment=item.comment,
+        from_status=DisputeStatus(item.from_status) if item.from_status else None,
+        to_status=DisputeStatus(item.to_status) if item.to_status else None,
+    )
+
+
+def _detail(items: list[Any]) -> DisputeDetail:
+    disputes = [item for item in items if isinstance(item, DisputeItem)]
+    if not disputes:
+        raise NotFound("Litige introuvable.")
+    events = sorted(
+        (_event(item) for item in items if isinstance(item, DisputeEventItem)), key=lambda e: e.event_id
+    )
+    return DisputeDetail(_dispute(disputes[0]), tuple(events))
