@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from mesfactures.disputes.use_cases import OpenDisputeRequest, open_dispute
 from mesfactures.documents.pdf import document_view, render_pdf
 from mesfactures.documents.store import DocumentStore, document_key
 from mesfactures.domain.accounts import (
@@ -23,10 +24,13 @@ from mesfactures.domain.accounts import (
     ServiceContact,
 )
 from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.disputes import DisputeReason
 from mesfactures.domain.ids import stable_id
 from mesfactures.domain.ledger import Agency, DocumentLine, EntryStatus, EntryType, LedgerEntry
 from mesfactures.domain.money import Money, vat_cents
+from mesfactures.domain.principal import AgencyUser
 from mesfactures.persistence.accounts import AccountRepository
+from mesfactures.persistence.disputes import DisputeRepository
 from mesfactures.persistence.ledger import LedgerRepository
 
 VAT_STANDARD = 2000
@@ -258,7 +262,42 @@ def account_entries(agency_id: str, creditor: Creditor, today: date, seed: int) 
         )
 
 
-def load(ledger: LedgerRepository, accounts: AccountRepository, store: DocumentStore, today: date) -> int:
+def open_demo_dispute(
+    disputes: DisputeRepository,
+    accounts: AccountRepository,
+    agency: DemoAgency,
+    creditor: Creditor,
+    today: date,
+    site_url: str,
+) -> None:
+    """One open dispute per account, on its oldest open invoice, declared as its user would."""
+    if disputes.for_account(agency.agency_id, creditor):
+        return
+    open_invoices = [
+        e
+        for e in LedgerRepository().open_items(agency.agency_id, creditor)
+        if e.type is EntryType.INVOICE and e.status is EntryStatus.OPEN and e.dispute_id is None
+    ]
+    oldest = min(open_invoices, key=lambda e: e.issued_on)
+    user = AgencyUser("demo", f"contact@{agency.agency_id.lower()}.example", agency.agency_id)
+    request = OpenDisputeRequest(
+        (oldest.number,),
+        DisputeReason.NOT_DELIVERED,
+        "L'option n'apparaît pas sur nos annonces depuis le début du mois.",
+        {},
+    )
+    moment = datetime(today.year, today.month, today.day, 9, 30, tzinfo=UTC) - timedelta(days=3)
+    open_dispute(disputes, accounts, user, creditor, request, moment, site_url)
+
+
+def load(
+    ledger: LedgerRepository,
+    accounts: AccountRepository,
+    store: DocumentStore,
+    today: date,
+    disputes: DisputeRepository,
+    site_url: str,
+) -> int:
     """Writes what is missing and returns how many entries were added (0 on a second start)."""
     for creditor in Creditor:
         accounts.save_creditor(creditor_details(creditor))
@@ -275,4 +314,5 @@ def load(ledger: LedgerRepository, accounts: AccountRepository, store: DocumentS
                     added += 1
                 if key and not store.exists(key):
                     store.put_pdf(key, render_pdf(document_view(item, seller, profile)))
+            open_demo_dispute(disputes, accounts, agency, creditor, today, site_url)
     return added

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +32,20 @@ class DynamoDBMeter(ThreadingHTTPServer):
         with self._lock:
             counted, self.operations = self.operations, Counter()
         return counted
+
+    def settle(self, quiet_seconds: float = 0.5, timeout: float = 15) -> None:
+        """Waits until nothing has called DynamoDB for a while (background work, like the outbox, done),
+        then resets: what is counted next belongs to what the caller does next."""
+        deadline = time.monotonic() + timeout
+        seen = -1
+        while time.monotonic() < deadline:
+            with self._lock:
+                total = sum(self.operations.values())
+            if total == seen:
+                break
+            seen = total
+            time.sleep(quiet_seconds)
+        self.reset()
 
     def start(self) -> DynamoDBMeter:
         threading.Thread(target=self.serve_forever, name="dynamodb-meter", daemon=True).start()

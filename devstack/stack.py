@@ -91,4 +91,11 @@ def _load_demo_data(config: StackConfig) -> int:
     from devstack import demo_data
     from mesfactures import wiring
 
-    return demo_data.load(wiring.ledger(), wiring.accounts(), wiring.documents(), demo_anchor(config))
+    return demo_data.load(
+        wiring.ledger(),
+        wiring.accounts(),
+        wiring.documents(),
+        demo_anchor(config),
+        wiring.disputes(),
+        config.gateway_url,
+    )

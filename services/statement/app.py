@@ -46,6 +46,7 @@ def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
         "overdue": overdue,
         "has_document": entry.has_document,
         "settles": list(entry.settles),
+        "dispute_id": entry.dispute_id,
     }
 
 

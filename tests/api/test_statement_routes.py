@@ -52,7 +52,7 @@ def test_the_default_view_is_the_unpaid_invoices_with_their_summary_in_one_query
     portal: Portal, demo: dict[str, str]
 ) -> None:
     assert portal.running.meter
-    portal.running.meter.reset()
+    portal.running.meter.settle()
     page = _get(portal, "PRESSIMMO/entries", demo).json()
     assert portal.running.meter.reset() == {"Query": 1}
     invoices = [e for e in page["entries"] if e["type"] == "invoice"]
@@ -77,7 +77,7 @@ def test_all_entries_of_twelve_months_come_newest_first_page_by_page_one_query_e
     portal: Portal, demo: dict[str, str]
 ) -> None:
     assert portal.running.meter
-    portal.running.meter.reset()
+    portal.running.meter.settle()
     pages = _pages(portal, demo, scope="all", limit="7")
     assert portal.running.meter.reset() == {"Query": len(pages)}
     assert all(len(page) == 7 for page in pages[:-1])

@@ -22,7 +22,17 @@ def _entries(agency_id: str, creditor: Creditor) -> list[EntryItem]:
 def test_a_second_load_adds_nothing(portal: Portal) -> None:
     anchor = stack.demo_anchor(portal.running.config)
     assert portal.running.demo_entries_added > 0
-    assert load(wiring.ledger(), wiring.accounts(), wiring.documents(), anchor) == 0
+    before = {
+        a.agency_id: len(wiring.disputes().for_account(a.agency_id, Creditor.POLIRIS)) for a in DEMO_AGENCIES
+    }
+    assert (
+        load(wiring.ledger(), wiring.accounts(), wiring.documents(), anchor, wiring.disputes(), portal.url)
+        == 0
+    )
+    after = {
+        a.agency_id: len(wiring.disputes().for_account(a.agency_id, Creditor.POLIRIS)) for a in DEMO_AGENCIES
+    }
+    assert after == before
 
 
 def test_each_demo_account_has_a_year_of_entries_with_open_and_overdue_invoices(portal: Portal) -> None:
@@ -38,6 +48,8 @@ def test_each_demo_account_has_a_year_of_entries_with_open_and_overdue_invoices(
             assert len(open_invoices) >= 6
             assert overdue
             assert all(item.agency_id == agency.agency_id for item in items)
+            statuses = [d.status.value for d in wiring.disputes().for_account(agency.agency_id, creditor)]
+            assert "open" in statuses
 
 
 def test_every_invoice_balance_equals_its_amount_less_what_settled_it(portal: Portal) -> None:

@@ -35,6 +35,15 @@ export const api = {
   entries: (creditor, params) => call("GET", `statement/creditors/${creditor}/entries?${new URLSearchParams(params)}`),
   summary: (creditor) => call("GET", `statement/creditors/${creditor}/summary`),
   me: () => call("GET", "account/me"),
+  disputes: (creditor) => call("GET", `disputes/creditors/${creditor}/disputes`),
+  dispute: (creditor, id) => call("GET", `disputes/creditors/${creditor}/disputes/${encodeURIComponent(id)}`),
+  openDispute: (creditor, body) => call("POST", `disputes/creditors/${creditor}/disputes`, body),
+  commentDispute: (creditor, id, comment) =>
+    call("POST", `disputes/creditors/${creditor}/disputes/${encodeURIComponent(id)}/comments`, { comment }),
+  financeDisputes: (params) => call("GET", `disputes/finance/disputes?${new URLSearchParams(params)}`),
+  financeDispute: (id) => call("GET", `disputes/finance/disputes/${encodeURIComponent(id)}`),
+  moveDispute: (id, to, comment) =>
+    call("POST", `disputes/finance/disputes/${encodeURIComponent(id)}/transitions`, { to, comment }),
 };
 
 export function documentUrl(creditor, number, disposition) {

@@ -4,6 +4,7 @@ import { api, ApiError } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros } from "./format.js";
 import { takeOver } from "./selection.js";
+import { disputeView, disputesView, financeDisputeView, financeListView } from "./disputes.js";
 import { statementView } from "./statement.js";
 
 export const SECTIONS = [
@@ -116,13 +117,14 @@ function renderNav(creditor, current) {
   nav.hidden = false;
 }
 
-function sectionView(creditorCode, slug) {
+function sectionView(creditorCode, slug, id) {
   const creditor = me.creditors.find((c) => c.code === creditorCode);
   const section = SECTIONS.find((s) => s.slug === slug);
   if (!creditor || !section) return notFoundView();
   renderNav(creditor, section.slug);
   if (section.slug === "etat-de-compte") return statementView(main, creditor);
-  const purpose = { reglement: "payment", "suivi-litiges": "dispute" }[section.slug];
+  if (section.slug === "suivi-litiges") return id ? disputeView(main, creditor, id) : disputesView(main, creditor);
+  const purpose = { reglement: "payment" }[section.slug];
   const handed = purpose ? takeOver(creditor.code, purpose) : [];
   show(main,
     h("p", { class: "breadcrumb" }, creditor.name),
@@ -140,12 +142,10 @@ function selectionSummary(invoices) {
     h("p", {}, h("strong", {}, `Total : ${euros(total)}`)));
 }
 
-function financeView() {
+function financeView(parts, params) {
   nav.hidden = true;
-  show(main,
-    h("h1", {}, "Espace service financier"),
-    h("p", {}, "Créanciers suivis :"),
-    h("ul", {}, me.creditors.map((c) => h("li", {}, c.name))));
+  if (parts[1] === "litiges" && parts[2]) return financeDisputeView(main, parts[2]);
+  return financeListView(main, me, params);
 }
 
 function notFoundView() {
@@ -166,7 +166,9 @@ async function ensureSignedIn() {
 }
 
 async function route() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
+  const params = new URLSearchParams(query || "");
   try {
     if (parts[0] === "connexion") {
       if (await ensureSignedIn()) go("#/");
@@ -174,16 +176,17 @@ async function route() {
     } else if (!(await ensureSignedIn())) {
       loginView();
     } else if (me.role === "finance") {
-      financeView();
+      await financeView(parts, params);
     } else if (parts.length === 0) {
       creditorChoiceView();
-    } else if (parts[0] === "c" && parts.length === 3) {
-      sectionView(parts[1], parts[2]);
+    } else if (parts[0] === "c" && (parts.length === 3 || parts.length === 4)) {
+      await sectionView(parts[1], parts[2], parts[3]);
     } else {
       notFoundView();
     }
   } catch (failure) {
-    show(main, h("h1", {}, "Service indisponible"), h("p", { role: "alert" }, failure.message));
+    if (failure instanceof ApiError && failure.status === 404) notFoundView();
+    else show(main, h("h1", {}, "Service indisponible"), h("p", { role: "alert" }, failure.message));
   }
   focusHeading();
 }

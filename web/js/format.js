@@ -23,3 +23,15 @@ export function statusLabel(entry) {
   if (entry.type === "payment") return "Reçu";
   return { open: "À régler", partially_paid: "Partiellement réglée", paid: "Réglée" }[entry.status] || entry.status;
 }
+
+// "12,50" or "12.5" or "1 234,56" → 1250 / 1250 / 123456 cents; anything else → null. No float involved.
+export function parseEuros(text) {
+  const match = String(text).replace(/[\s\u00a0\u202f€]/g, "").match(/^(\d{1,9})(?:[.,](\d{1,2}))?$/);
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0"));
+}
+
+export function frenchDateTime(iso) {
+  const moment = new Date(iso);
+  return moment.toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: "Europe/Paris" });
+}

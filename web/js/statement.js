@@ -27,7 +27,7 @@ function summaryBlock(summary) {
 }
 
 function payable(entry) {
-  return entry.type === "invoice" && entry.balance_cents > 0;
+  return entry.type === "invoice" && entry.balance_cents > 0 && !entry.dispute_id;
 }
 
 export function statementView(main, creditor) {
@@ -93,7 +93,9 @@ export function statementView(main, creditor) {
     h("td", { class: "label" }, entry.label),
     h("td", { class: "amount" }, euros(entry.amount_cents)),
     h("td", { class: "amount" }, entry.balance_cents ? euros(entry.balance_cents) : "—"),
-    h("td", {}, statusLabel(entry), entry.overdue ? h("span", { class: "badge" }, "Échue") : null),
+    h("td", {}, statusLabel(entry), entry.overdue ? h("span", { class: "badge" }, "Échue") : null,
+      entry.dispute_id ? h("a", { class: "badge badge-dispute", href: `#/c/${creditor.code}/suivi-litiges/${entry.dispute_id}` },
+        "En litige") : null),
     h("td", { class: "actions" }, actions));
   }
 

@@ -1,0 +1,249 @@
+"""Disputes through the gateway: declared by an agency, handled by finance, each side told by e-mail."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from devstack.config import REGION
+from devstack.stack import MAIL_SENDER
+from tests.support import DEMO, FINANCE, OTHER, Portal, mails_to
+
+FINANCE_POLIRIS = "finance@poliris.example"
+FINANCE_PRESSIMMO = "finance@pressimmo.example"
+
+
+@pytest.fixture(scope="module")
+def demo(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(DEMO)
+
+
+@pytest.fixture(scope="module")
+def other(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(OTHER)
+
+
+@pytest.fixture(scope="module")
+def finance(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(FINANCE)
+
+
+class _Invoices:
+    """Hands out each open invoice of an account once, so the tests do not dispute the same one twice."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def take(
+        self, portal: Portal, cookie: dict[str, str], creditor: str, count: int = 1
+    ) -> list[dict[str, Any]]:
+        entries = requests.get(
+            portal.api(f"statement/creditors/{creditor}/entries"), headers=cookie, timeout=10
+        ).json()["entries"]
+        free = [
+            e
+            for e in entries
+            if e["type"] == "invoice" and not e["dispute_id"] and e["number"] not in self.taken
+        ]
+        chosen = free[:count]
+        assert len(chosen) == count, "not enough open invoices left in the demo account"
+        self.taken |= {e["number"] for e in chosen}
+        return chosen
+
+
+INVOICES = _Invoices()
+
+
+def _open(
+    portal: Portal, cookie: dict[str, str], creditor: str, numbers: list[str], **extra: Any
+) -> requests.Response:
+    body = {
+        "invoice_numbers": numbers,
+        "reason": "wrong_amount",
+        "comment": "Le montant ne correspond pas.",
+        **extra,
+    }
+    return requests.post(
+        portal.api(f"disputes/creditors/{creditor}/disputes"), json=body, headers=cookie, timeout=10
+    )
+
+
+def test_an_agency_opens_a_dispute_in_one_transaction_and_finance_is_told(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    invoices = INVOICES.take(portal, demo, "POLIRIS", 2)
+    numbers = [e["number"] for e in invoices]
+    assert portal.running.meter
+    portal.running.meter.settle()
+    answer = _open(
+        portal, demo, "POLIRIS", numbers, comment="Prestation <b>non</b> livrée", amounts={numbers[0]: 1000}
+    )
+    calls = portal.running.meter.reset()
+    assert answer.status_code == 201, answer.text
+    assert calls["TransactWriteItems"] == 1 and calls["BatchGetItem"] == 1 and "PutItem" not in calls
+    dispute = answer.json()
+    assert dispute["status"] == "open" and dispute["reference"].startswith("LIT-")
+    assert dispute["amount_cents"] == 1000 + invoices[1]["balance_cents"]
+
+    statement = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), headers=demo, timeout=10
+    ).json()
+    flagged = {e["number"]: e["dispute_id"] for e in statement["entries"]}
+    assert flagged[numbers[0]] == flagged[numbers[1]] == dispute["id"]
+
+    (mail,) = mails_to(portal, FINANCE_POLIRIS, dispute["reference"])
+    assert "Nouveau litige" in mail.subject and "Agence Exemple Immobilier" in mail.subject
+    assert "Prestation &lt;b&gt;non&lt;/b&gt; livrée" in mail.body and numbers[0] in mail.body
+
+
+def test_an_invoice_in_an_open_dispute_cannot_be_disputed_again(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    assert _open(portal, demo, "PRESSIMMO", [invoice["number"]]).status_code == 201
+    again = _open(portal, demo, "PRESSIMMO", [invoice["number"]])
+    assert again.status_code == 409 and again.json()["code"] == "in_dispute"
+
+
+def test_a_paid_invoice_cannot_be_disputed(portal: Portal, demo: dict[str, str]) -> None:
+    entries = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), params={"scope": "all"}, headers=demo, timeout=10
+    ).json()["entries"]
+    paid = next(e for e in entries if e["type"] == "invoice" and e["status"] == "paid")
+    answer = _open(portal, demo, "POLIRIS", [paid["number"]])
+    assert answer.status_code == 422 and answer.json()["code"] == "already_paid"
+
+
+def test_another_agencys_invoice_is_not_found(
+    portal: Portal, demo: dict[str, str], other: dict[str, str]
+) -> None:
+    (theirs,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    stolen = _open(portal, other, "PRESSIMMO", [theirs["number"]])
+    unknown = _open(portal, other, "PRESSIMMO", ["FA-2099-000001"])
+    assert stolen.status_code == unknown.status_code == 404
+    assert _open(portal, other, "BELLES_DEMEURES", ["FA-2099-000001"]).status_code == 404
+
+
+def test_two_simultaneous_disputes_on_one_invoice_one_wins(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = INVOICES.take(portal, demo, "BELLES_DEMEURES")
+    start = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        start.wait()
+        statuses.append(_open(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409]
+    mine = requests.get(
+        portal.api("disputes/creditors/BELLES_DEMEURES/disputes"), headers=demo, timeout=10
+    ).json()
+    assert sum(invoice["number"] in [i["number"] for i in d["invoices"]] for d in mine["disputes"]) == 1
+
+
+def test_the_agency_follows_its_dispute_and_comments_finance_is_told(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = INVOICES.take(portal, demo, "POLIRIS")
+    dispute = _open(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    listed = requests.get(portal.api("disputes/creditors/POLIRIS/disputes"), headers=demo, timeout=10).json()
+    assert dispute["id"] in [d["id"] for d in listed["disputes"]]
+    path = portal.api(f"disputes/creditors/POLIRIS/disputes/{dispute['id']}")
+    answer = requests.post(
+        f"{path}/comments", json={"comment": "Voici le bon de commande."}, headers=demo, timeout=10
+    )
+    assert answer.status_code == 201
+    history = requests.get(path, headers=demo, timeout=10).json()["history"]
+    assert [(h["kind"], h["author_role"]) for h in history] == [("opened", "agency"), ("comment", "agency")]
+    assert history[1]["comment"] == "Voici le bon de commande."
+    (mail,) = mails_to(portal, FINANCE_POLIRIS, f"Litige {dispute['reference']} : nouveau commentaire")
+    assert "Voici le bon de commande." in mail.body
+
+
+def test_finance_handles_the_dispute_the_agency_is_told_and_the_invoice_is_freed(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    dispute = _open(portal, demo, "PRESSIMMO", [invoice["number"]]).json()
+    queue = requests.get(
+        portal.api("disputes/finance/disputes"),
+        params={"creditor": "PRESSIMMO", "status": "open"},
+        headers=finance,
+        timeout=10,
+    ).json()["disputes"]
+    assert dispute["id"] in [d["id"] for d in queue]
+    assert all(d["status"] == "open" and d["creditor"] == "PRESSIMMO" for d in queue)
+
+    moves = portal.api(f"disputes/finance/disputes/{dispute['id']}/transitions")
+    skipped = requests.post(moves, json={"to": "closed", "comment": "Trop tôt"}, headers=finance, timeout=10)
+    assert skipped.status_code == 422
+    for target, comment in (("in_review", "Nous vérifions."), ("resolved_accepted", "Un avoir suit.")):
+        answer = requests.post(moves, json={"to": target, "comment": comment}, headers=finance, timeout=10)
+        assert answer.status_code == 201, answer.text
+    detail = requests.get(
+        portal.api(f"disputes/creditors/PRESSIMMO/disputes/{dispute['id']}"), headers=demo, timeout=10
+    ).json()
+    assert detail["status"] == "resolved_accepted"
+    assert [(h["from_status"], h["to_status"], h["author"]) for h in detail["history"][1:]] == [
+        ("open", "in_review", FINANCE.email),
+        ("in_review", "resolved_accepted", FINANCE.email),
+    ]
+    (mail,) = mails_to(portal, "compta@ag-1001.example", f"{dispute['reference']} chez PRESSIMMO : Résolu")
+    assert "Un avoir suit." in mail.body
+    statement = requests.get(
+        portal.api("statement/creditors/PRESSIMMO/entries"), headers=demo, timeout=10
+    ).json()
+    assert next(e for e in statement["entries"] if e["number"] == invoice["number"])["dispute_id"] is None
+
+
+def test_agencies_cannot_use_the_finance_routes(portal: Portal, demo: dict[str, str]) -> None:
+    assert requests.get(portal.api("disputes/finance/disputes"), headers=demo, timeout=10).status_code == 403
+    answer = requests.post(
+        portal.api("disputes/finance/disputes/01J/transitions"),
+        json={"to": "closed"},
+        headers=demo,
+        timeout=10,
+    )
+    assert answer.status_code == 403
+
+
+def test_another_agencys_dispute_answers_like_an_unknown_one(
+    portal: Portal, demo: dict[str, str], other: dict[str, str]
+) -> None:
+    (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    dispute = _open(portal, demo, "PRESSIMMO", [invoice["number"]]).json()
+    base = portal.api("disputes/creditors/PRESSIMMO/disputes")
+    stolen = requests.get(f"{base}/{dispute['id']}", headers=other, timeout=10)
+    unknown = requests.get(f"{base}/01JUNKNOWN0000000000000000", headers=other, timeout=10)
+    assert stolen.status_code == unknown.status_code == 404 and stolen.json() == unknown.json()
+    comment = requests.post(
+        f"{base}/{dispute['id']}/comments", json={"comment": "x"}, headers=other, timeout=10
+    )
+    assert comment.status_code == 404
+    listed = requests.get(base, headers=other, timeout=10).json()["disputes"]
+    assert dispute["id"] not in [d["id"] for d in listed]
+
+
+def test_a_mail_that_fails_to_send_is_sent_once_the_failure_passes(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    ses = boto3.client("ses", region_name=REGION)
+    (invoice,) = INVOICES.take(portal, demo, "BELLES_DEMEURES")
+    ses.delete_identity(Identity=MAIL_SENDER)  # SES now refuses every send from the portal's address
+    try:
+        dispute = _open(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).json()
+        assert dispute["status"] == "open"  # the request does not wait for the mail
+        time.sleep(1.5)
+        assert mails_to(portal, "finance@bellesdemeures.example", dispute["reference"], timeout=0) == []
+    finally:
+        ses.verify_email_identity(EmailAddress=MAIL_SENDER)
+    assert len(mails_to(portal, "finance@bellesdemeures.example", dispute["reference"], timeout=30)) == 1
+    time.sleep(1.5)
+    assert len(mails_to(portal, "finance@bellesdemeures.example", dispute["reference"], timeout=0)) == 1

@@ -1,0 +1,198 @@
+// Suivi litiges: declare a dispute on invoices handed over from the statement, follow disputes, comment;
+// and the finance team's view of the same disputes, with their transitions.
+
+import { api } from "./api.js";
+import { h, show } from "./dom.js";
+import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
+import { takeOver } from "./selection.js";
+
+export const REASONS = [
+  ["wrong_amount", "Montant erroné"],
+  ["not_delivered", "Prestation non réalisée"],
+  ["duplicate_invoice", "Facture en double"],
+  ["already_paid", "Facture déjà réglée"],
+  ["other", "Autre motif"],
+];
+
+export const STATUS_LABELS = {
+  open: "Ouvert", in_review: "En cours d'examen", waiting_customer: "En attente de votre réponse",
+  resolved_accepted: "Résolu — accepté", resolved_rejected: "Résolu — refusé", closed: "Clos",
+};
+
+function disputeTable(disputes, linkOf, withAgency = false) {
+  if (!disputes.length) return h("p", { class: "status" }, "Aucun litige.");
+  return h("div", { class: "table-wrap" }, h("table", { class: "entries" },
+    h("caption", { class: "visually-hidden" }, "Litiges"),
+    h("thead", {}, h("tr", {}, ["Référence", "Déclaré le", withAgency ? "Agence" : null, "Créancier", "Factures",
+      "Montant contesté", "Statut"].filter(Boolean).map((title) => h("th", { scope: "col" }, title)))),
+    h("tbody", {}, disputes.map((d) => h("tr", {},
+      h("th", { scope: "row" }, h("a", { href: linkOf(d) }, d.reference)),
+      h("td", {}, frenchDate(d.opened_at.slice(0, 10))),
+      withAgency ? h("td", {}, d.agency_id) : null,
+      h("td", {}, d.creditor.replace("_", " ")),
+      h("td", {}, d.invoices.map((i) => i.number).join(", ")),
+      h("td", { class: "amount" }, euros(d.amount_cents)),
+      h("td", {}, STATUS_LABELS[d.status]))))));
+}
+
+function history(detail) {
+  return h("section", { "aria-labelledby": "history-title" },
+    h("h2", { id: "history-title" }, "Historique"),
+    h("ol", { class: "timeline" }, detail.history.map((event) => h("li", {},
+      h("p", { class: "timeline-head" },
+        h("strong", {}, event.author_role === "finance" ? "Service financier" : "Agence"), ` (${event.author}) — `,
+        h("time", { datetime: event.at }, frenchDateTime(event.at)),
+        event.kind === "opened" ? " — litige déclaré" : null,
+        event.kind === "status_changed" ? ` — statut : ${STATUS_LABELS[event.to_status]}` : null),
+      h("p", { class: "timeline-comment" }, event.comment)))));
+}
+
+function disputeHeader(detail) {
+  return [
+    h("dl", { class: "facts" },
+      h("dt", {}, "Statut"), h("dd", {}, h("strong", {}, STATUS_LABELS[detail.status])),
+      h("dt", {}, "Motif"), h("dd", {}, detail.reason_label),
+      h("dt", {}, "Déclaré le"), h("dd", {}, `${frenchDateTime(detail.opened_at)} par ${detail.opened_by}`),
+      h("dt", {}, "Montant contesté"), h("dd", {}, euros(detail.amount_cents))),
+    h("div", { class: "table-wrap" }, h("table", { class: "entries" },
+      h("caption", {}, "Factures contestées"),
+      h("thead", {}, h("tr", {}, ["Facture", "Reste dû à l'ouverture", "Montant contesté"]
+        .map((title) => h("th", { scope: "col" }, title)))),
+      h("tbody", {}, detail.invoices.map((i) => h("tr", {},
+        h("th", { scope: "row" }, i.number),
+        h("td", { class: "amount" }, euros(i.balance_cents)),
+        h("td", { class: "amount" }, euros(i.disputed_cents))))))),
+  ];
+}
+
+function commentForm(label, onSend, extraFields = []) {
+  const error = h("p", { class: "error", role: "alert" });
+  const text = h("textarea", { id: "comment", name: "comment", rows: "4", maxlength: "2000", required: true });
+  const submit = h("button", { type: "submit", class: "primary" }, label);
+  return h("form", { class: "card form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    if (!text.value.trim()) {
+      error.textContent = "Le commentaire est obligatoire.";
+      text.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await onSend(text.value, new FormData(event.target));
+    } catch (failure) {
+      error.textContent = failure.message;
+    } finally {
+      submit.disabled = false;
+    }
+  } }, ...extraFields, h("label", { for: "comment" }, "Commentaire"), text, error, submit);
+}
+
+function declareForm(main, creditor, invoices) {
+  const error = h("p", { class: "error", role: "alert" });
+  const reason = h("select", { id: "reason", name: "reason", required: true },
+    h("option", { value: "" }, "Choisissez un motif"),
+    REASONS.map(([value, label]) => h("option", { value }, label)));
+  const amounts = invoices.map((invoice) => h("input", { id: `amount-${invoice.number}`, inputmode: "decimal",
+    value: euros(invoice.balance_cents).replace(/[\u00a0\u202f€]/g, "").trim(), "aria-describedby": "amount-help" }));
+  const comment = h("textarea", { id: "new-comment", rows: "4", maxlength: "2000", required: true });
+  const submit = h("button", { type: "submit", class: "primary" }, "Déclarer le litige");
+  return h("form", { class: "card form", novalidate: true, "aria-labelledby": "declare-title",
+    onsubmit: async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const body = { invoice_numbers: invoices.map((i) => i.number), reason: reason.value, comment: comment.value,
+      amounts: {} };
+    for (const [index, invoice] of invoices.entries()) {
+      const cents = parseEuros(amounts[index].value);
+      if (cents === null || cents <= 0 || cents > invoice.balance_cents) {
+        error.textContent = `Montant contesté invalide pour ${invoice.number} (au plus ${euros(invoice.balance_cents)}).`;
+        amounts[index].focus();
+        return;
+      }
+      body.amounts[invoice.number] = cents;
+    }
+    if (!reason.value) { error.textContent = "Choisissez un motif."; reason.focus(); return; }
+    if (!comment.value.trim()) { error.textContent = "Le commentaire est obligatoire."; comment.focus(); return; }
+    submit.disabled = true;
+    try {
+      const dispute = await api.openDispute(creditor.code, body);
+      sessionStorage.removeItem(`mesfactures:selection:${creditor.code}`);
+      location.hash = `#/c/${creditor.code}/suivi-litiges/${dispute.id}`;
+    } catch (failure) {
+      error.textContent = failure.message;
+      submit.disabled = false;
+    }
+  } },
+  h("h2", { id: "declare-title" }, "Déclarer un litige"),
+  h("p", { id: "amount-help", class: "hint" }, "Le montant contesté est, par défaut, le reste dû de chaque facture."),
+  invoices.map((invoice, index) => h("div", {},
+    h("label", { for: `amount-${invoice.number}` }, `Montant contesté — ${invoice.number} (€)`), amounts[index])),
+  h("label", { for: "reason" }, "Motif"), reason,
+  h("label", { for: "new-comment" }, "Commentaire"), comment,
+  error, submit);
+}
+
+export async function disputesView(main, creditor) {
+  const invoices = takeOver(creditor.code, "dispute");
+  show(main, h("p", { class: "breadcrumb" }, creditor.name), h("h1", {}, "Suivi litiges"),
+    invoices.length ? declareForm(main, creditor, invoices) : null,
+    h("p", { class: "status", role: "status" }, "Chargement…"));
+  const { disputes } = await api.disputes(creditor.code);
+  main.querySelector(".status").replaceWith(
+    h("h2", {}, "Vos litiges"),
+    invoices.length ? null : h("p", { class: "hint" },
+      "Pour déclarer un litige, cochez les factures concernées dans l'état de compte puis « Créer un litige »."),
+    disputeTable(disputes, (d) => `#/c/${creditor.code}/suivi-litiges/${d.id}`));
+}
+
+export async function disputeView(main, creditor, id) {
+  const detail = await api.dispute(creditor.code, id);
+  show(main,
+    h("p", { class: "breadcrumb" }, h("a", { href: `#/c/${creditor.code}/suivi-litiges` }, "Suivi litiges"),
+      ` — ${creditor.name}`),
+    h("h1", {}, `Litige ${detail.reference}`),
+    ...disputeHeader(detail),
+    history(detail),
+    detail.status === "closed" ? null : commentForm("Ajouter le commentaire", async (text) => {
+      await api.commentDispute(creditor.code, id, text);
+      await disputeView(main, creditor, id);
+    }));
+}
+
+export async function financeListView(main, me, params) {
+  const creditor = h("select", { id: "f-creditor", name: "creditor" }, h("option", { value: "" }, "Tous"),
+    me.creditors.map((c) => h("option", { value: c.code, selected: params.get("creditor") === c.code }, c.name)));
+  const status = h("select", { id: "f-status", name: "status" }, h("option", { value: "" }, "Tous"),
+    Object.entries(STATUS_LABELS).map(([value, label]) =>
+      h("option", { value, selected: params.get("status") === value }, label)));
+  const filters = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les litiges", onsubmit: (event) => {
+    event.preventDefault();
+    const chosen = new URLSearchParams();
+    for (const [name, value] of new FormData(filters)) if (value) chosen.set(name, value);
+    location.hash = `#/finance?${chosen}`;
+  } },
+  h("div", { class: "filter-fields" },
+    h("div", {}, h("label", { for: "f-creditor" }, "Créancier"), creditor),
+    h("div", {}, h("label", { for: "f-status" }, "Statut"), status)),
+  h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "primary" }, "Filtrer")));
+  const query = Object.fromEntries([...params].filter(([, value]) => value));
+  const { disputes } = await api.financeDisputes(query);
+  show(main, h("h1", {}, "Espace service financier"), h("h2", {}, "Litiges"), filters,
+    h("p", { class: "status", role: "status" }, `${disputes.length} litige(s).`),
+    disputeTable(disputes, (d) => `#/finance/litiges/${d.id}`, true));
+}
+
+export async function financeDisputeView(main, id) {
+  const detail = await api.financeDispute(id);
+  const target = h("select", { id: "to", name: "to", required: true },
+    detail.next_statuses.map((value) => h("option", { value }, STATUS_LABELS[value])));
+  show(main,
+    h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${detail.creditor.replace("_", " ")}`),
+    h("h1", {}, `Litige ${detail.reference} — ${detail.agency_id}`),
+    ...disputeHeader(detail),
+    history(detail),
+    detail.next_statuses.length ? commentForm("Enregistrer le changement", async (text) => {
+      await api.moveDispute(id, target.value, text);
+      await financeDisputeView(main, id);
+    }, [h("h2", {}, "Faire avancer le litige"), h("label", { for: "to" }, "Nouveau statut"), target]) : null);
+}
