@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.config import Config
-from chalice.local import LocalGateway
+from chalice.local import LocalGateway, LocalGatewayException
 
 from devstack.config import ROOT
 from devstack.mailbox import index_page, sent_mails
@@ -21,15 +21,26 @@ from devstack.mailbox import index_page, sent_mails
 AREAS = ("statement", "disputes", "account", "payments")  # the apps with an HTTP API
 EVENT_ONLY = ("notifications",)  # apps that only handle events (queues, the table's stream)
 WEB_ROOT = ROOT / "web"
-SITE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
-        "object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
+
+
+def site_headers(document_store_origin: str) -> dict[str, str]:
+    """The site's security headers; the browser may also PUT attachments to the document store."""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self' {document_store_origin}; frame-ancestors 'none'; base-uri 'none'; "
+            "form-action 'self'; object-src 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+
+
+_NOT_FOUND: dict[str, Any] = {
+    "statusCode": 404,
+    "headers": {"Content-Type": "application/json; charset=utf-8"},
+    "body": '{"code": "not_found", "message": "Élément introuvable."}',
 }
 
 
@@ -60,7 +71,12 @@ class Gateway:
                 "headers": {"Content-Type": "application/json"},
                 "body": '{"code": "not_found", "message": "Élément introuvable."}',
             }
-        return gateway.handle_request(method, path.removeprefix("/api"), headers, body)
+        try:
+            return gateway.handle_request(method, path.removeprefix("/api"), headers, body)
+        except LocalGatewayException:
+            # API Gateway answers an unknown route with 403 "Missing Authentication Token"; behind
+            # CloudFront the site sees our own 404 shape, which this reproduces.
+            return _NOT_FOUND
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -114,7 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
         wanted = self.path.removeprefix("/_dev/mail").strip("/")
         if not wanted:
             page = index_page(mails).encode()
-            self._send(200, {"Content-Type": "text/html; charset=utf-8", **SITE_HEADERS}, page)
+            self._send(
+                200, {"Content-Type": "text/html; charset=utf-8", **site_headers(self.server.moto_url)}, page
+            )
             return
         mail = next((mail for mail in mails if mail.message_id == wanted), None)
         if mail is None:
@@ -134,7 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith("javascript"):
             content_type += "; charset=utf-8"
-        headers = {"Content-Type": content_type, "Cache-Control": "no-cache", **SITE_HEADERS}
+        headers = {
+            "Content-Type": content_type,
+            "Cache-Control": "no-cache",
+            **site_headers(self.server.moto_url),
+        }
         self._send(200, headers, target.read_bytes())
 
     def _send(self, status: int, headers: dict[str, Any], body: bytes) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.disputes.attachments import attachment_link, prepare_upload, verified_attachments
 from mesfactures.disputes.use_cases import (
     comment_dispute,
     finance_dispute,
@@ -53,7 +54,20 @@ def _dispute(dispute: Dispute) -> dict[str, Any]:
             for i in dispute.invoices
         ],
         "next_statuses": sorted(status.value for status in NEXT_STATUSES[dispute.status]),
+        "attachments": [
+            {
+                "id": a.attachment_id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size_bytes": a.size_bytes,
+            }
+            for a in dispute.attachments
+        ],
     }
+
+
+def _redirect(url: str) -> Response:
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
 def _detail(detail: DisputeDetail) -> dict[str, Any]:
@@ -85,16 +99,41 @@ def health() -> dict[str, str]:
 @edge.agency
 def open_one(principal: AgencyUser, creditor: str) -> Response:
     request = parse_open_request(edge.json_body())
+    code = Creditor.parse(creditor)
+    attachments = verified_attachments(wiring.documents(), principal.agency_id, code, request.attachments)
     dispute = open_dispute(
         wiring.disputes(),
         wiring.accounts(),
         principal,
-        Creditor.parse(creditor),
+        code,
         request,
         _now(),
         wiring.settings().site_url,
+        attachments,
     )
     return json_response(_dispute(dispute), status=201)
+
+
+@app.route("/disputes/creditors/{creditor}/attachments", methods=["POST"], content_types=["application/json"])
+@edge.agency
+def new_attachment(principal: AgencyUser, creditor: str) -> Response:
+    """A presigned upload for one file; the browser sends the file straight to the document store."""
+    code = Creditor.parse(creditor)
+    body = edge.json_body()
+    if not wiring.ledger().has_account(principal.agency_id, code):
+        raise NotFound("Compte introuvable.")
+    ticket = prepare_upload(wiring.documents(), principal.agency_id, code, body)
+    answer = {"id": ticket.attachment_id, "upload_url": ticket.url, "content_type": ticket.content_type}
+    return json_response(answer, status=201)
+
+
+@app.route(
+    "/disputes/creditors/{creditor}/disputes/{dispute_id}/attachments/{attachment_id}", methods=["GET"]
+)
+@edge.agency
+def my_attachment(principal: AgencyUser, creditor: str, dispute_id: str, attachment_id: str) -> Response:
+    detail = wiring.disputes().detail(principal.agency_id, Creditor.parse(creditor), dispute_id)
+    return _redirect(attachment_link(wiring.documents(), detail.dispute, attachment_id))
 
 
 @app.route("/disputes/creditors/{creditor}/disputes", methods=["GET"])
@@ -152,6 +191,13 @@ def finance_list(principal: FinanceUser) -> dict[str, Any]:
 @edge.finance
 def finance_one(principal: FinanceUser, dispute_id: str) -> dict[str, Any]:
     return _detail(finance_dispute(wiring.disputes(), principal, dispute_id))
+
+
+@app.route("/disputes/finance/disputes/{dispute_id}/attachments/{attachment_id}", methods=["GET"])
+@edge.finance
+def finance_attachment(principal: FinanceUser, dispute_id: str, attachment_id: str) -> Response:
+    detail = finance_dispute(wiring.disputes(), principal, dispute_id)
+    return _redirect(attachment_link(wiring.documents(), detail.dispute, attachment_id))
 
 
 @app.route(

@@ -247,3 +247,87 @@ def test_a_mail_that_fails_to_send_is_sent_once_the_failure_passes(
     assert len(mails_to(portal, "finance@bellesdemeures.example", dispute["reference"], timeout=30)) == 1
     time.sleep(1.5)
     assert len(mails_to(portal, "finance@bellesdemeures.example", dispute["reference"], timeout=0)) == 1
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _ticket(portal: Portal, cookie: dict[str, str], creditor: str, **body: Any) -> requests.Response:
+    defaults = {"filename": "bon-de-commande.pdf", "content_type": "application/pdf", "size_bytes": len(PDF)}
+    return requests.post(
+        portal.api(f"disputes/creditors/{creditor}/attachments"),
+        json={**defaults, **body},
+        headers=cookie,
+        timeout=10,
+    )
+
+
+def test_a_dispute_carries_files_uploaded_straight_to_the_document_store(
+    portal: Portal, demo: dict[str, str], other: dict[str, str], finance: dict[str, str]
+) -> None:
+    ticket = _ticket(portal, demo, "POLIRIS").json()
+    put = requests.put(
+        ticket["upload_url"], data=PDF, headers={"Content-Type": "application/pdf"}, timeout=10
+    )
+    assert put.status_code == 200
+    (invoice,) = INVOICES.take(portal, demo, "POLIRIS")
+    dispute = _open(
+        portal,
+        demo,
+        "POLIRIS",
+        [invoice["number"]],
+        attachments=[{"id": ticket["id"], "filename": "bon-de-commande.pdf"}],
+    ).json()
+    assert [(a["filename"], a["size_bytes"]) for a in dispute["attachments"]] == [
+        ("bon-de-commande.pdf", len(PDF))
+    ]
+
+    path = f"disputes/creditors/POLIRIS/disputes/{dispute['id']}/attachments/{ticket['id']}"
+    link = requests.get(portal.api(path), headers=demo, allow_redirects=False, timeout=10)
+    assert link.status_code == 302 and requests.get(link.headers["Location"], timeout=10).content == PDF
+    finance_path = f"disputes/finance/disputes/{dispute['id']}/attachments/{ticket['id']}"
+    assert (
+        requests.get(portal.api(finance_path), headers=finance, allow_redirects=False, timeout=10).status_code
+        == 302
+    )
+    assert (
+        requests.get(portal.api(path.replace("POLIRIS", "PRESSIMMO")), headers=other, timeout=10).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"content_type": "text/html"},
+        {"size_bytes": 6 * 1024 * 1024},
+        {"size_bytes": 0},
+        {"filename": ""},
+        {"size_bytes": "12"},
+    ],
+)
+def test_an_attachment_of_the_wrong_kind_or_size_is_refused_before_upload(
+    portal: Portal, demo: dict[str, str], body: dict[str, Any]
+) -> None:
+    assert _ticket(portal, demo, "POLIRIS", **body).status_code == 400
+
+
+def test_a_file_that_is_not_what_it_claims_is_refused_and_deleted(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    ticket = _ticket(portal, demo, "PRESSIMMO").json()
+    disguised = b"<html><script>alert(1)</script></html>"
+    requests.put(
+        ticket["upload_url"], data=disguised, headers={"Content-Type": "application/pdf"}, timeout=10
+    )
+    (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    for attachments in (
+        [{"id": ticket["id"], "filename": "facture.pdf"}],
+        [{"id": "01JNOTUPLOADED000000000000", "filename": "x.pdf"}],
+    ):
+        refused = _open(portal, demo, "PRESSIMMO", [invoice["number"]], attachments=attachments)
+        assert refused.status_code == 400, refused.text
+    statement = requests.get(
+        portal.api("statement/creditors/PRESSIMMO/entries"), headers=demo, timeout=10
+    ).json()
+    assert next(e for e in statement["entries"] if e["number"] == invoice["number"])["dispute_id"] is None

@@ -4,6 +4,7 @@ finance team finds it, moves it along, and the agency sees the answer."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -18,7 +19,9 @@ def _log_in(page: Page, portal: Portal, email: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-def test_an_agency_declares_a_dispute_and_finance_resolves_it(portal: Portal, page: Page) -> None:
+def test_an_agency_declares_a_dispute_and_finance_resolves_it(
+    portal: Portal, page: Page, tmp_path: Path
+) -> None:
     _log_in(page, portal, DEMO.email, DEMO.password)
     page.get_by_role("link", name=re.compile("POLIRIS")).click()
     expect(page.get_by_role("status")).to_contain_text("écriture(s) affichée(s)")
@@ -33,6 +36,9 @@ def test_an_agency_declares_a_dispute_and_finance_resolves_it(portal: Portal, pa
     page.get_by_label(f"Montant contesté — {number} (€)").fill("10,50")
     page.get_by_label("Motif").select_option(label="Prestation non réalisée")
     page.get_by_label("Commentaire").fill("L'encart n'a jamais été publié.")
+    proof = tmp_path / "capture.pdf"
+    proof.write_bytes(b"%PDF-1.4\n% capture\n%%EOF\n")
+    page.get_by_label("Pièces jointes (facultatif)").set_input_files(str(proof))
     page.get_by_role("button", name="Déclarer le litige").click()
 
     heading = page.get_by_role("heading", name=re.compile(r"^Litige LIT-"))
@@ -40,6 +46,7 @@ def test_an_agency_declares_a_dispute_and_finance_resolves_it(portal: Portal, pa
     reference = heading.inner_text().removeprefix("Litige ")
     expect(page.get_by_role("table", name="Factures contestées")).to_contain_text("10,50")
     expect(page.get_by_text("L'encart n'a jamais été publié.")).to_be_visible()
+    expect(page.get_by_role("link", name="capture.pdf")).to_be_visible()
     page.get_by_label("Commentaire").fill("Capture d'écran envoyée par courrier.")
     page.get_by_role("button", name="Ajouter le commentaire").click()
     expect(page.locator(".timeline li")).to_have_count(2)

@@ -40,6 +40,8 @@ export const api = {
   openDispute: (creditor, body) => call("POST", `disputes/creditors/${creditor}/disputes`, body),
   commentDispute: (creditor, id, comment) =>
     call("POST", `disputes/creditors/${creditor}/disputes/${encodeURIComponent(id)}/comments`, { comment }),
+  newAttachment: (creditor, file) => call("POST", `disputes/creditors/${creditor}/attachments`,
+    { filename: file.name, content_type: file.type, size_bytes: file.size }),
   financeDisputes: (params) => call("GET", `disputes/finance/disputes?${new URLSearchParams(params)}`),
   financeDispute: (id) => call("GET", `disputes/finance/disputes/${encodeURIComponent(id)}`),
   moveDispute: (id, to, comment) =>
@@ -53,4 +55,11 @@ export function documentUrl(creditor, number, disposition) {
 
 export function exportUrl(creditor, params) {
   return `/api/statement/creditors/${creditor}/export.csv?${new URLSearchParams(params)}`;
+}
+
+// Sends a file straight to the document store with the presigned URL the API gave for it.
+export async function upload(ticket, file) {
+  const response = await fetch(ticket.upload_url, { method: "PUT", body: file,
+    headers: { "Content-Type": ticket.content_type } }).catch(() => null);
+  if (!response || !response.ok) throw new ApiError(0, "upload", `L'envoi de « ${file.name} » a échoué. Réessayez.`);
 }

@@ -1,7 +1,7 @@
 // Suivi litiges: declare a dispute on invoices handed over from the statement, follow disputes, comment;
 // and the finance team's view of the same disputes, with their transitions.
 
-import { api } from "./api.js";
+import { api, upload } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
 import { takeOver } from "./selection.js";
@@ -13,6 +13,9 @@ export const REASONS = [
   ["already_paid", "Facture déjà réglée"],
   ["other", "Autre motif"],
 ];
+
+const ACCEPTED = ["application/pdf", "image/png", "image/jpeg"];
+const MAX_BYTES = 5 * 1024 * 1024;
 
 export const STATUS_LABELS = {
   open: "Ouvert", in_review: "En cours d'examen", waiting_customer: "En attente de votre réponse",
@@ -45,6 +48,15 @@ function history(detail) {
         event.kind === "opened" ? " — litige déclaré" : null,
         event.kind === "status_changed" ? ` — statut : ${STATUS_LABELS[event.to_status]}` : null),
       h("p", { class: "timeline-comment" }, event.comment)))));
+}
+
+function attachmentList(detail, linkOf) {
+  if (!detail.attachments.length) return null;
+  return h("section", { "aria-labelledby": "attachments-title" },
+    h("h2", { id: "attachments-title" }, "Pièces jointes"),
+    h("ul", {}, detail.attachments.map((a) => h("li", {},
+      h("a", { href: linkOf(a), download: a.filename }, a.filename),
+      ` (${Math.max(1, Math.round(a.size_bytes / 1024))} ko)`))));
 }
 
 function disputeHeader(detail) {
@@ -95,6 +107,8 @@ function declareForm(main, creditor, invoices) {
   const amounts = invoices.map((invoice) => h("input", { id: `amount-${invoice.number}`, inputmode: "decimal",
     value: euros(invoice.balance_cents).replace(/[\u00a0\u202f€]/g, "").trim(), "aria-describedby": "amount-help" }));
   const comment = h("textarea", { id: "new-comment", rows: "4", maxlength: "2000", required: true });
+  const files = h("input", { id: "files", type: "file", multiple: true, accept: "application/pdf,image/png,image/jpeg",
+    "aria-describedby": "files-help" });
   const submit = h("button", { type: "submit", class: "primary" }, "Déclarer le litige");
   return h("form", { class: "card form", novalidate: true, "aria-labelledby": "declare-title",
     onsubmit: async (event) => {
@@ -113,8 +127,21 @@ function declareForm(main, creditor, invoices) {
     }
     if (!reason.value) { error.textContent = "Choisissez un motif."; reason.focus(); return; }
     if (!comment.value.trim()) { error.textContent = "Le commentaire est obligatoire."; comment.focus(); return; }
+    const chosen = [...files.files];
+    const wrong = chosen.find((file) => !ACCEPTED.includes(file.type) || file.size > MAX_BYTES);
+    if (chosen.length > 5 || wrong) {
+      error.textContent = "Joignez au plus 5 fichiers PDF, PNG ou JPEG de 5 Mo chacun.";
+      files.focus();
+      return;
+    }
     submit.disabled = true;
     try {
+      body.attachments = [];
+      for (const file of chosen) {
+        const ticket = await api.newAttachment(creditor.code, file);
+        await upload(ticket, file);
+        body.attachments.push({ id: ticket.id, filename: file.name });
+      }
       const dispute = await api.openDispute(creditor.code, body);
       sessionStorage.removeItem(`mesfactures:selection:${creditor.code}`);
       location.hash = `#/c/${creditor.code}/suivi-litiges/${dispute.id}`;
@@ -129,6 +156,8 @@ function declareForm(main, creditor, invoices) {
     h("label", { for: `amount-${invoice.number}` }, `Montant contesté — ${invoice.number} (€)`), amounts[index])),
   h("label", { for: "reason" }, "Motif"), reason,
   h("label", { for: "new-comment" }, "Commentaire"), comment,
+  h("label", { for: "files" }, "Pièces jointes (facultatif)"), files,
+  h("p", { id: "files-help", class: "hint" }, "Jusqu'à 5 fichiers PDF, PNG ou JPEG de 5 Mo chacun."),
   error, submit);
 }
 
@@ -152,6 +181,7 @@ export async function disputeView(main, creditor, id) {
       ` — ${creditor.name}`),
     h("h1", {}, `Litige ${detail.reference}`),
     ...disputeHeader(detail),
+    attachmentList(detail, (a) => `/api/disputes/creditors/${creditor.code}/disputes/${id}/attachments/${a.id}`),
     history(detail),
     detail.status === "closed" ? null : commentForm("Ajouter le commentaire", async (text) => {
       await api.commentDispute(creditor.code, id, text);
@@ -190,6 +220,7 @@ export async function financeDisputeView(main, id) {
     h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${detail.creditor.replace("_", " ")}`),
     h("h1", {}, `Litige ${detail.reference} — ${detail.agency_id}`),
     ...disputeHeader(detail),
+    attachmentList(detail, (a) => `/api/disputes/finance/disputes/${id}/attachments/${a.id}`),
     history(detail),
     detail.next_statuses.length ? commentForm("Enregistrer le changement", async (text) => {
       await api.moveDispute(id, target.value, text);

@@ -14,6 +14,7 @@ from mesfactures.documents.formatting import format_eur
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import (
+    Attachment,
     Dispute,
     DisputeDetail,
     DisputedInvoice,
@@ -78,6 +79,7 @@ class OpenDisputeRequest:
     reason: DisputeReason
     comment: str
     amounts: Mapping[str, int]
+    attachments: tuple[Any, ...] = ()
 
 
 def _comment(value: Any, required: bool = True) -> str:
@@ -107,7 +109,12 @@ def parse_open_request(body: Mapping[str, Any]) -> OpenDisputeRequest:
         raise InvalidInput("Un montant contesté est un nombre entier positif de centimes.")
     if not set(amounts) <= set(numbers):
         raise InvalidInput("Un montant contesté porte sur une facture qui n'est pas sélectionnée.")
-    return OpenDisputeRequest(tuple(numbers), reason, _comment(body.get("comment")), amounts)
+    attachments = body.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise InvalidInput("Les pièces jointes sont une liste.")
+    return OpenDisputeRequest(
+        tuple(numbers), reason, _comment(body.get("comment")), amounts, tuple(attachments)
+    )
 
 
 def parse_transition(body: Mapping[str, Any]) -> tuple[DisputeStatus, str]:
@@ -159,6 +166,7 @@ def open_dispute(
     request: OpenDisputeRequest,
     now: datetime,
     site_url: str,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Dispute:
     """One transaction: the dispute, its first event, the invoices blocked, the finance team's e-mail."""
     invoices = disputes.invoices(user.agency_id, creditor, list(request.invoice_numbers))
@@ -167,7 +175,16 @@ def open_dispute(
     if creditor not in agency.creditors:
         raise NotFound("Compte introuvable.")
     dispute = Dispute(
-        new_id(), user.agency_id, creditor, request.reason, DisputeStatus.OPEN, disputed, now, now, user.email
+        new_id(),
+        user.agency_id,
+        creditor,
+        request.reason,
+        DisputeStatus.OPEN,
+        disputed,
+        now,
+        now,
+        user.email,
+        attachments,
     )
     event = DisputeEvent(
         new_id(), EventKind.OPENED, now, user.email, "agency", request.comment, to_status=DisputeStatus.OPEN

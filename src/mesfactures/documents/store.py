@@ -18,6 +18,10 @@ def document_key(agency_id: str, creditor: Creditor, entry_id: str) -> str:
     return f"documents/{agency_id}/{creditor.value}/{entry_id}.pdf"
 
 
+def attachment_key(agency_id: str, creditor: Creditor, attachment_id: str) -> str:
+    return f"attachments/{agency_id}/{creditor.value}/{attachment_id}"
+
+
 class DocumentStore:
     def __init__(self, client: Callable[[], S3Client], bucket: str) -> None:
         self._client = client
@@ -37,6 +41,38 @@ class DocumentStore:
 
     def read(self, key: str) -> bytes:
         return self._client().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+
+    def upload_url(self, key: str, content_type: str, size_bytes: int) -> str:
+        """A short-lived URL to PUT one file of that type and size (S3 checks both against the signature;
+        the server checks again before using the file, since local emulators do not)."""
+        return self._client().generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": size_bytes,
+            },
+            ExpiresIn=URL_LIFETIME_SECONDS * 5,
+        )
+
+    def head(self, key: str) -> tuple[int, str] | None:
+        """The size and type of a stored object, or None if there is none."""
+        answer = self._client().list_objects_v2(Bucket=self._bucket, Prefix=key, MaxKeys=1)
+        if not any(item.get("Key") == key for item in answer.get("Contents", [])):
+            return None
+        head = self._client().head_object(Bucket=self._bucket, Key=key)
+        return int(head["ContentLength"]), str(head.get("ContentType", ""))
+
+    def first_bytes(self, key: str, count: int) -> bytes:
+        return (
+            self._client()
+            .get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{count - 1}")["Body"]
+            .read()
+        )
+
+    def delete(self, key: str) -> None:
+        self._client().delete_object(Bucket=self._bucket, Key=key)
 
     def url(self, key: str, disposition: Disposition, filename: str) -> str:
         """A short-lived URL to view (inline) or save (attachment) a document the caller may see."""

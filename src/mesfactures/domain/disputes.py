@@ -89,6 +89,14 @@ class DisputedInvoice:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    attachment_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class Dispute:
     dispute_id: str
     agency_id: str
@@ -99,6 +107,7 @@ class Dispute:
     opened_at: datetime
     updated_at: datetime
     opened_by: str
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def reference(self) -> str:

@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import (
+    Attachment,
     Dispute,
     DisputeDetail,
     DisputedInvoice,
@@ -30,6 +31,7 @@ from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import entry_from_item
 from mesfactures.persistence.models import (
+    AttachmentMap,
     DisputedInvoiceMap,
     DisputeEventItem,
     DisputeItem,
@@ -167,6 +169,16 @@ def _dispute_item(dispute: Dispute) -> DisputeItem:
         opened_at=dispute.opened_at.isoformat(),
         updated_at=dispute.updated_at.isoformat(),
         opened_by=dispute.opened_by,
+        attachments=[
+            AttachmentMap(
+                attachment_id=a.attachment_id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size_bytes=a.size_bytes,
+            )
+            for a in dispute.attachments
+        ]
+        or None,
     )
 
 
@@ -205,6 +217,10 @@ def _dispute(item: DisputeItem) -> Dispute:
         opened_at=datetime.fromisoformat(item.opened_at),
         updated_at=datetime.fromisoformat(item.updated_at),
         opened_by=item.opened_by,
+        attachments=tuple(
+            Attachment(a.attachment_id, a.filename, a.content_type, int(a.size_bytes))
+            for a in item.attachments or ()
+        ),
     )
 
 

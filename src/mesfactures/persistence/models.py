@@ -192,6 +192,13 @@ class DisputedInvoiceMap(MapAttribute[str, Any]):
     balance_cents = NumberAttribute()
 
 
+class AttachmentMap(MapAttribute[str, Any]):
+    attachment_id = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size_bytes = NumberAttribute()
+
+
 class DisputeItem(LedgerItem, discriminator="dispute"):
     dispute_id = UnicodeAttribute()
     agency_id = UnicodeAttribute()
@@ -203,6 +210,7 @@ class DisputeItem(LedgerItem, discriminator="dispute"):
     opened_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     opened_by = UnicodeAttribute()
+    attachments = ListAttribute(of=AttachmentMap, null=True)
 
 
 class DisputeEventItem(LedgerItem, discriminator="dispute_event"):
