@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.account.profile import (
+    bank_fields,
+    decide_bank_change,
+    finance_change,
+    parse_decision,
+    send_changes,
+    write_to_service,
+)
 from mesfactures.account.sessions import Me, sign_in, who_is
-from mesfactures.domain.errors import InvalidInput
-from mesfactures.domain.principal import Principal
+from mesfactures.domain.accounts import (
+    AccountProfile,
+    ChangeStatus,
+    PostalAddress,
+    ProfileChange,
+    ServiceContact,
+)
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import InvalidInput, NotFound
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.http.session import expired_session_cookie, session_cookie
@@ -56,3 +73,201 @@ def log_out() -> Response:
 @edge.signed_in
 def me(principal: Principal) -> dict[str, Any]:
     return _me(who_is(principal, wiring.accounts()))
+
+
+def _address(address: PostalAddress) -> dict[str, str]:
+    return {
+        "street": address.street,
+        "postal_code": address.postal_code,
+        "city": address.city,
+        "country": address.country,
+    }
+
+
+def _profile(profile: AccountProfile) -> dict[str, Any]:
+    contact, billing, bank = profile.main_contact, profile.billing, profile.bank
+    pending = profile.pending_bank
+    return {
+        "account_number": profile.account_number,
+        "legal_name": profile.legal_name,
+        "version": profile.version,
+        "main_contact": {
+            "last_name": contact.last_name,
+            "first_name": contact.first_name,
+            "role": contact.role,
+        },
+        "billing": {
+            **_address(billing.address),
+            "phone": billing.phone,
+            "fax": billing.fax,
+            "email": billing.email,
+        },
+        "bank": {
+            "holder": bank.holder,
+            "bank_name": bank.bank_name,
+            "bic": bank.bic,
+            "iban_masked": bank.masked_iban,
+        },
+        "pending_change": {
+            "id": pending.change_id,
+            "requested_at": pending.requested_at.isoformat(),
+            "requested_by": pending.requested_by,
+            "bank": bank_fields(pending.bank),
+        }
+        if pending
+        else None,
+    }
+
+
+def _change(change: ProfileChange) -> dict[str, Any]:
+    return {
+        "id": change.change_id,
+        "kind": change.kind.value,
+        "status": change.status.value,
+        "status_label": change.status.label,
+        "creditor": change.creditor.value,
+        "agency_id": change.agency_id,
+        "requested_by": change.requested_by,
+        "requested_at": change.requested_at.isoformat(),
+        "before": change.before,
+        "after": change.after,
+        "decided_by": change.decided_by,
+        "decided_at": change.decided_at.isoformat() if change.decided_at else None,
+        "decision_comment": change.decision_comment,
+    }
+
+
+def _service(code: str, service: ServiceContact) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": service.name,
+        "address": _address(service.address),
+        "phone": service.phone,
+        "email": service.email,
+        "hours": service.hours,
+    }
+
+
+@app.route("/account/creditors/{creditor}/profile", methods=["GET"])
+@edge.agency
+def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+    return _profile(wiring.accounts().profile(principal.agency_id, Creditor.parse(creditor)))
+
+
+@app.route(
+    "/account/creditors/{creditor}/profile/changes", methods=["POST"], content_types=["application/json"]
+)
+@edge.agency
+def send_profile_changes(principal: AgencyUser, creditor: str) -> Response:
+    code = Creditor.parse(creditor)
+    recorded = send_changes(
+        wiring.accounts(),
+        wiring.profile_changes(),
+        principal,
+        code,
+        edge.json_body(),
+        datetime.now(UTC),
+        wiring.settings().site_url,
+    )
+    updated = wiring.accounts().profile(principal.agency_id, code)
+    return json_response(
+        {"profile": _profile(updated), "changes": [_change(c) for c in recorded]}, status=201
+    )
+
+
+@app.route("/account/creditors/{creditor}/profile/changes", methods=["GET"])
+@edge.agency
+def profile_history(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+    code = Creditor.parse(creditor)
+    found = wiring.profile_changes().history(principal.agency_id, code)
+    if not found:
+        wiring.accounts().profile(principal.agency_id, code)  # an unknown account is a 404, not an empty list
+    return {"changes": [_change(change) for change in found]}
+
+
+@app.route("/account/creditors/{creditor}/contacts", methods=["GET"])
+@edge.agency
+def contacts(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+    code = Creditor.parse(creditor)
+    wiring.accounts().profile(principal.agency_id, code)
+    details = wiring.accounts().creditor(code)
+    return {
+        "creditor": {"code": code.value, "name": details.legal_name},
+        "services": [
+            _service("after_sales", details.after_sales),
+            _service("collections", details.collections),
+        ],
+    }
+
+
+@app.route("/account/creditors/{creditor}/messages", methods=["POST"], content_types=["application/json"])
+@edge.agency
+def message(principal: AgencyUser, creditor: str) -> Response:
+    write_to_service(
+        wiring.accounts(),
+        wiring.profile_changes(),
+        principal,
+        Creditor.parse(creditor),
+        edge.json_body(),
+        datetime.now(UTC),
+    )
+    return json_response({"status": "sent"}, status=202)
+
+
+@app.route("/account/finance/changes", methods=["GET"])
+@edge.finance
+def finance_changes(principal: FinanceUser) -> dict[str, Any]:
+    params = edge.query_params()
+    try:
+        status = ChangeStatus(params["status"]) if params.get("status") else None
+    except ValueError:
+        raise InvalidInput("Statut inconnu.") from None
+    codes = [Creditor.parse(params["creditor"])] if params.get("creditor") else sorted(principal.creditors)
+    if any(not principal.handles(code) for code in codes):
+        raise NotFound("Créancier inconnu.")
+    found = [change for code in codes for change in wiring.profile_changes().bank_changes(code, status)]
+    return {
+        "changes": [_change(change) for change in sorted(found, key=lambda c: c.requested_at, reverse=True)]
+    }
+
+
+@app.route("/account/finance/changes/{change_id}", methods=["GET"])
+@edge.finance
+def finance_change_detail(principal: FinanceUser, change_id: str) -> dict[str, Any]:
+    """Finance sees the full requested IBAN of a pending change: they are the ones who verify it."""
+    change = finance_change(wiring.profile_changes(), principal, change_id)
+    current = wiring.accounts().profile(change.agency_id, change.creditor)
+    pending = current.pending_bank
+    requested = None
+    if pending and pending.change_id == change.change_id:
+        requested = {
+            "holder": pending.bank.holder,
+            "bank_name": pending.bank.bank_name,
+            "bic": pending.bank.bic,
+            "iban": pending.bank.iban,
+        }
+    return {
+        **_change(change),
+        "account_number": current.account_number,
+        "legal_name": current.legal_name,
+        "requested_bank": requested,
+    }
+
+
+@app.route(
+    "/account/finance/changes/{change_id}/decision", methods=["POST"], content_types=["application/json"]
+)
+@edge.finance
+def finance_decision(principal: FinanceUser, change_id: str) -> Response:
+    approve, comment = parse_decision(edge.json_body())
+    decided = decide_bank_change(
+        wiring.accounts(),
+        wiring.profile_changes(),
+        principal,
+        change_id,
+        approve,
+        comment,
+        datetime.now(UTC),
+        wiring.settings().site_url,
+    )
+    return json_response(_change(decided), status=201)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
     from mesfactures.notifications.mailer import SesMailer
-    from mesfactures.persistence.accounts import AccountRepository
+    from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
     from mesfactures.persistence.disputes import DisputeRepository
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
     from mesfactures.persistence.outbox import OutboxRepository
@@ -60,6 +60,13 @@ def accounts() -> AccountRepository:
 
     _bound_table()
     return AccountRepository()
+
+
+def profile_changes() -> ProfileChanges:
+    from mesfactures.persistence.accounts import ProfileChanges
+
+    _bound_table()
+    return ProfileChanges()
 
 
 def disputes() -> DisputeRepository:

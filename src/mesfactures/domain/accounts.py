@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from mesfactures.domain.creditors import Creditor
 
@@ -68,6 +71,14 @@ class BankDetails:
 
 
 @dataclass(frozen=True)
+class PendingBankChange:
+    change_id: str
+    bank: BankDetails
+    requested_at: datetime
+    requested_by: str
+
+
+@dataclass(frozen=True)
 class AccountProfile:
     agency_id: str
     creditor: Creditor
@@ -77,3 +88,44 @@ class AccountProfile:
     billing: BillingDetails
     bank: BankDetails
     version: int | None = None
+    pending_bank: PendingBankChange | None = None
+
+
+class ChangeKind(StrEnum):
+    CONTACT_AND_BILLING = "contact_and_billing"
+    BANK = "bank"
+
+
+class ChangeStatus(StrEnum):
+    APPLIED = "applied"  # contact and billing: applied at once
+    PENDING = "pending"  # bank details: waiting for finance
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            "applied": "Appliquée",
+            "pending": "En attente de validation",
+            "approved": "Validée",
+            "rejected": "Refusée",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """One "Envoyer modification": who, when, what it was before and after, and what became of it.
+    Bank details are recorded masked: the history never shows a full IBAN."""
+
+    change_id: str
+    agency_id: str
+    creditor: Creditor
+    kind: ChangeKind
+    status: ChangeStatus
+    requested_by: str
+    requested_at: datetime
+    before: dict[str, Any]
+    after: dict[str, Any]
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_comment: str | None = None

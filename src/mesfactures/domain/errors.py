@@ -19,6 +19,22 @@ class InvalidInput(DomainError):
     message = "La requête est invalide."
 
 
+class InvalidFields(InvalidInput):
+    """Input refused field by field: each message is shown next to its field."""
+
+    code = "invalid_fields"
+    message = "Certains champs sont invalides : corrigez-les puis renvoyez."
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__()
+        self.fields = fields
+
+
+class ChangeAlreadyPending(DomainError):
+    code = "change_pending"
+    message = "Une modification de vos coordonnées bancaires attend déjà la validation du service financier."
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     message = "Votre session a expiré ou n'existe pas. Veuillez vous reconnecter."

@@ -9,9 +9,11 @@ from chalice.app import Response
 
 from mesfactures.domain.errors import (
     BusinessRuleViolation,
+    ChangeAlreadyPending,
     ConcurrentChange,
     DomainError,
     InvalidCredentials,
+    InvalidFields,
     InvalidInput,
     InvoiceInDispute,
     NotAllowed,
@@ -29,6 +31,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     ConcurrentChange: 409,
     BusinessRuleViolation: 422,
     InvoiceInDispute: 409,
+    ChangeAlreadyPending: 409,
     TooManyRequests: 429,
 }
 
@@ -55,7 +58,10 @@ def json_response(body: object, status: int = 200, headers: Mapping[str, str] | 
 
 
 def error_response(error: DomainError) -> Response:
-    return json_response({"code": error.code, "message": error.message}, status=status_for(error))
+    body: dict[str, object] = {"code": error.code, "message": error.message}
+    if isinstance(error, InvalidFields):
+        body["fields"] = error.fields
+    return json_response(body, status=status_for(error))
 
 
 def internal_error_response() -> Response:

@@ -52,9 +52,81 @@ class DisputeStatusChanged:
     link: str
 
 
-View = DisputeOpened | DisputeCommented | DisputeStatusChanged
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    template: ClassVar[str] = "profile_changed"
+    agency_name: str
+    agency_id: str
+    creditor_name: str
+    account_number: str
+    author: str
+    changes: list[FieldChange]
+
+
+@dataclass(frozen=True)
+class BankChangeRequested:
+    template: ClassVar[str] = "bank_change_requested"
+    agency_name: str
+    agency_id: str
+    creditor_name: str
+    account_number: str
+    author: str
+    changes: list[FieldChange]
+    link: str
+
+
+@dataclass(frozen=True)
+class BankChangeDecided:
+    template: ClassVar[str] = "bank_change_decided"
+    agency_name: str
+    creditor_name: str
+    approved: bool
+    comment: str
+    link: str
+
+
+@dataclass(frozen=True)
+class ServiceMessage:
+    template: ClassVar[str] = "service_message"
+    service_name: str
+    creditor_name: str
+    agency_name: str
+    agency_id: str
+    account_number: str
+    author: str
+    subject: str
+    body: str
+    documents: list[str]
+    is_copy: bool
+
+
+View = (
+    DisputeOpened
+    | DisputeCommented
+    | DisputeStatusChanged
+    | ProfileChanged
+    | BankChangeRequested
+    | BankChangeDecided
+    | ServiceMessage
+)
 VIEWS: dict[str, type[View]] = {
-    view.template: view for view in (DisputeOpened, DisputeCommented, DisputeStatusChanged)
+    view.template: view
+    for view in (
+        DisputeOpened,
+        DisputeCommented,
+        DisputeStatusChanged,
+        ProfileChanged,
+        BankChangeRequested,
+        BankChangeDecided,
+        ServiceMessage,
+    )
 }
 
 
@@ -79,4 +151,6 @@ def view_from_json(template: str, payload: dict[str, Any]) -> View:
     for field in fields(cls):
         if field.name == "invoices":
             values["invoices"] = [InvoiceLine(**line) for line in payload["invoices"]]
+        if field.name == "changes":
+            values["changes"] = [FieldChange(**change) for change in payload["changes"]]
     return cls(**values)

@@ -13,6 +13,10 @@ SUBJECTS = {
     "dispute_opened": "[{creditor_name}] Nouveau litige {reference} — {agency_name}",
     "dispute_commented": "[{creditor_name}] Litige {reference} : nouveau commentaire de {agency_name}",
     "dispute_status_changed": "Votre litige {reference} chez {creditor_name} : {status}",
+    "profile_changed": "[{creditor_name}] Coordonnées modifiées — {agency_name} ({account_number})",
+    "bank_change_requested": "[{creditor_name}] À valider : nouvelles coordonnées bancaires — {agency_name}",
+    "bank_change_decided": "Vos coordonnées bancaires chez {creditor_name}",
+    "service_message": "[Mes Factures] {subject} — {agency_name} ({account_number})",
 }
 
 

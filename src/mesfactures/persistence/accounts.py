@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
     BillingDetails,
+    ChangeKind,
+    ChangeStatus,
     CreditorDetails,
     MainContact,
+    PendingBankChange,
     PostalAddress,
+    ProfileChange,
     ServiceContact,
 )
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import NotFound
+from mesfactures.domain.errors import ConcurrentChange, NotFound, TooManyRequests
 from mesfactures.domain.ledger import Agency
+from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.models import (
     AgencyItem,
@@ -23,10 +33,14 @@ from mesfactures.persistence.models import (
     BillingMap,
     ContactMap,
     CreditorItem,
+    LedgerItem,
+    ProfileChangeItem,
     ProfileItem,
+    RateLimitItem,
     ServiceContactMap,
 )
 from mesfactures.persistence.models import PostalAddress as PostalAddressMap
+from mesfactures.persistence.outbox import outbox_item
 
 
 class AccountRepository:
@@ -103,13 +117,16 @@ class AccountRepository:
                 fax=item.billing.fax,
                 email=item.billing.email,
             ),
-            bank=BankDetails(
-                holder=item.bank.holder,
-                bank_name=item.bank.bank_name,
-                bic=item.bank.bic,
-                iban=item.bank.iban,
-            ),
+            bank=_bank(item.bank),
             version=item.version,
+            pending_bank=PendingBankChange(
+                change_id=item.pending_change_id,
+                bank=_bank(item.pending_bank),
+                requested_at=datetime.fromisoformat(item.pending_requested_at or ""),
+                requested_by=item.pending_requested_by or "",
+            )
+            if item.pending_bank and item.pending_change_id
+            else None,
         )
 
     def add_profile_if_absent(self, profile: AccountProfile) -> bool:
@@ -176,4 +193,218 @@ def _service_map(service: ServiceContact) -> ServiceContactMap:
         phone=service.phone,
         email=service.email,
         hours=service.hours,
+    )
+
+
+class ProfileChanges:
+    """Changes to account details: each one transaction with its history record and its e-mail, under
+    optimistic locking on the profile's version (two tabs: the second send fails and loses nothing)."""
+
+    def apply_contact_and_billing(
+        self,
+        profile: AccountProfile,
+        contact: MainContact,
+        billing: BillingDetails,
+        change: ProfileChange,
+        message: MailMessage,
+    ) -> None:
+        item = _locked_profile(profile)
+        self._write(
+            item,
+            [
+                ProfileItem.main_contact.set(_contact_map(contact)),
+                ProfileItem.billing.set(_billing_map(billing)),
+            ],
+            None,
+            change,
+            message,
+        )
+
+    def request_bank_change(
+        self, profile: AccountProfile, bank: BankDetails, change: ProfileChange, message: MailMessage
+    ) -> None:
+        item = _locked_profile(profile)
+        actions = [
+            ProfileItem.pending_bank.set(_bank_map(bank)),
+            ProfileItem.pending_change_id.set(change.change_id),
+            ProfileItem.pending_requested_at.set(change.requested_at.isoformat()),
+            ProfileItem.pending_requested_by.set(change.requested_by),
+        ]
+        self._write(item, actions, ProfileItem.pending_change_id.does_not_exist(), change, message)
+
+    def decide_bank_change(
+        self, profile: AccountProfile, change: ProfileChange, message: MailMessage
+    ) -> None:
+        """Approval applies the pending details; rejection drops them. Either way the pending slot frees."""
+        assert profile.pending_bank is not None  # noqa: S101 (checked by the use case)
+        item = _locked_profile(profile)
+        actions: list[Any] = [
+            ProfileItem.pending_bank.remove(),
+            ProfileItem.pending_change_id.remove(),
+            ProfileItem.pending_requested_at.remove(),
+            ProfileItem.pending_requested_by.remove(),
+        ]
+        if change.status is ChangeStatus.APPROVED:
+            actions.append(ProfileItem.bank.set(_bank_map(profile.pending_bank.bank)))
+        condition = ProfileItem.pending_change_id == change.change_id
+        pk = keys.account_pk(change.agency_id, change.creditor)
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.update(item, actions=actions, condition=condition)
+                transaction.update(
+                    ProfileChangeItem(pk, keys.change_sk(change.change_id)),
+                    actions=[
+                        ProfileChangeItem.status.set(change.status.value),
+                        ProfileChangeItem.decided_by.set(change.decided_by or ""),
+                        ProfileChangeItem.decided_at.set(
+                            (change.decided_at or change.requested_at).isoformat()
+                        ),
+                        ProfileChangeItem.decision_comment.set(change.decision_comment or ""),
+                        ProfileChangeItem.finance_sk.set(
+                            f"{change.status.value}#{change.requested_at.isoformat()}#{change.change_id}"
+                        ),
+                    ],
+                    condition=ProfileChangeItem.status == ChangeStatus.PENDING.value,
+                )
+                transaction.save(outbox_item(message, change.decided_at or change.requested_at))
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                raise ConcurrentChange() from error
+            raise
+
+    def history(self, agency_id: str, creditor: Creditor) -> list[ProfileChange]:
+        pk = keys.account_pk(agency_id, creditor)
+        items = ProfileChangeItem.query(
+            pk, ProfileChangeItem.sk.startswith(keys.CHANGE_PREFIX), scan_index_forward=False
+        )
+        return [_change(item) for item in items]
+
+    def bank_changes(self, creditor: Creditor, status: ChangeStatus | None) -> list[ProfileChange]:
+        condition = LedgerItem.finance_sk.startswith(f"{status.value}#") if status else None
+        items = LedgerItem.finance_index.query(
+            keys.bank_changes_pk(creditor), condition, scan_index_forward=False
+        )
+        return [_change(item) for item in items if isinstance(item, ProfileChangeItem)]
+
+    def change(self, change_id: str) -> ProfileChange:
+        try:
+            key = keys.change_key(change_id)
+        except ValueError:
+            raise NotFound("Demande introuvable.") from None
+        items = [item for item in LedgerItem.by_id_index.query(key) if isinstance(item, ProfileChangeItem)]
+        if not items:
+            raise NotFound("Demande introuvable.")
+        return _change(items[0])
+
+    def count_and_send(
+        self, user_id: str, window: str, limit: int, messages: list[MailMessage], now: datetime
+    ) -> None:
+        """Counts one message in the user's window and queues its e-mails, or refuses past the limit."""
+        counter = RateLimitItem(keys.rate_limit_pk(user_id), keys.rate_limit_sk("messages", window))
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.update(
+                    counter,
+                    actions=[
+                        RateLimitItem.hits.add(1),
+                        RateLimitItem.expires_at.set(int(now.timestamp()) + 2 * 86_400),
+                    ],
+                    condition=RateLimitItem.hits.does_not_exist() | (RateLimitItem.hits < limit),
+                )
+                for message in messages:
+                    transaction.save(outbox_item(message, now))
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                raise TooManyRequests() from error
+            raise
+
+    def _write(
+        self,
+        item: ProfileItem,
+        actions: list[Any],
+        condition: Any,
+        change: ProfileChange,
+        message: MailMessage,
+    ) -> None:
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.update(item, actions=actions, condition=condition)
+                transaction.save(_change_item(change), condition=ProfileChangeItem.sk.does_not_exist())
+                transaction.save(outbox_item(message, change.requested_at))
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                raise ConcurrentChange(
+                    "Ces informations ont été modifiées entre-temps (dans un autre onglet ?). "
+                    "Rechargez la page : vos saisies sont conservées à l'écran."
+                ) from error
+            raise
+
+
+def _condition_failed(error: TransactWriteError) -> bool:
+    return any(
+        reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
+    )
+
+
+def _locked_profile(profile: AccountProfile) -> ProfileItem:
+    """An item that updates only if the profile is still at the version the user edited."""
+    return ProfileItem(
+        keys.account_pk(profile.agency_id, profile.creditor), keys.PROFILE_SK, version=profile.version
+    )
+
+
+def _contact_map(contact: MainContact) -> ContactMap:
+    return ContactMap(last_name=contact.last_name, first_name=contact.first_name, role=contact.role)
+
+
+def _billing_map(billing: BillingDetails) -> BillingMap:
+    return BillingMap(
+        address=_address_map(billing.address), phone=billing.phone, fax=billing.fax, email=billing.email
+    )
+
+
+def _bank_map(bank: BankDetails) -> BankMap:
+    return BankMap(holder=bank.holder, bank_name=bank.bank_name, bic=bank.bic, iban=bank.iban)
+
+
+def _bank(item: BankMap) -> BankDetails:
+    return BankDetails(holder=item.holder, bank_name=item.bank_name, bic=item.bic, iban=item.iban)
+
+
+def _change_item(change: ProfileChange) -> ProfileChangeItem:
+    is_bank = change.kind is ChangeKind.BANK
+    return ProfileChangeItem(
+        keys.account_pk(change.agency_id, change.creditor),
+        keys.change_sk(change.change_id),
+        id_key=keys.change_key(change.change_id),
+        finance_pk=keys.bank_changes_pk(change.creditor) if is_bank else None,
+        finance_sk=f"{change.status.value}#{change.requested_at.isoformat()}#{change.change_id}"
+        if is_bank
+        else None,
+        change_id=change.change_id,
+        agency_id=change.agency_id,
+        creditor=change.creditor.value,
+        change_kind=change.kind.value,
+        status=change.status.value,
+        requested_by=change.requested_by,
+        requested_at=change.requested_at.isoformat(),
+        before=change.before,
+        after=change.after,
+    )
+
+
+def _change(item: ProfileChangeItem) -> ProfileChange:
+    return ProfileChange(
+        change_id=item.change_id,
+        agency_id=item.agency_id,
+        creditor=Creditor(item.creditor),
+        kind=ChangeKind(item.change_kind),
+        status=ChangeStatus(item.status),
+        requested_by=item.requested_by,
+        requested_at=datetime.fromisoformat(item.requested_at),
+        before=dict(item.before),
+        after=dict(item.after),
+        decided_by=item.decided_by,
+        decided_at=datetime.fromisoformat(item.decided_at) if item.decided_at else None,
+        decision_comment=item.decision_comment,
     )

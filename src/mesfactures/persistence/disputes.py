@@ -136,7 +136,7 @@ class DisputeRepository:
             key = keys.dispute_key(dispute_id)
         except ValueError:
             raise NotFound("Litige introuvable.") from None
-        return _detail(list(LedgerItem.dispute_index.query(key)))
+        return _detail(list(LedgerItem.by_id_index.query(key)))
 
 
 def _condition_failed(error: TransactWriteError) -> bool:
@@ -151,7 +151,7 @@ def _dispute_item(dispute: Dispute) -> DisputeItem:
         keys.dispute_sk(dispute.dispute_id),
         finance_pk=keys.finance_pk(dispute.creditor),
         finance_sk=keys.finance_sk(dispute.status.value, dispute.opened_at.isoformat(), dispute.dispute_id),
-        dispute_key=keys.dispute_key(dispute.dispute_id),
+        id_key=keys.dispute_key(dispute.dispute_id),
         dispute_id=dispute.dispute_id,
         agency_id=dispute.agency_id,
         creditor=dispute.creditor.value,
@@ -186,7 +186,7 @@ def _event_item(dispute: Dispute, event: DisputeEvent) -> DisputeEventItem:
     return DisputeEventItem(
         keys.account_pk(dispute.agency_id, dispute.creditor),
         keys.dispute_event_sk(dispute.dispute_id, event.event_id),
-        dispute_key=keys.dispute_key(dispute.dispute_id),
+        id_key=keys.dispute_key(dispute.dispute_id),
         event_id=event.event_id,
         dispute_id=dispute.dispute_id,
         event_kind=event.kind.value,

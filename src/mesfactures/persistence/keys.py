@@ -89,3 +89,26 @@ def outbox_pk(message_id: str) -> str:
 
 
 OUTBOX_SK = "OUTBOX"
+
+
+CHANGE_PREFIX = "CHANGE#"
+
+
+def change_sk(change_id: str) -> str:
+    return f"{CHANGE_PREFIX}{_part(change_id)}"
+
+
+def change_key(change_id: str) -> str:
+    return f"CHANGE#{_part(change_id)}"
+
+
+def bank_changes_pk(creditor: Creditor) -> str:
+    return f"CHANGES#{creditor.value}"
+
+
+def rate_limit_pk(user_id: str) -> str:
+    return f"RATE#{_part(user_id)}"
+
+
+def rate_limit_sk(action: str, window: str) -> str:
+    return f"{_part(action)}#{_part(window)}"

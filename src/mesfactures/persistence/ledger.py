@@ -266,12 +266,21 @@ class EntryWriter:
                     )
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if "ConditionalCheckFailed" not in reasons:
+                raise
+            # pynamodb orders a transaction's items by kind, so the reasons' positions say little: whether
+            # the payment is now recorded tells a replay (nothing to do) from a race on a balance.
+            if self._exists(pk, keys.document_sk(payment.number)):
                 return UpsertOutcome.UNCHANGED
-            if "ConditionalCheckFailed" in reasons:
-                raise ConcurrentChange() from error
-            raise
+            raise ConcurrentChange() from error
         return UpsertOutcome.INSERTED
+
+    def _exists(self, pk: str, sk: str) -> bool:
+        try:
+            EntryItem.get(pk, sk, consistent_read=True, attributes_to_get=["PK"])
+        except DoesNotExist:
+            return False
+        return True
 
     def _invoice(self, pk: str, number: str) -> EntryItem:
         try:

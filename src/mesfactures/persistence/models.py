@@ -56,14 +56,15 @@ class FinanceIndex(GlobalSecondaryIndex["LedgerItem"]):
     finance_sk = UnicodeAttribute(range_key=True, attr_name="FINANCE_SK")
 
 
-class DisputeIndex(GlobalSecondaryIndex["LedgerItem"]):
-    """One dispute and its history by the dispute's id alone (the finance team does not know the agency)."""
+class ByIdIndex(GlobalSecondaryIndex["LedgerItem"]):
+    """An item (a dispute with its history, a change request) by its id alone: the finance team works
+    across agencies and does not know, from an id, which account it belongs to."""
 
     class Meta:
-        index_name = "dispute"
+        index_name = "by_id"
         projection = AllProjection()
 
-    dispute_key = UnicodeAttribute(hash_key=True, attr_name="DISPUTE_KEY")
+    id_key = UnicodeAttribute(hash_key=True, attr_name="ID_KEY")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
 
 
@@ -80,12 +81,12 @@ class LedgerItem(Model):
     open_sk = UnicodeAttribute(null=True, attr_name="OPEN_SK")
     finance_pk = UnicodeAttribute(null=True, attr_name="FINANCE_PK")
     finance_sk = UnicodeAttribute(null=True, attr_name="FINANCE_SK")
-    dispute_key = UnicodeAttribute(null=True, attr_name="DISPUTE_KEY")
+    id_key = UnicodeAttribute(null=True, attr_name="ID_KEY")
 
     by_date_index = ByDateIndex()
     open_items_index = OpenItemsIndex()
     finance_index = FinanceIndex()
-    dispute_index = DisputeIndex()
+    by_id_index = ByIdIndex()
 
 
 def bind_table(table_name: str) -> None:
@@ -157,6 +158,30 @@ class ProfileItem(LedgerItem, discriminator="profile"):
     billing = BillingMap()
     bank = BankMap()
     version = VersionAttribute()
+    pending_bank = BankMap(null=True)
+    pending_change_id = UnicodeAttribute(null=True)
+    pending_requested_at = UnicodeAttribute(null=True)
+    pending_requested_by = UnicodeAttribute(null=True)
+
+
+class ProfileChangeItem(LedgerItem, discriminator="profile_change"):
+    change_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    change_kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    before = JSONAttribute()
+    after = JSONAttribute()
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decision_comment = UnicodeAttribute(null=True)
+
+
+class RateLimitItem(LedgerItem, discriminator="rate_limit"):
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True, attr_name="TTL")
 
 
 class LineMap(MapAttribute[str, Any]):
