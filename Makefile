@@ -46,6 +46,7 @@ run: install
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	@for file in web/js/*.js; do node --experimental-default-type=module --check $$file || exit 1; done
 
 typecheck: $(STAMP)
 	$(PY) -m mypy src services/*/app.py devstack tests

@@ -130,9 +130,7 @@ def profile_for(agency: DemoAgency, creditor: Creditor, index: int) -> AccountPr
         account_number=f"C{agency.agency_id[3:]}{index:02d}",
         legal_name=agency.name,
         main_contact=agency.contact,
-        billing=BillingDetails(
-            address, "+33 4 78 00 00 00", None, f"compta@{agency.agency_id.lower()}.example"
-        ),
+        billing=BillingDetails(address, "+33478000000", None, f"compta@{agency.agency_id.lower()}.example"),
         bank=BankDetails(agency.name, agency.bank_name, agency.bic, agency.iban),
     )
 

@@ -23,8 +23,10 @@ async function call(method, path, body) {
   if (response.status === 204) return null;
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new ApiError(response.status, payload.code || "error",
+    const error = new ApiError(response.status, payload.code || "error",
       payload.message || "Une erreur est survenue. Réessayez plus tard.");
+    error.fields = payload.fields || {};
+    throw error;
   }
   return payload;
 }
@@ -42,6 +44,15 @@ export const api = {
     call("POST", `disputes/creditors/${creditor}/disputes/${encodeURIComponent(id)}/comments`, { comment }),
   newAttachment: (creditor, file) => call("POST", `disputes/creditors/${creditor}/attachments`,
     { filename: file.name, content_type: file.type, size_bytes: file.size }),
+  profile: (creditor) => call("GET", `account/creditors/${creditor}/profile`),
+  sendProfile: (creditor, body) => call("POST", `account/creditors/${creditor}/profile/changes`, body),
+  profileHistory: (creditor) => call("GET", `account/creditors/${creditor}/profile/changes`),
+  contacts: (creditor) => call("GET", `account/creditors/${creditor}/contacts`),
+  writeTo: (creditor, body) => call("POST", `account/creditors/${creditor}/messages`, body),
+  bankChanges: (params) => call("GET", `account/finance/changes?${new URLSearchParams(params)}`),
+  bankChange: (id) => call("GET", `account/finance/changes/${encodeURIComponent(id)}`),
+  decideBankChange: (id, approve, comment) =>
+    call("POST", `account/finance/changes/${encodeURIComponent(id)}/decision`, { approve, comment }),
   financeDisputes: (params) => call("GET", `disputes/finance/disputes?${new URLSearchParams(params)}`),
   financeDispute: (id) => call("GET", `disputes/finance/disputes/${encodeURIComponent(id)}`),
   moveDispute: (id, to, comment) =>

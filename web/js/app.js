@@ -4,6 +4,7 @@ import { api, ApiError } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros } from "./format.js";
 import { takeOver } from "./selection.js";
+import { bankChangesBlock, bankChangeView, contactView, profileView } from "./account.js";
 import { disputeView, disputesView, financeDisputeView, financeListView } from "./disputes.js";
 import { statementView } from "./statement.js";
 
@@ -124,6 +125,8 @@ function sectionView(creditorCode, slug, id) {
   renderNav(creditor, section.slug);
   if (section.slug === "etat-de-compte") return statementView(main, creditor);
   if (section.slug === "suivi-litiges") return id ? disputeView(main, creditor, id) : disputesView(main, creditor);
+  if (section.slug === "informations-compte") return profileView(main, creditor);
+  if (section.slug === "nous-contacter") return contactView(main, creditor);
   const purpose = { reglement: "payment" }[section.slug];
   const handed = purpose ? takeOver(creditor.code, purpose) : [];
   show(main,
@@ -142,10 +145,12 @@ function selectionSummary(invoices) {
     h("p", {}, h("strong", {}, `Total : ${euros(total)}`)));
 }
 
-function financeView(parts, params) {
+async function financeView(parts, params) {
   nav.hidden = true;
   if (parts[1] === "litiges" && parts[2]) return financeDisputeView(main, parts[2]);
-  return financeListView(main, me, params);
+  if (parts[1] === "banque" && parts[2]) return bankChangeView(main, parts[2]);
+  await financeListView(main, me, params);
+  main.append(await bankChangesBlock());
 }
 
 function notFoundView() {
@@ -166,6 +171,7 @@ async function ensureSignedIn() {
 }
 
 async function route() {
+  if (location.hash === "#contenu") return; // the skip link: not a route
   const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
   const parts = path.split("/").filter(Boolean);
   const params = new URLSearchParams(query || "");

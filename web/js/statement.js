@@ -43,6 +43,8 @@ export function statementView(main, creditor) {
   const disputeButton = h("button", { type: "button", class: "secondary", disabled: true,
     onclick: () => proceed("dispute", "suivi-litiges") }, "Créer un litige");
   const exportLink = h("a", { class: "button-link", download: "" }, "Exporter en CSV");
+  const contactButton = h("button", { type: "button", class: "secondary", disabled: true,
+    onclick: () => proceed("contact", "nous-contacter") }, "Écrire au service");
 
   function proceed(purpose, slug) {
     handOver(creditor.code, purpose, [...state.selected.values()]);
@@ -55,7 +57,7 @@ export function statementView(main, creditor) {
     selectionText.textContent = chosen.length
       ? `${chosen.length} facture(s) sélectionnée(s) — ${euros(total)} restant dû`
       : "Cochez des factures non réglées pour les régler ou déclarer un litige.";
-    payButton.disabled = disputeButton.disabled = chosen.length === 0;
+    payButton.disabled = disputeButton.disabled = contactButton.disabled = chosen.length === 0;
   }
 
   function openDocument(entry) {
@@ -161,7 +163,7 @@ export function statementView(main, creditor) {
     summaryArea,
     filters,
     h("div", { class: "toolbar" }, selectionText,
-      h("div", { class: "toolbar-actions" }, payButton, disputeButton, exportLink)),
+      h("div", { class: "toolbar-actions" }, payButton, disputeButton, contactButton, exportLink)),
     status,
     h("div", { class: "table-wrap" },
       h("table", { class: "entries" },

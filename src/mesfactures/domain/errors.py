@@ -25,9 +25,9 @@ class InvalidFields(InvalidInput):
     code = "invalid_fields"
     message = "Certains champs sont invalides : corrigez-les puis renvoyez."
 
-    def __init__(self, fields: dict[str, str]) -> None:
+    def __init__(self, fields: dict[str, str] | None = None) -> None:
         super().__init__()
-        self.fields = fields
+        self.fields = fields or {}
 
 
 class ChangeAlreadyPending(DomainError):
