@@ -19,6 +19,7 @@ from devstack.config import StackConfig, apply_environment, aws_environment
 from devstack.dropbox import drop
 from devstack.mailbox import sent_mails
 from devstack.provisioning import DEMO_USERS
+from mesfactures.domain.creditors import Creditor
 
 
 def main() -> int:
@@ -27,6 +28,12 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     commands = parser.add_subparsers(dest="command")
     importing = commands.add_parser("import", help="import ERP files into the running portal")
+    importing.add_argument(
+        "--creditor",
+        required=True,
+        choices=[c.value for c in Creditor],
+        help="whose ERP sends the files (each creditor has its own inbox)",
+    )
     importing.add_argument("files", nargs="+", type=Path)
     commands.add_parser("mail", help="list the e-mails the running portal has sent")
     args = parser.parse_args()
@@ -38,7 +45,7 @@ def main() -> int:
         return 0
     if args.command == "import":
         apply_environment(aws_environment(config))
-        for report in drop(config, args.files):
+        for report in drop(config, Creditor(args.creditor), args.files):
             print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
     print("Démarrage de la pile locale (DynamoDB Local, moto, passerelle)…", flush=True)

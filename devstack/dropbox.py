@@ -11,13 +11,16 @@ from typing import Any
 import boto3
 
 from devstack.config import REGION, StackConfig
-from mesfactures.imports.importer import DATA_SUFFIXES, INBOX, report_key
+from mesfactures.domain.creditors import Creditor
+from mesfactures.imports.importer import DATA_SUFFIXES, creditor_inbox, report_key
 
 
-def drop(config: StackConfig, files: list[Path], timeout: float = 120) -> list[dict[str, Any]]:
+def drop(
+    config: StackConfig, creditor: Creditor, files: list[Path], timeout: float = 120
+) -> list[dict[str, Any]]:
     """Uploads the PDFs first, then the data files (which trigger the import), and returns the reports."""
     s3: Any = boto3.client("s3", region_name=REGION)
-    folder = f"{INBOX}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    folder = f"{creditor_inbox(creditor)}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
     data = [path for path in files if path.suffix in DATA_SUFFIXES]
     for path in [path for path in files if path not in data] + data:
         s3.put_object(Bucket=config.bucket_name, Key=f"{folder}/{path.name}", Body=path.read_bytes())

@@ -3,7 +3,6 @@ the import inbox among them), polled from moto and handed over in Lambda's event
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from types import ModuleType
@@ -106,14 +105,14 @@ class _Context:
 
 class StreamDelivery:
     """Reads the ledger table's stream (DynamoDB Local's) and hands each batch of records to the apps'
-    stream handlers, as Lambda's event source mapping does: in order, again after a failure (with
-    backoff), and to the dead-letter queue after the last attempt, so one bad record cannot block the rest."""
+    stream handlers, as Lambda's event source mapping does by default: in order, and again after a
+    failure (backoff capped at 30 s) until it succeeds, so a message is never dropped; the handlers
+    skip what was already done (a sent mail is marked sent), so a batch replayed changes nothing."""
 
-    BACKOFF_SECONDS = (0.25, 0.5, 1, 2, 4, 8)
+    MAX_BACKOFF_SECONDS = 30.0
 
-    def __init__(self, table_name: str, services: dict[str, ModuleType], dead_letter_queue: str) -> None:
+    def __init__(self, table_name: str, services: dict[str, ModuleType]) -> None:
         self._table_name = table_name
-        self._dead_letter_queue = dead_letter_queue
         self._handlers = [
             getattr(module, source.name)
             for module in services.values()
@@ -156,21 +155,18 @@ class StreamDelivery:
     def _deliver(self, arn: str, records: list[dict[str, Any]]) -> None:
         event = {"Records": [_lambda_record(record, arn) for record in records]}
         for handler in self._handlers:
-            for attempt, pause in enumerate(self.BACKOFF_SECONDS, start=1):
+            attempt, pause = 0, 0.25
+            while not self._stopping.is_set():
+                attempt += 1
                 try:
                     handler(event, _Context("ledger-stream"))
                     break
                 except Exception:
-                    _log.exception("stream handler failed", extra={"attempt": attempt})
-                    if self._stopping.wait(pause):
-                        return
-            else:
-                self._dead_letter(event)
-
-    def _dead_letter(self, event: dict[str, Any]) -> None:
-        sqs: Any = boto3.client("sqs", region_name=REGION)
-        queue_url = sqs.create_queue(QueueName=self._dead_letter_queue)["QueueUrl"]
-        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event, default=str))
+                    _log.exception(
+                        "stream handler failed; the batch will be delivered again", extra={"attempt": attempt}
+                    )
+                    self._stopping.wait(pause)
+                    pause = min(pause * 2, self.MAX_BACKOFF_SECONDS)
 
 
 def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from devstack.config import ROOT
 from devstack.mailbox import index_page, sent_mails
@@ -52,6 +52,9 @@ def load_service(area: str) -> ModuleType:
         raise ImportError(path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    # In Lambda one instance serves one request at a time; here threads serve many at once, so the app's
+    # current_request must be per thread, as `chalice local` does with LocalChalice.
+    module.app.__class__ = type(f"Local{type(module.app).__name__}", (LocalChalice, type(module.app)), {})
     return module
 
 

@@ -92,6 +92,10 @@ def ensure_identity(config: StackConfig) -> Identity:
             ClientName="site",
             GenerateSecret=False,
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            # The agency and the creditors a user acts for are set by administrators only: a user who
+            # could write custom:agency_id through the public client would become another agency.
+            WriteAttributes=["email", "name"],
+            ReadAttributes=["email", "email_verified", "name", "custom:agency_id", "custom:creditors"],
             IdTokenValidity=60,
             TokenValidityUnits={"IdToken": "minutes"},
         )["UserPoolClient"]["ClientId"]

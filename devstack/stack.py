@@ -16,7 +16,6 @@ from devstack.processes import stop
 
 MAIL_SENDER = "no-reply@mesfactures.example"
 IMPORT_QUEUE = "mesfactures-imports"
-OUTBOX_DLQ = "mesfactures-outbox-dlq"
 
 
 @dataclass
@@ -80,9 +79,7 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
             gateway.serve(config.gateway_port, config.moto_url, verbose=verbose) if with_gateway else None
         )
         delivery = QueueDelivery(server.gateway.services).start() if server else None
-        stream = (
-            StreamDelivery(config.table_name, server.gateway.services, OUTBOX_DLQ).start() if server else None
-        )
+        stream = StreamDelivery(config.table_name, server.gateway.services).start() if server else None
         on_failure.pop_all()
     return RunningStack(config, identity, added, processes, server, meter, delivery, stream)
 

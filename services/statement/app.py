@@ -15,7 +15,6 @@ from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
-from mesfactures.imports.importer import import_from_store
 from mesfactures.observability import logger
 from mesfactures.statement.documents import document_link, parse_disposition
 from mesfactures.statement.export import export_csv, export_filename
@@ -132,6 +131,8 @@ def export(principal: AgencyUser, creditor: str) -> Response:
 @app.on_sqs_message(queue=IMPORT_QUEUE, batch_size=1)
 def import_files(event: SQSEvent) -> None:
     """S3 tells the queue of each file dropped in the import inbox; each is imported, with its report."""
+    from mesfactures.imports.importer import import_from_store  # PDF rendering: loaded by imports only
+
     for record in event:
         for notice in json.loads(record.body).get("Records", []):
             key = unquote_plus(notice["s3"]["object"]["key"])

@@ -12,6 +12,9 @@ import requests
 
 from devstack.config import REGION
 from devstack.stack import MAIL_SENDER
+from mesfactures import wiring
+from mesfactures.documents.store import attachment_key, upload_key
+from mesfactures.domain.creditors import Creditor
 from tests.support import DEMO, FINANCE, OTHER, Portal, mails_to
 
 FINANCE_POLIRIS = "finance@poliris.example"
@@ -291,9 +294,8 @@ def test_a_dispute_carries_files_uploaded_straight_to_the_document_store(
         == 302
     )
     assert (
-        requests.get(portal.api(path.replace("POLIRIS", "PRESSIMMO")), headers=other, timeout=10).status_code
-        == 404
-    )
+        requests.get(portal.api(path), headers=other, timeout=10).status_code == 404
+    )  # AG-2002: at POLIRIS too
 
 
 @pytest.mark.parametrize(
@@ -323,7 +325,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_deleted(
     (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
     for attachments in (
         [{"id": ticket["id"], "filename": "facture.pdf"}],
-        [{"id": "01JNOTUPLOADED000000000000", "filename": "x.pdf"}],
+        [{"id": "01JXQ0000000000000000000ZZ", "filename": "x.pdf"}],
     ):
         refused = _open(portal, demo, "PRESSIMMO", [invoice["number"]], attachments=attachments)
         assert refused.status_code == 400, refused.text
@@ -331,3 +333,9 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_deleted(
         portal.api("statement/creditors/PRESSIMMO/entries"), headers=demo, timeout=10
     ).json()
     assert next(e for e in statement["entries"] if e["number"] == invoice["number"])["dispute_id"] is None
+    store = wiring.documents()
+    for key in (
+        upload_key("AG-1001", Creditor.PRESSIMMO, ticket["id"]),
+        attachment_key("AG-1001", Creditor.PRESSIMMO, ticket["id"]),
+    ):
+        assert store.head(key) is None, key

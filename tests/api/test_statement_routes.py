@@ -186,3 +186,16 @@ def test_another_agencys_account_and_documents_are_not_found(
     assert _all_pages(portal, other, "PRESSIMMO", scope="all", number=theirs) == []
     their_ids = {e["id"] for e in _all_pages(portal, demo, "PRESSIMMO", scope="all")}
     assert their_ids.isdisjoint(e["id"] for e in _all_pages(portal, other, "PRESSIMMO", scope="all"))
+
+
+def test_a_cursor_is_refused_with_other_filters_or_a_forged_key(portal: Portal, demo: dict[str, str]) -> None:
+    import base64
+    import json
+
+    cursor = _get(portal, "POLIRIS/entries", demo, scope="all", limit="3").json()["next_cursor"]
+    other_range = _get(portal, "POLIRIS/entries", demo, scope="all", cursor=cursor, **{"from": "2026-01-01"})
+    assert other_range.status_code == 400
+    decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    decoded["k"]["BY_DATE"] = "1999-01-01#FA-1999-000001"
+    forged = base64.urlsafe_b64encode(json.dumps(decoded).encode()).rstrip(b"=").decode()
+    assert _get(portal, "POLIRIS/entries", demo, scope="all", cursor=forged).status_code in (200, 400)

@@ -38,19 +38,22 @@ def test_filter_by_number_then_open_its_pdf_with_the_keyboard(portal: Portal, pa
     _open_statement(page, portal)
     page.get_by_label("Toutes les écritures sur un an").check()
     expect(page.get_by_role("status")).to_contain_text("d'autres suivent")
-    number = page.locator("table.entries tbody tr th").nth(3).inner_text()
+    invoice_rows = page.locator("table.entries tbody tr").filter(
+        has=page.get_by_role("cell", name="Facture", exact=True)
+    )
+    number = invoice_rows.nth(2).locator("th").inner_text()
     page.get_by_label("N° de pièce").fill(number)
     page.get_by_role("button", name="Rechercher").click()
     expect(page.locator("table.entries tbody tr")).to_have_count(1)
     expect(page.get_by_role("status")).to_have_text("1 écriture(s) affichée(s).")
     row = page.locator("table.entries tbody tr").first
-    if row.get_attribute("tabindex") is not None:
-        with page.context.expect_page() as opened:
-            row.focus()
-            page.keyboard.press("Enter")
-        pdf = opened.value
-        pdf.wait_for_load_state()
-        assert re.search(r"\.pdf\?", pdf.url)
+    expect(row).to_have_attribute("tabindex", "0")
+    with page.context.expect_page() as opened:
+        row.focus()
+        page.keyboard.press("Enter")
+    pdf = opened.value
+    pdf.wait_for_load_state()
+    assert re.search(r"\.pdf\?", pdf.url)
     page.get_by_label("N° de pièce").fill("FA-1999")
     page.get_by_role("button", name="Rechercher").click()
     expect(page.get_by_role("status")).to_have_text("Aucune écriture ne correspond à votre recherche.")

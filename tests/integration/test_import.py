@@ -42,7 +42,7 @@ def _csv(tmp_path: Path, name: str, *lines: str) -> Path:
 
 
 def _import(portal: Portal, *files: Path) -> dict[str, Any]:
-    (report,) = drop(portal.running.config, list(files), timeout=60)
+    (report,) = drop(portal.running.config, Creditor.POLIRIS, list(files), timeout=60)
     return report
 
 
@@ -182,3 +182,49 @@ def test_imported_entries_appear_on_the_statement(portal: Portal, tmp_path: Path
         timeout=10,
     ).json()
     assert [(e["number"], e["balance_cents"]) for e in answer["entries"]] == [("FA-2026-950001", 3_600)]
+
+
+def test_a_file_feeds_only_the_creditor_whose_inbox_it_arrived_in(portal: Portal, tmp_path: Path) -> None:
+    feed = _csv(tmp_path, "wrong.csv", _invoice("FA-2026-960001", 1_000))
+    (report,) = drop(portal.running.config, Creditor.PRESSIMMO, [feed], timeout=60)
+    assert report["accepted"] == 0
+    assert report["rejected"] == [{"line": 2, "reason": "ce fichier est celui de PRESSIMMO"}]
+
+
+def test_a_full_payment_imported_again_is_unchanged_and_a_repeated_invoice_is_refused(
+    portal: Portal, tmp_path: Path
+) -> None:
+    feed = _csv(
+        tmp_path,
+        "full.csv",
+        _invoice("FA-2026-970001", 10_000),
+        _invoice("FA-2026-970002", 10_000),
+        "POLIRIS;AG-1001;payment;RG-2026-970001;2026-11-10;;Virement;;;;12000;FA-2026-970001|FA-2026-970002;;1",
+        "POLIRIS;AG-1001;payment;RG-2026-970002;2026-11-10;;Virement;;;;100;FA-2026-970002|FA-2026-970002;;1",
+    )
+    first = _import(portal, feed)
+    assert (first["accepted"], [r["line"] for r in first["rejected"]]) == (3, [5])
+    assert "deux fois" in first["rejected"][0]["reason"]
+    again = _import(portal, feed)
+    assert (again["accepted"], again["unchanged"]) == (3, 3)
+    second = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-970002")
+    assert second.balance.cents == 12_000, "a payment spent on the first invoice leaves the second untouched"
+
+
+def test_a_new_version_of_a_disputed_invoice_stays_disputed(portal: Portal, tmp_path: Path) -> None:
+    import requests
+
+    from tests.support import DEMO
+
+    _import(portal, _csv(tmp_path, "d1.csv", _invoice("FA-2026-980001", 10_000)))
+    cookie = portal.session_cookie(DEMO)
+    opened = requests.post(
+        portal.api("disputes/creditors/POLIRIS/disputes"),
+        headers=cookie,
+        timeout=10,
+        json={"invoice_numbers": ["FA-2026-980001"], "reason": "wrong_amount", "comment": "Trop cher"},
+    )
+    assert opened.status_code == 201
+    _import(portal, _csv(tmp_path, "d2.csv", _invoice("FA-2026-980001", 9_000, version=2)))
+    invoice = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-980001")
+    assert invoice.amount.cents == 10_800 and invoice.dispute_id == opened.json()["id"]

@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from mesfactures.account import validation
 from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
@@ -126,6 +125,8 @@ def send_changes(
     site_url: str,
 ) -> list[ProfileChange]:
     """« Envoyer modification »: validates every field first, then records what really changed."""
+    from mesfactures.account import validation  # libphonenumber's metadata: loaded on first use only
+
     profile = accounts.profile(user.agency_id, creditor)
     if _version(body) != profile.version:
         raise ConcurrentChange(

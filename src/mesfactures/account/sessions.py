@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mesfactures.auth.identity import CognitoIdentity
-from mesfactures.auth.tokens import TokenVerifier
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
-from mesfactures.persistence.accounts import AccountRepository
+
+if TYPE_CHECKING:  # the adapters (boto3, pynamodb) load on first use, not with the app (cold start)
+    from mesfactures.auth.identity import CognitoIdentity
+    from mesfactures.auth.tokens import TokenVerifier
+    from mesfactures.persistence.accounts import AccountRepository
 
 
 @dataclass(frozen=True)

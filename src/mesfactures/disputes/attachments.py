@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mesfactures.documents.store import attachment_key
+from mesfactures.documents.store import attachment_key, upload_key
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import Attachment, Dispute
 from mesfactures.domain.errors import InvalidInput, NotFound
@@ -28,9 +28,11 @@ class AttachmentStore(Protocol):
 
     def first_bytes(self, key: str, count: int) -> bytes: ...
 
+    def move(self, source: str, target: str) -> None: ...
+
     def delete(self, key: str) -> None: ...
 
-    def url(self, key: str, disposition: Any, filename: str) -> str: ...
+    def url(self, key: str, disposition: Any, filename: str, content_type: str = ...) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,15 @@ def prepare_upload(
         raise InvalidInput(_TOO_BIG)
     _filename(body.get("filename"))
     attachment_id = new_id()
-    key = attachment_key(agency_id, creditor, attachment_id)
+    key = upload_key(agency_id, creditor, attachment_id)
     return UploadTicket(attachment_id, store.upload_url(key, str(content_type), size), str(content_type))
 
 
 def verified_attachments(
     store: AttachmentStore, agency_id: str, creditor: Creditor, given: Sequence[Any]
 ) -> tuple[Attachment, ...]:
-    """The uploaded files named by the request, each checked; a bad one is deleted and refused."""
+    """The uploaded files named by the request, each moved out of the browser's reach, then checked; a bad
+    one is deleted and refused (checking before moving would let a second upload swap the file)."""
     if len(given) > MAX_FILES:
         raise InvalidInput(f"Au plus {MAX_FILES} pièces jointes par litige.")
     attachments = []
@@ -72,6 +75,9 @@ def verified_attachments(
         if not isinstance(entry, dict) or not _ULID.match(str(entry.get("id", ""))):
             raise InvalidInput("Pièce jointe inconnue.")
         key = attachment_key(agency_id, creditor, entry["id"])
+        uploaded = upload_key(agency_id, creditor, entry["id"])
+        if store.head(uploaded) is not None:
+            store.move(uploaded, key)
         found = store.head(key)
         if found is None:
             raise InvalidInput("Une pièce jointe n'a pas été reçue : recommencez l'envoi.")
@@ -89,4 +95,4 @@ def attachment_link(store: AttachmentStore, dispute: Dispute, attachment_id: str
     if attachment is None:
         raise NotFound("Pièce jointe introuvable.")
     key = attachment_key(dispute.agency_id, dispute.creditor, attachment_id)
-    return store.url(key, "attachment", attachment.filename)
+    return store.url(key, "attachment", attachment.filename, attachment.content_type)

@@ -115,8 +115,7 @@ def _mentions(entry: LedgerEntry) -> tuple[str, ...]:
         return ("Cet avoir vient en déduction des sommes dues au titre des factures référencées.",)
     due = format_date(entry.due_on or entry.issued_on)
     return (
-        f"Conditions de paiement : 30 jours date de facture, soit au plus tard le {due}."
-        " Pas d'escompte pour paiement anticipé.",
+        f"Conditions de paiement : à régler au plus tard le {due}. Pas d'escompte pour paiement anticipé.",
         "Tout retard de paiement entraîne des pénalités au taux de trois fois le taux d'intérêt légal"
         " (art. L441-10 du Code de commerce),",
         "ainsi qu'une indemnité forfaitaire pour frais de recouvrement de 40 € (art. D441-5).",

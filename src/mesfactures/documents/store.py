@@ -18,7 +18,13 @@ def document_key(agency_id: str, creditor: Creditor, entry_id: str) -> str:
     return f"documents/{agency_id}/{creditor.value}/{entry_id}.pdf"
 
 
+def upload_key(agency_id: str, creditor: Creditor, attachment_id: str) -> str:
+    """Where the browser may write, for a few minutes, with its presigned URL."""
+    return f"uploads/{agency_id}/{creditor.value}/{attachment_id}"
+
+
 def attachment_key(agency_id: str, creditor: Creditor, attachment_id: str) -> str:
+    """Where a checked attachment lives: no URL handed to a browser can write there."""
     return f"attachments/{agency_id}/{creditor.value}/{attachment_id}"
 
 
@@ -71,10 +77,18 @@ class DocumentStore:
             .read()
         )
 
+    def move(self, source: str, target: str) -> None:
+        self._client().copy_object(
+            Bucket=self._bucket, Key=target, CopySource={"Bucket": self._bucket, "Key": source}
+        )
+        self._client().delete_object(Bucket=self._bucket, Key=source)
+
     def delete(self, key: str) -> None:
         self._client().delete_object(Bucket=self._bucket, Key=key)
 
-    def url(self, key: str, disposition: Disposition, filename: str) -> str:
+    def url(
+        self, key: str, disposition: Disposition, filename: str, content_type: str = "application/pdf"
+    ) -> str:
         """A short-lived URL to view (inline) or save (attachment) a document the caller may see."""
         safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "-_.") or "document.pdf"
         return self._client().generate_presigned_url(
@@ -82,7 +96,7 @@ class DocumentStore:
             Params={
                 "Bucket": self._bucket,
                 "Key": key,
-                "ResponseContentType": "application/pdf",
+                "ResponseContentType": content_type,
                 "ResponseContentDisposition": f'{disposition}; filename="{safe_name}"',
             },
             ExpiresIn=URL_LIFETIME_SECONDS,

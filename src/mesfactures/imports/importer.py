@@ -15,6 +15,9 @@ from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
+from mesfactures.observability import logger
+
+_log = logger("mesfactures.imports")
 
 INBOX = "imports/inbox/"
 REPORTS = "imports/reports/"
@@ -87,6 +90,7 @@ class _Context:
 def import_file(
     name: str,
     content: bytes,
+    creditor: Creditor,
     *,
     writer: Writer,
     accounts: Accounts,
@@ -108,7 +112,7 @@ def import_file(
             report.reject(*row)
             continue
         try:
-            valid = validate(row)
+            valid = validate(row, creditor)
             context.parties(valid.entry)
         except RowError as error:
             report.reject(row.line, str(error))
@@ -128,10 +132,14 @@ def import_file(
 
 
 def _apply(report: ImportReport, row: ImportRow, action: Callable[[ImportRow], UpsertOutcome]) -> None:
+    """One row's failure, whatever it is, is that row's rejection: the others go on, the report is written."""
     try:
         report.count(action(row))
     except (DomainError, RowError) as error:
         report.reject(row.line, str(error))
+    except Exception:
+        _log.exception("row failed", extra={"file": report.file, "line": row.line})
+        report.reject(row.line, "erreur technique sur cette ligne : renvoyez-la plus tard")
 
 
 def _import_document(
@@ -163,14 +171,25 @@ def report_key(data_key: str) -> str:
     return REPORTS + data_key.removeprefix(INBOX) + ".report.json"
 
 
+def creditor_inbox(creditor: Creditor) -> str:
+    """Each creditor's ERP drops its files under its own prefix (and, in AWS, may write nowhere else):
+    a file can only feed the ledger of the creditor whose inbox it arrived in."""
+    return f"{INBOX}{creditor.value}/"
+
+
 def import_from_store(key: str, *, writer: Writer, accounts: Accounts, store: Store) -> ImportReport | None:
-    """The handler's use case: a file that arrived in the inbox; anything else (its PDFs) is ignored."""
+    """The handler's use case: a file that arrived in an inbox; anything else (its PDFs) is ignored."""
     if not key.startswith(INBOX) or not key.endswith(DATA_SUFFIXES) or ".." in key:
+        return None
+    try:
+        creditor = Creditor(key.removeprefix(INBOX).split("/")[0])
+    except ValueError:
         return None
     folder = str(PurePosixPath(key).parent)
     report = import_file(
         key,
         store.read(key),
+        creditor,
         writer=writer,
         accounts=accounts,
         store=store,

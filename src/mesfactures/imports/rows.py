@@ -149,6 +149,8 @@ def _check_totals(fields: Mapping[str, Any], lines: tuple[DocumentLine, ...]) ->
 def _settles(fields: Mapping[str, Any]) -> tuple[str, ...]:
     raw = _text(fields, "settles", required=False, limit=2000)
     numbers = tuple(part.strip() for part in raw.split("|") if part.strip())
+    if len(set(numbers)) != len(numbers):
+        raise RowError("« settles » nomme deux fois la même facture")
     if any(not _NUMBER.match(number) or not number.startswith("FA") for number in numbers):
         raise RowError("« settles » doit lister des numéros de facture FA-AAAA-NNNNNN séparés par |")
     return numbers

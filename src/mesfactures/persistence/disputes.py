@@ -136,7 +136,15 @@ class DisputeRepository:
             key = keys.dispute_key(dispute_id)
         except ValueError:
             raise NotFound("Litige introuvable.") from None
-        return _detail(list(LedgerItem.by_id_index.query(key)))
+        # The global index is eventually consistent: it only says which account the dispute is in;
+        # the dispute and its history are then read from the table itself, consistently.
+        found = next(iter(LedgerItem.by_id_index.query(key, limit=1, attributes_to_get=["PK"])), None)
+        if found is None:
+            raise NotFound("Litige introuvable.")
+        prefix = keys.dispute_sk(dispute_id)
+        return _detail(
+            list(LedgerItem.query(found.pk, LedgerItem.sk.startswith(prefix), consistent_read=True))
+        )
 
 
 def _condition_failed(error: TransactWriteError) -> bool:

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import BusinessRuleViolation, ConcurrentChange, NotFound
+from mesfactures.domain.errors import BusinessRuleViolation, ConcurrentChange, InvalidInput, NotFound
 from mesfactures.domain.ledger import (
     DocumentLine,
     EntryStatus,
@@ -44,7 +44,8 @@ class LedgerRepository:
         """One page of an account's entries: exactly one Query, whatever the filters."""
         pk = keys.account_pk(agency_id, creditor)
         view = "number" if query.number_prefix else query.scope.value
-        start = decode_cursor(view, query.cursor, pk)
+        filters = f"{query.scope.value}|{query.date_from}|{query.date_to}|{query.number_prefix}"
+        start = decode_cursor(view, filters, query.cursor, pk)
         dates = _issued_between(query)
         results: ResultIterator[Any]
         if query.number_prefix:
@@ -76,9 +77,14 @@ class LedgerRepository:
                 page_size=query.limit,
                 last_evaluated_key=start,
             )
-        page = next(results.page_iter)
+        try:
+            page = next(results.page_iter)
+        except QueryError as error:
+            if start is None:
+                raise
+            raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
         entries = tuple(entry_from_item(EntryItem.from_raw_data(raw)) for raw in page.get("Items", []))
-        return EntryPage(entries, encode_cursor(view, results.page_iter.last_evaluated_key))
+        return EntryPage(entries, encode_cursor(view, filters, results.page_iter.last_evaluated_key))
 
     def open_items(self, agency_id: str, creditor: Creditor) -> tuple[LedgerEntry, ...]:
         """Every open invoice and credit of an account (a Query on the sparse index: a few dozen items)."""
@@ -170,6 +176,7 @@ def item_from_entry(entry: LedgerEntry, document_key: str | None) -> EntryItem:
         or None,
         settles=list(entry.settles) or None,
         document_key=document_key,
+        dispute_id=entry.dispute_id,
     )
 
 
@@ -223,10 +230,18 @@ class EntryWriter:
             raise BusinessRuleViolation(
                 f"la nouvelle version de {entry.number} est inférieure à ce qui est réglé"
             )
-        replacement = item_from_entry(_with_balance(entry, balance), document_key)
+        kept = replace(_with_balance(entry, balance), dispute_id=existing.dispute_id)
+        replacement = item_from_entry(kept, document_key)
         replacement.erp_version = version
-        condition = (EntryItem.erp_version == existing.erp_version) & (
-            EntryItem.balance_cents == existing.balance_cents
+        unchanged_dispute = (
+            EntryItem.dispute_id == existing.dispute_id
+            if existing.dispute_id
+            else EntryItem.dispute_id.does_not_exist()
+        )
+        condition = (
+            (EntryItem.erp_version == existing.erp_version)
+            & (EntryItem.balance_cents == existing.balance_cents)
+            & unchanged_dispute
         )
         try:
             replacement.save(condition=condition)
@@ -240,17 +255,9 @@ class EntryWriter:
         """Records a payment received by other means and settles the invoices it names, oldest first, in
         one transaction conditioned on their balances: a replay changes nothing, a race changes nothing."""
         pk = keys.account_pk(payment.agency_id, payment.creditor)
-        invoices = [self._invoice(pk, number) for number in payment.settles]
-        remaining = -payment.amount.cents
-        updates = []
-        for invoice in invoices:
-            take = min(remaining, int(invoice.balance_cents))
-            if take <= 0:
-                raise BusinessRuleViolation(f"la facture {invoice.number} est déjà réglée")
-            remaining -= take
-            updates.append((invoice, int(invoice.balance_cents) - take))
-        if remaining > 0:
-            raise BusinessRuleViolation("le règlement dépasse le reste dû des factures qu'il désigne")
+        if self._exists(pk, keys.document_sk(payment.number)):
+            return UpsertOutcome.UNCHANGED
+        updates = self._allocate(pk, payment)
         try:
             with TransactWrite(connection=Connection()) as transaction:
                 transaction.save(item_from_entry(payment, None), condition=EntryItem.sk.does_not_exist())
@@ -274,6 +281,23 @@ class EntryWriter:
                 return UpsertOutcome.UNCHANGED
             raise ConcurrentChange() from error
         return UpsertOutcome.INSERTED
+
+    def _allocate(self, pk: str, payment: LedgerEntry) -> list[tuple[EntryItem, int]]:
+        """Each named invoice, in order, takes what it still owes until the payment is spent."""
+        remaining = -payment.amount.cents
+        updates = []
+        for number in payment.settles:
+            if remaining == 0:
+                break
+            invoice = self._invoice(pk, number)
+            take = min(remaining, int(invoice.balance_cents))
+            if take <= 0:
+                raise BusinessRuleViolation(f"la facture {invoice.number} est déjà réglée")
+            remaining -= take
+            updates.append((invoice, int(invoice.balance_cents) - take))
+        if remaining > 0:
+            raise BusinessRuleViolation("le règlement dépasse le reste dû des factures qu'il désigne")
+        return updates
 
     def _exists(self, pk: str, sk: str) -> bool:
         try:
