@@ -12,6 +12,7 @@ from devstack import emulators, gateway, provisioning
 from devstack.config import StackConfig, apply_environment, aws_environment
 from devstack.events import QueueDelivery, StreamDelivery, ensure_import_notifications
 from devstack.meter import DynamoDBMeter
+from devstack.mirror import BucketMirror
 from devstack.processes import stop
 
 MAIL_SENDER = "no-reply@mesfactures.example"
@@ -28,9 +29,10 @@ class RunningStack:
     meter: DynamoDBMeter | None = None
     delivery: QueueDelivery | None = None
     stream: StreamDelivery | None = None
+    mirror: BucketMirror | None = None
 
     def stop(self) -> None:
-        for consumer in (self.delivery, self.stream):
+        for consumer in (self.delivery, self.stream, self.mirror):
             if consumer is not None:
                 consumer.stop()
         for server in (self.server, self.meter):
@@ -62,6 +64,8 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         meter = DynamoDBMeter(config.meter_port, config.dynamodb_port).start() if config.meter_port else None
         provisioning.ensure_table(config)
         provisioning.ensure_bucket(config)
+        mirror = BucketMirror(config.bucket_name, config.data_dir / "s3")
+        mirror.restore()
         provisioning.ensure_mail_sender(MAIL_SENDER)
         identity = provisioning.ensure_identity(config)
         os.environ.update(
@@ -80,8 +84,9 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         )
         delivery = QueueDelivery(server.gateway.services).start() if server else None
         stream = StreamDelivery(config.table_name, server.gateway.services).start() if server else None
+        mirror.start()
         on_failure.pop_all()
-    return RunningStack(config, identity, added, processes, server, meter, delivery, stream)
+    return RunningStack(config, identity, added, processes, server, meter, delivery, stream, mirror)
 
 
 def _load_demo_data(config: StackConfig) -> int:

@@ -1,0 +1,31 @@
+"""The local document store survives a restart: mirrored to var/s3/, put back at start."""
+
+from __future__ import annotations
+
+from mesfactures import wiring
+from tests.support import Portal
+
+
+def test_what_was_stored_comes_back_after_moto_forgot_it(portal: Portal) -> None:
+    mirror = portal.running.mirror
+    assert mirror is not None
+    store = wiring.documents()
+    store.put_json("uploads/test/mirror-probe.json", b'{"kept": true}')
+    mirror.snapshot()
+    store.delete("uploads/test/mirror-probe.json")  # what a restart of moto does to every object
+    assert store.head("uploads/test/mirror-probe.json") is None
+    assert mirror.restore() == 1
+    assert store.read("uploads/test/mirror-probe.json") == b'{"kept": true}'
+    assert store.head("uploads/test/mirror-probe.json") == (14, "application/json; charset=utf-8")
+
+
+def test_what_was_deleted_stays_deleted(portal: Portal) -> None:
+    mirror = portal.running.mirror
+    assert mirror is not None
+    store = wiring.documents()
+    store.put_json("uploads/test/gone.json", b"{}")
+    mirror.snapshot()
+    store.delete("uploads/test/gone.json")
+    mirror.snapshot()
+    assert mirror.restore() == 0
+    assert store.head("uploads/test/gone.json") is None
