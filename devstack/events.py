@@ -69,32 +69,39 @@ class QueueDelivery:
         sqs: Any = boto3.client("sqs", region_name=REGION)
         queue_url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         while not self._stopping.is_set():
-            answer = sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=30
-            )
-            for message in answer.get("Messages", []):
-                event = {
-                    "Records": [
-                        {
-                            "messageId": message["MessageId"],
-                            "receiptHandle": message["ReceiptHandle"],
-                            "body": message["Body"],
-                            "attributes": {},
-                            "messageAttributes": {},
-                            "eventSource": "aws:sqs",
-                            "eventSourceARN": f"arn:aws:sqs:{REGION}:000000000000:{queue}",
-                            "awsRegion": REGION,
-                        }
-                    ]
-                }
-                try:
-                    handler(event, _Context(queue))
-                except Exception:
-                    _log.exception(
-                        "handler failed; the message will be delivered again", extra={"queue": queue}
-                    )
-                    continue
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            try:
+                self._receive_once(sqs, queue, queue_url, handler)
+            except Exception:
+                if self._stopping.is_set():
+                    return
+                _log.exception("queue polling failed; trying again", extra={"queue": queue})
+                self._stopping.wait(1)
+
+    def _receive_once(self, sqs: Any, queue: str, queue_url: str, handler: Any) -> None:
+        answer = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=30
+        )
+        for message in answer.get("Messages", []):
+            event = {
+                "Records": [
+                    {
+                        "messageId": message["MessageId"],
+                        "receiptHandle": message["ReceiptHandle"],
+                        "body": message["Body"],
+                        "attributes": {},
+                        "messageAttributes": {},
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": f"arn:aws:sqs:{REGION}:000000000000:{queue}",
+                        "awsRegion": REGION,
+                    }
+                ]
+            }
+            try:
+                handler(event, _Context(queue))
+            except Exception:
+                _log.exception("handler failed; the message will be delivered again", extra={"queue": queue})
+                continue
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 class _Context:

@@ -36,8 +36,15 @@ def wait_for_port(port: int, name: str, process: subprocess.Popen[bytes], timeou
 def start(command: list[str], log: Path, cwd: Path | None = None) -> subprocess.Popen[bytes]:
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = log.open("ab")
+    # A session of its own: Ctrl-C reaches the stack, which then stops its consumers (saving the document
+    # store) before the emulators; the parent-death signal still ends them if the stack is killed.
     return subprocess.Popen(  # noqa: S603 (our own fixed command lines)
-        command, stdout=handle, stderr=subprocess.STDOUT, cwd=cwd, preexec_fn=_die_with_parent
+        command,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=cwd,
+        preexec_fn=_die_with_parent,
+        start_new_session=True,
     )
 
 
