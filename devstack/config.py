@@ -15,6 +15,7 @@ class StackConfig:
     gateway_port: int = 8080
     dynamodb_port: int = 8000
     moto_port: int = 5000
+    stripe_port: int = 12111
     data_dir: Path = ROOT / "var"
     table_name: str = "mesfactures-ledger"
     bucket_name: str = "mesfactures-documents-local"

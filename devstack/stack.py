@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from devstack.events import QueueDelivery, StreamDelivery, ensure_import_notific
 from devstack.meter import DynamoDBMeter
 from devstack.mirror import BucketMirror
 from devstack.processes import stop
+from devstack.stripe_standin import StripeStandIn
 
 MAIL_SENDER = "no-reply@mesfactures.example"
 IMPORT_QUEUE = "mesfactures-imports"
@@ -30,11 +32,15 @@ class RunningStack:
     delivery: QueueDelivery | None = None
     stream: StreamDelivery | None = None
     mirror: BucketMirror | None = None
+    stripe: StripeStandIn | None = None
 
     def stop(self) -> None:
         for consumer in (self.delivery, self.stream, self.mirror):
             if consumer is not None:
                 consumer.stop()
+        if self.stripe is not None:
+            self.stripe.shutdown()
+            self.stripe.server_close()
         for server in (self.server, self.meter):
             if server is not None:
                 server.shutdown()
@@ -68,6 +74,11 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         mirror.restore()
         provisioning.ensure_mail_sender(MAIL_SENDER)
         identity = provisioning.ensure_identity(config)
+        webhook_secret = f"whsec_{secrets.token_hex(16)}"
+        stripe_standin = StripeStandIn(
+            config.stripe_port, f"{config.gateway_url}/api/payments/stripe/webhook", webhook_secret
+        ).start()
+        on_failure.callback(stripe_standin.shutdown)
         os.environ.update(
             {
                 "COGNITO_USER_POOL_ID": identity.user_pool_id,
@@ -75,6 +86,11 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
                 "COGNITO_JWKS_URL": f"{config.moto_url}/{identity.user_pool_id}/.well-known/jwks.json",
                 "MAIL_SENDER": MAIL_SENDER,
                 "SITE_URL": config.gateway_url,
+                # The local Stripe stand-in: any key works there, and the webhook secret is made anew at
+                # each start. Set STRIPE_SECRET_KEY (sk_test_…) and STRIPE_WEBHOOK_SECRET to use Stripe.
+                "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or "sk_test_local_standin",
+                "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or webhook_secret,
+                "STRIPE_API_BASE": "" if os.environ.get("STRIPE_SECRET_KEY") else stripe_standin.url,
             }
         )
         ensure_import_notifications(config, IMPORT_QUEUE)
@@ -86,7 +102,9 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         stream = StreamDelivery(config.table_name, server.gateway.services).start() if server else None
         mirror.start()
         on_failure.pop_all()
-    return RunningStack(config, identity, added, processes, server, meter, delivery, stream, mirror)
+    return RunningStack(
+        config, identity, added, processes, server, meter, delivery, stream, mirror, stripe_standin
+    )
 
 
 def _load_demo_data(config: StackConfig) -> int:

@@ -24,6 +24,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         dynamodb_port=18000,
         moto_port=15000,
         meter_port=18001,
+        stripe_port=12112,
         data_dir=Path(tmp_path_factory.mktemp("stack")),
         table_name="mesfactures-test",
         bucket_name="mesfactures-documents-test",

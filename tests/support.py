@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -45,3 +46,45 @@ def mails_to(portal: Portal, recipient: str, subject_part: str, timeout: float =
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
+
+
+_FRESH = iter(range(1, 1_000_000))
+
+
+def fresh_invoices(
+    agency_id: str, creditor: str, count: int, amount_cents: int = 12_000
+) -> list[dict[str, Any]]:
+    """New open invoices of their own for a test that pays or disputes them, so that tests never compete
+    for the demo accounts' few open invoices. Written as the ERP import writes them."""
+    from datetime import date, timedelta
+
+    from mesfactures import wiring
+    from mesfactures.domain.creditors import Creditor
+    from mesfactures.domain.ids import new_id
+    from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
+    from mesfactures.domain.money import Money
+
+    today = date.today()
+    invoices = []
+    for _ in range(count):
+        number = f"FA-2030-{next(_FRESH):06d}"
+        net = amount_cents * 10 // 12
+        entry = LedgerEntry(
+            new_id(),
+            agency_id,
+            Creditor(creditor),
+            EntryType.INVOICE,
+            number,
+            today,
+            today + timedelta(days=30),
+            f"Test {number}",
+            Money(amount_cents),
+            Money(amount_cents),
+            EntryStatus.OPEN,
+            (DocumentLine("Prestation de test", 1, net, 2000),),
+        )
+        wiring.entry_writer().upsert_document(
+            entry, 1, f"documents/{agency_id}/{creditor}/{entry.entry_id}.pdf"
+        )
+        invoices.append({"number": number, "balance_cents": amount_cents, "type": "invoice"})
+    return invoices

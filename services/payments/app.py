@@ -2,16 +2,78 @@
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.payments import Payment
+from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
+from mesfactures.http.errors import json_response
+from mesfactures.observability import logger
+from mesfactures.payments.use_cases import handle_event, parse_basket, start_checkout
 
 app = Chalice(app_name="mesfactures-payments")
 edge = Edge(app, wiring.token_verifier)
+log = logger("mesfactures.payments")
+
+
+def _payment(payment: Payment) -> dict[str, Any]:
+    return {
+        "payment_id": payment.payment_id,
+        "status": payment.status.value,
+        "amount_cents": payment.amount.cents,
+        "currency": payment.amount.currency,
+        "invoices": [{"number": i.number, "amount_cents": i.amount.cents} for i in payment.invoices],
+        "checkout_url": payment.checkout_url,
+        "created_at": payment.created_at.isoformat(),
+        "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,
+        "receipt_number": payment.receipt_number,
+    }
 
 
 @app.route("/payments/health", methods=["GET"])
 @edge.public
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "payments"}
+
+
+@app.route("/payments/creditors/{creditor}/checkout", methods=["POST"], content_types=["application/json"])
+@edge.agency
+def checkout(principal: AgencyUser, creditor: str) -> Response:
+    payment = start_checkout(
+        wiring.ledger(),
+        wiring.payments(),
+        wiring.payment_gateway(),
+        principal,
+        Creditor.parse(creditor),
+        parse_basket(edge.json_body()),
+        datetime.now(UTC),
+        wiring.settings().site_url,
+    )
+    return json_response(_payment(payment), status=201)
+
+
+@app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["GET"])
+@edge.agency
+def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> dict[str, Any]:
+    return _payment(wiring.payments().payment(principal.agency_id, Creditor.parse(creditor), payment_id))
+
+
+@app.route("/payments/stripe/webhook", methods=["POST"], content_types=["application/json"])
+@edge.public
+def stripe_webhook() -> dict[str, str]:
+    """Stripe's events: the signature is checked on the raw body before anything is read from it."""
+    request = app.current_request
+    assert request is not None  # noqa: S101 (Chalice sets it for every route)
+    raw = request.raw_body
+    payload = raw if isinstance(raw, bytes) else raw.encode()
+    event = wiring.payment_gateway().event(payload, request.headers.get("stripe-signature"))
+    outcome = handle_event(
+        wiring.payments(), wiring.accounts(), event, datetime.now(UTC), wiring.settings().site_url
+    )
+    log.info("stripe event", extra={"event_id": event.event_id, "type": event.type, "outcome": outcome})
+    return {"received": outcome}

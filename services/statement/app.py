@@ -46,6 +46,7 @@ def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
         "has_document": entry.has_document,
         "settles": list(entry.settles),
         "dispute_id": entry.dispute_id,
+        "payment_lock": entry.payment_lock,
     }
 
 

@@ -21,6 +21,9 @@ class Settings:
     session_max_age_seconds: int
     mail_sender: str
     site_url: str
+    stripe_secret_key: str
+    stripe_webhook_secret: str
+    stripe_api_base: str | None
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -49,4 +52,8 @@ def settings_from(env: Mapping[str, str] = os.environ) -> Settings:
         session_max_age_seconds=max_age,
         mail_sender=env.get("MAIL_SENDER", "no-reply@mesfactures.example"),
         site_url=env.get("SITE_URL", "http://127.0.0.1:8080").rstrip("/"),
+        # Only the payments function needs them; it refuses to start a payment without them.
+        stripe_secret_key=env.get("STRIPE_SECRET_KEY", ""),
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
+        stripe_api_base=env.get("STRIPE_API_BASE") or None,
     )

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
     from mesfactures.notifications.mailer import SesMailer
+    from mesfactures.payments.gateway import StripeGateway
     from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
     from mesfactures.persistence.disputes import DisputeRepository
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
     from mesfactures.persistence.outbox import OutboxRepository
+    from mesfactures.persistence.payments import PaymentRepository
 
 
 @functools.cache
@@ -81,6 +83,21 @@ def outbox() -> OutboxRepository:
 
     _bound_table()
     return OutboxRepository()
+
+
+def payments() -> PaymentRepository:
+    from mesfactures.persistence.payments import PaymentRepository
+
+    _bound_table()
+    return PaymentRepository()
+
+
+@functools.cache
+def payment_gateway() -> StripeGateway:
+    from mesfactures.payments.gateway import StripeGateway
+
+    config = settings()
+    return StripeGateway(config.stripe_secret_key, config.stripe_webhook_secret, config.stripe_api_base)
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from devstack.stack import MAIL_SENDER
 from mesfactures import wiring
 from mesfactures.documents.store import attachment_key, upload_key
 from mesfactures.domain.creditors import Creditor
-from tests.support import DEMO, FINANCE, OTHER, Portal, mails_to
+from tests.support import DEMO, FINANCE, OTHER, Portal, fresh_invoices, mails_to
 
 FINANCE_POLIRIS = "finance@poliris.example"
 FINANCE_PRESSIMMO = "finance@pressimmo.example"
@@ -37,26 +37,12 @@ def finance(portal: Portal) -> dict[str, str]:
 
 
 class _Invoices:
-    """Hands out each open invoice of an account once, so the tests do not dispute the same one twice."""
-
-    def __init__(self) -> None:
-        self.taken: set[str] = set()
+    """Fresh open invoices for each test: tests never compete for the demo accounts' open invoices."""
 
     def take(
         self, portal: Portal, cookie: dict[str, str], creditor: str, count: int = 1
     ) -> list[dict[str, Any]]:
-        entries = requests.get(
-            portal.api(f"statement/creditors/{creditor}/entries"), headers=cookie, timeout=10
-        ).json()["entries"]
-        free = [
-            e
-            for e in entries
-            if e["type"] == "invoice" and not e["dispute_id"] and e["number"] not in self.taken
-        ]
-        chosen = free[:count]
-        assert len(chosen) == count, "not enough open invoices left in the demo account"
-        self.taken |= {e["number"] for e in chosen}
-        return chosen
+        return fresh_invoices("AG-1001", creditor, count)
 
 
 INVOICES = _Invoices()

@@ -12,10 +12,12 @@ import requests
 from devstack.gateway import AREAS
 from tests.support import Portal
 
-# Routes anyone may call: logging in and out, and the health checks (the Stripe webhook will join them).
-PUBLIC = {("POST", "/account/session"), ("DELETE", "/account/session")} | {
-    ("GET", f"/{area}/health") for area in AREAS
-}
+# Routes anyone may call: logging in and out, the health checks, and Stripe's webhook (signed instead).
+PUBLIC = {
+    ("POST", "/account/session"),
+    ("DELETE", "/account/session"),
+    ("POST", "/payments/stripe/webhook"),
+} | {("GET", f"/{area}/health") for area in AREAS}
 
 
 def _routes(portal: Portal) -> list[tuple[str, str]]:

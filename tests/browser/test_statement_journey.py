@@ -84,8 +84,7 @@ def test_select_two_invoices_export_and_hand_them_to_payment(portal: Portal, pag
     screenshot(page, "statement-selection")
     page.get_by_role("button", name="Ajouter au règlement").click()
     expect(page.get_by_role("heading", name="Règlement")).to_be_visible()
-    expect(page.get_by_role("heading", name="Factures sélectionnées sur l'état de compte")).to_be_visible()
-    expect(page.locator("section.card li")).to_have_count(2)
+    expect(page.get_by_role("table", name="Factures à régler").locator("tbody tr")).to_have_count(2)
 
 
 def test_the_statement_stays_usable_on_a_phone(portal: Portal, browser_page_phone: Page) -> None:

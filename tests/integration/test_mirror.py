@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from devstack.mirror import BucketMirror
 from mesfactures import wiring
 from tests.support import Portal
 
 
-def test_what_was_stored_comes_back_after_moto_forgot_it(portal: Portal) -> None:
-    mirror = portal.running.mirror
-    assert mirror is not None
+def _mirror(portal: Portal, folder: Path) -> BucketMirror:
+    """A mirror of the test stack's bucket of its own (the stack's runs in the background every 5 s)."""
+    return BucketMirror(portal.running.config.bucket_name, folder)
+
+
+def test_what_was_stored_comes_back_after_moto_forgot_it(portal: Portal, tmp_path: Path) -> None:
+    mirror = _mirror(portal, tmp_path)
     store = wiring.documents()
     store.put_json("uploads/test/mirror-probe.json", b'{"kept": true}')
-    mirror.snapshot()
+    assert mirror.snapshot() > 0
     store.delete("uploads/test/mirror-probe.json")  # what a restart of moto does to every object
     assert store.head("uploads/test/mirror-probe.json") is None
     assert mirror.restore() == 1
@@ -19,9 +26,8 @@ def test_what_was_stored_comes_back_after_moto_forgot_it(portal: Portal) -> None
     assert store.head("uploads/test/mirror-probe.json") == (14, "application/json; charset=utf-8")
 
 
-def test_what_was_deleted_stays_deleted(portal: Portal) -> None:
-    mirror = portal.running.mirror
-    assert mirror is not None
+def test_what_was_deleted_stays_deleted(portal: Portal, tmp_path: Path) -> None:
+    mirror = _mirror(portal, tmp_path)
     store = wiring.documents()
     store.put_json("uploads/test/gone.json", b"{}")
     mirror.snapshot()
@@ -29,3 +35,4 @@ def test_what_was_deleted_stays_deleted(portal: Portal) -> None:
     mirror.snapshot()
     assert mirror.restore() == 0
     assert store.head("uploads/test/gone.json") is None
+    assert mirror.snapshot() == 0, "nothing changed since the last snapshot: nothing is copied again"

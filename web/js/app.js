@@ -2,10 +2,9 @@
 
 import { api, ApiError } from "./api.js";
 import { h, show } from "./dom.js";
-import { euros } from "./format.js";
-import { takeOver } from "./selection.js";
 import { bankChangesBlock, bankChangeView, contactView, profileView } from "./account.js";
 import { disputeView, disputesView, financeDisputeView, financeListView } from "./disputes.js";
+import { basketView, paymentResultView } from "./payments.js";
 import { statementView } from "./statement.js";
 
 export const SECTIONS = [
@@ -118,7 +117,7 @@ function renderNav(creditor, current) {
   nav.hidden = false;
 }
 
-function sectionView(creditorCode, slug, id) {
+function sectionView(creditorCode, slug, id, params) {
   const creditor = me.creditors.find((c) => c.code === creditorCode);
   const section = SECTIONS.find((s) => s.slug === slug);
   if (!creditor || !section) return notFoundView();
@@ -127,22 +126,10 @@ function sectionView(creditorCode, slug, id) {
   if (section.slug === "suivi-litiges") return id ? disputeView(main, creditor, id) : disputesView(main, creditor);
   if (section.slug === "informations-compte") return profileView(main, creditor);
   if (section.slug === "nous-contacter") return contactView(main, creditor);
-  const purpose = { reglement: "payment" }[section.slug];
-  const handed = purpose ? takeOver(creditor.code, purpose) : [];
-  show(main,
-    h("p", { class: "breadcrumb" }, creditor.name),
-    h("h1", {}, section.title),
-    h("p", {}, section.about),
-    handed.length ? selectionSummary(handed) : null,
-    h("p", { class: "notice" }, "Cette rubrique est en cours de mise en service."));
-}
-
-function selectionSummary(invoices) {
-  const total = invoices.reduce((sum, invoice) => sum + invoice.balance_cents, 0);
-  return h("section", { class: "card", "aria-labelledby": "handed-title" },
-    h("h2", { id: "handed-title" }, "Factures sélectionnées sur l'état de compte"),
-    h("ul", {}, invoices.map((invoice) => h("li", {}, `${invoice.number} — ${euros(invoice.balance_cents)}`))),
-    h("p", {}, h("strong", {}, `Total : ${euros(total)}`)));
+  if (section.slug === "reglement") {
+    return id ? paymentResultView(main, creditor, id, params.get("annule") === "1") : basketView(main, creditor);
+  }
+  return notFoundView();
 }
 
 async function financeView(parts, params) {
@@ -186,7 +173,7 @@ async function route() {
     } else if (parts.length === 0) {
       creditorChoiceView();
     } else if (parts[0] === "c" && (parts.length === 3 || parts.length === 4)) {
-      await sectionView(parts[1], parts[2], parts[3]);
+      await sectionView(parts[1], parts[2], parts[3], params);
     } else {
       notFoundView();
     }

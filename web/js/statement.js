@@ -27,7 +27,7 @@ function summaryBlock(summary) {
 }
 
 function payable(entry) {
-  return entry.type === "invoice" && entry.balance_cents > 0 && !entry.dispute_id;
+  return entry.type === "invoice" && entry.balance_cents > 0 && !entry.dispute_id && !entry.payment_lock;
 }
 
 export function statementView(main, creditor) {
@@ -96,6 +96,7 @@ export function statementView(main, creditor) {
     h("td", { class: "amount" }, euros(entry.amount_cents)),
     h("td", { class: "amount" }, entry.balance_cents ? euros(entry.balance_cents) : "—"),
     h("td", {}, statusLabel(entry), entry.overdue ? h("span", { class: "badge" }, "Échue") : null,
+      entry.payment_lock ? h("span", { class: "badge badge-dispute" }, "Paiement en cours") : null,
       entry.dispute_id ? h("a", { class: "badge badge-dispute", href: `#/c/${creditor.code}/suivi-litiges/${entry.dispute_id}` },
         "En litige") : null),
     h("td", { class: "actions" }, actions));

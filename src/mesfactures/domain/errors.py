@@ -79,6 +79,16 @@ class InvoiceAlreadyPaid(BusinessRuleViolation):
     message = "Cette facture est déjà réglée."
 
 
+class PaymentInProgress(DomainError):
+    code = "payment_in_progress"
+    message = "Un paiement de cette facture est déjà en cours."
+
+
+class PaymentUnavailable(DomainError):
+    code = "payment_unavailable"
+    message = "Le paiement en ligne est momentanément indisponible. Réessayez dans quelques minutes."
+
+
 class TooManyRequests(DomainError):
     code = "too_many_requests"
     message = "Trop de demandes en peu de temps. Réessayez dans quelques minutes."

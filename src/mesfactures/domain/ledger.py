@@ -71,6 +71,7 @@ class LedgerEntry:
     lines: tuple[DocumentLine, ...] = field(default=())
     settles: tuple[str, ...] = field(default=())
     dispute_id: str | None = None
+    payment_lock: str | None = None
 
     @property
     def has_document(self) -> bool:

@@ -19,6 +19,8 @@ from mesfactures.domain.errors import (
     NotAllowed,
     NotAuthenticated,
     NotFound,
+    PaymentInProgress,
+    PaymentUnavailable,
     TooManyRequests,
 )
 
@@ -33,6 +35,8 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     InvoiceInDispute: 409,
     ChangeAlreadyPending: 409,
     TooManyRequests: 429,
+    PaymentInProgress: 409,
+    PaymentUnavailable: 503,
 }
 
 SECURITY_HEADERS = {

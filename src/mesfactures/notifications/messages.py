@@ -107,6 +107,18 @@ class ServiceMessage:
     is_copy: bool
 
 
+@dataclass(frozen=True)
+class PaymentReceipt:
+    template: ClassVar[str] = "payment_receipt"
+    agency_name: str
+    creditor_name: str
+    receipt_number: str
+    paid_on: str
+    invoices: list[InvoiceLine]
+    total: str
+    link: str
+
+
 View = (
     DisputeOpened
     | DisputeCommented
@@ -115,6 +127,7 @@ View = (
     | BankChangeRequested
     | BankChangeDecided
     | ServiceMessage
+    | PaymentReceipt
 )
 VIEWS: dict[str, type[View]] = {
     view.template: view
@@ -126,6 +139,7 @@ VIEWS: dict[str, type[View]] = {
         BankChangeRequested,
         BankChangeDecided,
         ServiceMessage,
+        PaymentReceipt,
     )
 }
 

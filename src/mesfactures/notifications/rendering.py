@@ -16,6 +16,7 @@ SUBJECTS = {
     "profile_changed": "[{creditor_name}] Coordonnées modifiées — {agency_name} ({account_number})",
     "bank_change_requested": "[{creditor_name}] À valider : nouvelles coordonnées bancaires — {agency_name}",
     "bank_change_decided": "Vos coordonnées bancaires chez {creditor_name}",
+    "payment_receipt": "Reçu de votre paiement {receipt_number} — {creditor_name}",
     "service_message": "[Mes Factures] {subject} — {agency_name} ({account_number})",
 }
 

@@ -29,7 +29,7 @@ from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
-from mesfactures.persistence.ledger import entry_from_item
+from mesfactures.persistence.ledger import LedgerRepository, unlocked
 from mesfactures.persistence.models import (
     AttachmentMap,
     DisputedInvoiceMap,
@@ -44,15 +44,7 @@ from mesfactures.persistence.outbox import outbox_item
 class DisputeRepository:
     def invoices(self, agency_id: str, creditor: Creditor, numbers: list[str]) -> dict[str, LedgerEntry]:
         """The named entries of the agency's own account (one BatchGetItem); unknown numbers are absent."""
-        pk = keys.account_pk(agency_id, creditor)
-        wanted = []
-        for number in numbers:
-            try:
-                wanted.append((pk, keys.document_sk(number)))
-            except ValueError:
-                continue
-        items = EntryItem.batch_get(wanted, consistent_read=True) if wanted else []
-        return {item.number: entry_from_item(item) for item in items}
+        return LedgerRepository().entries_by_number(agency_id, creditor, numbers)
 
     def open(self, dispute: Dispute, event: DisputeEvent, message: MailMessage) -> None:
         pk = keys.account_pk(dispute.agency_id, dispute.creditor)
@@ -65,7 +57,8 @@ class DisputeRepository:
                         EntryItem(pk, keys.document_sk(invoice.number)),
                         actions=[EntryItem.dispute_id.set(dispute.dispute_id)],
                         condition=EntryItem.dispute_id.does_not_exist()
-                        & (EntryItem.balance_cents == invoice.balance.cents),
+                        & (EntryItem.balance_cents == invoice.balance.cents)
+                        & unlocked(int(dispute.opened_at.timestamp())),
                     )
                 transaction.save(outbox_item(message, dispute.opened_at))
         except TransactWriteError as error:

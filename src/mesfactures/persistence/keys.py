@@ -91,6 +91,15 @@ def outbox_pk(message_id: str) -> str:
 OUTBOX_SK = "OUTBOX"
 
 
+def payment_sk(payment_id: str) -> str:
+    return f"PAYMENT#{_part(payment_id)}"
+
+
+def stripe_event_pk(event_id: str) -> str:
+    return f"STRIPE_EVENT#{_part(event_id)}"
+
+
+EVENT_SK = "EVENT"
 CHANGE_PREFIX = "CHANGE#"
 
 

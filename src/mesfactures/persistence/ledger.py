@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -86,6 +87,20 @@ class LedgerRepository:
         entries = tuple(entry_from_item(EntryItem.from_raw_data(raw)) for raw in page.get("Items", []))
         return EntryPage(entries, encode_cursor(view, filters, results.page_iter.last_evaluated_key))
 
+    def entries_by_number(
+        self, agency_id: str, creditor: Creditor, numbers: list[str]
+    ) -> dict[str, LedgerEntry]:
+        """The named entries of the agency's own account (one BatchGetItem); unknown numbers are absent."""
+        pk = keys.account_pk(agency_id, creditor)
+        wanted = []
+        for number in numbers:
+            try:
+                wanted.append((pk, keys.document_sk(number)))
+            except ValueError:
+                continue
+        items = EntryItem.batch_get(wanted, consistent_read=True) if wanted else []
+        return {item.number: entry_from_item(item) for item in items}
+
     def open_items(self, agency_id: str, creditor: Creditor) -> tuple[LedgerEntry, ...]:
         """Every open invoice and credit of an account (a Query on the sparse index: a few dozen items)."""
         pk = keys.account_pk(agency_id, creditor)
@@ -125,6 +140,12 @@ class LedgerRepository:
                 return False
             raise
         return True
+
+
+def unlocked(now: int) -> Condition:
+    """No checkout session holds the invoice (or the one that did has expired)."""
+    free: Condition = EntryItem.payment_lock.does_not_exist() | (EntryItem.payment_lock_until < now)
+    return free
 
 
 def _issued_between(query: StatementQuery) -> Condition | None:
@@ -177,6 +198,7 @@ def item_from_entry(entry: LedgerEntry, document_key: str | None) -> EntryItem:
         settles=list(entry.settles) or None,
         document_key=document_key,
         dispute_id=entry.dispute_id,
+        payment_lock=entry.payment_lock,
     )
 
 
@@ -204,6 +226,7 @@ def entry_from_item(item: EntryItem) -> LedgerEntry:
         ),
         settles=tuple(str(number) for number in item.settles or ()),
         dispute_id=item.dispute_id,
+        payment_lock=item.payment_lock if (item.payment_lock_until or 0) > time.time() else None,
     )
 
 

@@ -209,6 +209,34 @@ class EntryItem(LedgerItem, discriminator="entry"):
     document_key = UnicodeAttribute(null=True)
     erp_version = NumberAttribute(default=1)
     dispute_id = UnicodeAttribute(null=True)
+    payment_lock = UnicodeAttribute(null=True)
+    payment_lock_until = NumberAttribute(null=True)
+
+
+class PaidInvoiceMap(MapAttribute[str, Any]):
+    number = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+
+
+class PaymentItem(LedgerItem, discriminator="payment"):
+    payment_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    payer = UnicodeAttribute()
+    invoices = ListAttribute(of=PaidInvoiceMap)
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    checkout_session_id = UnicodeAttribute(null=True)
+    checkout_url = UnicodeAttribute(null=True)
+    settled_at = UnicodeAttribute(null=True)
+
+
+class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):
+    """A Stripe event already handled: its id, kept a while, makes a redelivery change nothing."""
+
+    received_at = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True, attr_name="TTL")
 
 
 class DisputedInvoiceMap(MapAttribute[str, Any]):

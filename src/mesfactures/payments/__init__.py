@@ -1,0 +1,1 @@
+"""Use cases of the payments area, and the adapter over Stripe."""

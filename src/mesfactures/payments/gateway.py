@@ -1,0 +1,96 @@
+"""The payment gateway over Stripe's official SDK: Checkout sessions (with an idempotency key per basket
+attempt and network retries) and webhook events (signature verified on the raw body, no fallback).
+
+`stripe` is imported on first use: it is the heaviest package of the payments function."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mesfactures.domain.errors import ConfigurationError, InvalidInput, PaymentUnavailable
+from mesfactures.domain.payments import CheckoutEvent, Payment
+
+if TYPE_CHECKING:
+    import stripe
+    from stripe.params.checkout import SessionCreateParams
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    session_id: str
+    url: str
+
+
+class StripeGateway:
+    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None) -> None:
+        if not secret_key or not webhook_secret:
+            raise ConfigurationError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are needed for payments")
+        self._secret_key = secret_key
+        self._webhook_secret = webhook_secret
+        self._api_base = api_base
+
+    @functools.cached_property
+    def _client(self) -> stripe.StripeClient:
+        import stripe
+
+        bases: Any = {"api": self._api_base} if self._api_base else None
+        return stripe.StripeClient(self._secret_key, base_addresses=bases, max_network_retries=2)
+
+    def create_session(self, payment: Payment, success_url: str, cancel_url: str) -> CheckoutSession:
+        import stripe
+
+        metadata = {
+            "payment_id": payment.payment_id,
+            "agency_id": payment.agency_id,
+            "creditor": payment.creditor.value,
+        }
+        params: SessionCreateParams = {
+            "mode": "payment",
+            "client_reference_id": payment.payment_id,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": invoice.amount.cents,
+                        "product_data": {"name": f"Facture {invoice.number}"},
+                    },
+                }
+                for invoice in payment.invoices
+            ],
+        }
+        try:
+            session = self._client.v1.checkout.sessions.create(
+                params, {"idempotency_key": f"checkout-{payment.payment_id}"}
+            )
+        except stripe.StripeError as error:
+            raise PaymentUnavailable() from error
+        if not session.url:
+            raise PaymentUnavailable()
+        return CheckoutSession(session.id, session.url)
+
+    def event(self, payload: bytes, signature: str | None) -> CheckoutEvent:
+        """The event, if and only if its signature (and age) check out against our webhook secret."""
+        import stripe
+
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
+        except (ValueError, stripe.SignatureVerificationError):
+            raise InvalidInput("Signature Stripe invalide.") from None
+        session: dict[str, Any] = event.data.object.to_dict()
+        metadata = dict(session.get("metadata") or {})
+        return CheckoutEvent(
+            event_id=event.id,
+            type=event.type,
+            session_id=str(session.get("id", "")),
+            payment_status=str(session.get("payment_status", "")),
+            payment_id=metadata.get("payment_id"),
+            agency_id=metadata.get("agency_id"),
+            creditor=metadata.get("creditor"),
+        )

@@ -1,0 +1,143 @@
+"""Règlement: pay open invoices by card. The amounts come from the ledger, never from the browser; the
+invoices are locked while the checkout session is open; Stripe's webhook settles or releases them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from mesfactures.documents.formatting import format_date, format_eur
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import (
+    InvalidInput,
+    InvoiceAlreadyPaid,
+    InvoiceInDispute,
+    NotFound,
+    PaymentInProgress,
+    PaymentUnavailable,
+)
+from mesfactures.domain.ids import new_id
+from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry
+from mesfactures.domain.payments import CheckoutEvent, PaidInvoice, Payment, PaymentStatus
+from mesfactures.domain.principal import AgencyUser
+from mesfactures.notifications.messages import InvoiceLine, MailMessage, PaymentReceipt
+from mesfactures.payments.gateway import CheckoutSession
+
+MAX_INVOICES = 20
+LOCK_MINUTES = 35  # a Checkout session lives 30 minutes by default; the lock outlives it a little
+
+
+class Entries(Protocol):
+    def entries_by_number(
+        self, agency_id: str, creditor: Creditor, numbers: list[str]
+    ) -> dict[str, LedgerEntry]: ...
+
+
+class Payments(Protocol):
+    def payment(self, agency_id: str, creditor: Creditor, payment_id: str) -> Payment: ...
+
+    def lock(self, payment: Payment, until: datetime) -> None: ...
+
+    def attach_session(self, payment: Payment, session_id: str, url: str) -> None: ...
+
+    def release(
+        self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime
+    ) -> bool: ...
+
+    def settle(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> bool: ...
+
+    def seen(self, event_id: str, now: datetime) -> bool: ...
+
+
+class Gateway(Protocol):
+    def create_session(self, payment: Payment, success_url: str, cancel_url: str) -> CheckoutSession: ...
+
+
+class Agencies(Protocol):
+    def agency(self, agency_id: str) -> Agency: ...
+
+
+def parse_basket(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """Only invoice numbers are read from the browser: any amount it sends is ignored."""
+    numbers = body.get("invoice_numbers")
+    if not isinstance(numbers, list) or not numbers or not all(isinstance(n, str) for n in numbers):
+        raise InvalidInput("Sélectionnez au moins une facture à régler.")
+    if len(numbers) > MAX_INVOICES or len(set(numbers)) != len(numbers):
+        raise InvalidInput(f"Un règlement porte sur 1 à {MAX_INVOICES} factures différentes.")
+    return tuple(numbers)
+
+
+def _payable(number: str, entry: LedgerEntry | None) -> PaidInvoice:
+    if entry is None or entry.type is not EntryType.INVOICE:
+        raise NotFound(f"Facture {number} introuvable.")
+    if entry.balance.cents <= 0:
+        raise InvoiceAlreadyPaid(f"La facture {number} est déjà réglée.")
+    if entry.dispute_id:
+        raise InvoiceInDispute(
+            f"La facture {number} est en litige : elle ne peut pas être réglée avant sa résolution."
+        )
+    if entry.payment_lock:
+        raise PaymentInProgress(f"Un paiement de la facture {number} est déjà en cours.")
+    return PaidInvoice(number, entry.balance)
+
+
+def start_checkout(
+    entries: Entries,
+    payments: Payments,
+    gateway: Gateway,
+    user: AgencyUser,
+    creditor: Creditor,
+    numbers: tuple[str, ...],
+    now: datetime,
+    site_url: str,
+) -> Payment:
+    found = entries.entries_by_number(user.agency_id, creditor, list(numbers))
+    invoices = tuple(_payable(number, found.get(number)) for number in numbers)
+    payment = Payment(new_id(), user.agency_id, creditor, user.email, invoices, PaymentStatus.PENDING, now)
+    payments.lock(payment, now + timedelta(minutes=LOCK_MINUTES))
+    back = f"{site_url}/#/c/{creditor.value}/reglement/{payment.payment_id}"
+    try:
+        session = gateway.create_session(payment, back, f"{back}?annule=1")
+    except PaymentUnavailable:
+        payments.release(payment, PaymentStatus.FAILED, None, now)
+        raise
+    payments.attach_session(payment, session.session_id, session.url)
+    return Payment(
+        **{**payment.__dict__, "checkout_session_id": session.session_id, "checkout_url": session.url}
+    )
+
+
+def handle_event(
+    payments: Payments, agencies: Agencies, event: CheckoutEvent, now: datetime, site_url: str
+) -> str:
+    """What the webhook does with a verified event; returns what happened, for the logs."""
+    handled = (
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+    )
+    if event.type not in handled or not (event.payment_id and event.agency_id and event.creditor):
+        return "ignored" if payments.seen(event.event_id, now) else "duplicate"
+    try:
+        payment = payments.payment(event.agency_id, Creditor(event.creditor), event.payment_id)
+    except (NotFound, ValueError):
+        return "ignored" if payments.seen(event.event_id, now) else "duplicate"
+    if event.type in ("checkout.session.async_payment_failed", "checkout.session.expired"):
+        status = PaymentStatus.EXPIRED if event.type.endswith("expired") else PaymentStatus.FAILED
+        return "released" if payments.release(payment, status, event.event_id, now) else "unchanged"
+    if event.type == "checkout.session.completed" and event.payment_status != "paid":
+        return "awaiting" if payments.seen(event.event_id, now) else "duplicate"  # a delayed method: wait
+    agency = agencies.agency(payment.agency_id)
+    receipt = PaymentReceipt(
+        agency_name=agency.name,
+        creditor_name=payment.creditor.display_name,
+        receipt_number=payment.receipt_number,
+        paid_on=format_date(now.date()),
+        invoices=[InvoiceLine(i.number, format_eur(i.amount.cents)) for i in payment.invoices],
+        total=format_eur(payment.amount.cents),
+        link=f"{site_url}/#/c/{payment.creditor.value}/etat-de-compte",
+    )
+    settled = payments.settle(payment, event.event_id, MailMessage(new_id(), (payment.payer,), receipt), now)
+    return "settled" if settled else "unchanged"

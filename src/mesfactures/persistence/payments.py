@@ -1,0 +1,203 @@
+"""Card payments in the ledger table: invoices locked while a checkout session is open, settled by the
+webhook in one transaction (payment, invoices, ledger entry, receipt e-mail, the event's id)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import NotFound, PaymentInProgress
+from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry, invoice_status
+from mesfactures.domain.money import Money
+from mesfactures.domain.payments import PaidInvoice, Payment, PaymentStatus
+from mesfactures.notifications.messages import MailMessage
+from mesfactures.persistence import keys
+from mesfactures.persistence.ledger import item_from_entry, unlocked
+from mesfactures.persistence.models import EntryItem, PaidInvoiceMap, PaymentItem, ProcessedEventItem
+from mesfactures.persistence.outbox import outbox_item
+
+KEEP_EVENTS_DAYS = 30
+
+
+class PaymentRepository:
+    def payment(self, agency_id: str, creditor: Creditor, payment_id: str) -> Payment:
+        try:
+            item = PaymentItem.get(
+                keys.account_pk(agency_id, creditor), keys.payment_sk(payment_id), consistent_read=True
+            )
+        except (DoesNotExist, ValueError):
+            raise NotFound("Paiement introuvable.") from None
+        return _payment(item)
+
+    def lock(self, payment: Payment, until: datetime) -> None:
+        """Records the pending payment and locks its invoices, each still open, undisputed, unlocked and
+        owing exactly what the basket pays: the second of two baskets with one invoice gets 409."""
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        now = int(payment.created_at.timestamp())
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.save(_payment_item(payment), condition=PaymentItem.sk.does_not_exist())
+                for invoice in payment.invoices:
+                    transaction.update(
+                        EntryItem(pk, keys.document_sk(invoice.number)),
+                        actions=[
+                            EntryItem.payment_lock.set(payment.payment_id),
+                            EntryItem.payment_lock_until.set(int(until.timestamp())),
+                        ],
+                        condition=unlocked(now)
+                        & EntryItem.dispute_id.does_not_exist()
+                        & (EntryItem.balance_cents == invoice.amount.cents),
+                    )
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                raise PaymentInProgress() from error
+            raise
+
+    def attach_session(self, payment: Payment, session_id: str, url: str) -> None:
+        PaymentItem(
+            keys.account_pk(payment.agency_id, payment.creditor), keys.payment_sk(payment.payment_id)
+        ).update(actions=[PaymentItem.checkout_session_id.set(session_id), PaymentItem.checkout_url.set(url)])
+
+    def release(self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime) -> bool:
+        """Ends a pending payment without money (expired, failed, or never started): frees its invoices."""
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                if event_id:
+                    transaction.save(
+                        _event_item(event_id, now), condition=ProcessedEventItem.sk.does_not_exist()
+                    )
+                transaction.update(
+                    PaymentItem(pk, keys.payment_sk(payment.payment_id)),
+                    actions=[PaymentItem.status.set(status.value)],
+                    condition=PaymentItem.status == PaymentStatus.PENDING.value,
+                )
+                for invoice in payment.invoices:
+                    transaction.update(
+                        EntryItem(pk, keys.document_sk(invoice.number)),
+                        actions=[EntryItem.payment_lock.remove(), EntryItem.payment_lock_until.remove()],
+                        condition=EntryItem.payment_lock == payment.payment_id,
+                    )
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                return False  # already handled: a duplicate, or an event that came after the outcome
+            raise
+        return True
+
+    def settle(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> bool:
+        """The money is in: the payment, each invoice's balance, the payment's ledger entry, the receipt
+        and the event's id, in one transaction; a duplicate or late event changes nothing."""
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        entry = LedgerEntry(
+            payment.payment_id,
+            payment.agency_id,
+            payment.creditor,
+            EntryType.PAYMENT,
+            payment.receipt_number,
+            now.date(),
+            None,
+            "Paiement par carte — Mes Factures",
+            -payment.amount,
+            Money(0),
+            EntryStatus.RECEIVED,
+            settles=tuple(invoice.number for invoice in payment.invoices),
+        )
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.save(_event_item(event_id, now), condition=ProcessedEventItem.sk.does_not_exist())
+                transaction.update(
+                    PaymentItem(pk, keys.payment_sk(payment.payment_id)),
+                    actions=[
+                        PaymentItem.status.set(PaymentStatus.SETTLED.value),
+                        PaymentItem.settled_at.set(now.isoformat()),
+                    ],
+                    condition=PaymentItem.status == PaymentStatus.PENDING.value,
+                )
+                for invoice in payment.invoices:
+                    transaction.update(
+                        EntryItem(pk, keys.document_sk(invoice.number)),
+                        actions=_settled_invoice_actions(invoice.amount.cents),
+                        condition=(EntryItem.payment_lock == payment.payment_id)
+                        & (EntryItem.balance_cents == invoice.amount.cents),
+                    )
+                transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
+                transaction.save(outbox_item(receipt, now))
+        except TransactWriteError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def seen(self, event_id: str, now: datetime) -> bool:
+        """Records an event that needs no change; False if it was already recorded."""
+        try:
+            _event_item(event_id, now).save(condition=ProcessedEventItem.sk.does_not_exist())
+        except Exception as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _settled_invoice_actions(paid_cents: int) -> list[Any]:
+    """The whole balance is paid: nothing remains due, the invoice leaves the open items, the lock goes."""
+    assert paid_cents > 0  # noqa: S101 (a basket pays positive balances)
+    return [
+        EntryItem.balance_cents.set(0),
+        EntryItem.status.set(invoice_status(paid_cents, 0).value),
+        EntryItem.open_sk.remove(),
+        EntryItem.payment_lock.remove(),
+        EntryItem.payment_lock_until.remove(),
+    ]
+
+
+def _condition_failed(error: TransactWriteError) -> bool:
+    return any(
+        reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
+    )
+
+
+def _event_item(event_id: str, now: datetime) -> ProcessedEventItem:
+    return ProcessedEventItem(
+        keys.stripe_event_pk(event_id),
+        keys.EVENT_SK,
+        received_at=now.isoformat(),
+        expires_at=int((now + timedelta(days=KEEP_EVENTS_DAYS)).timestamp()),
+    )
+
+
+def _payment_item(payment: Payment) -> PaymentItem:
+    return PaymentItem(
+        keys.account_pk(payment.agency_id, payment.creditor),
+        keys.payment_sk(payment.payment_id),
+        payment_id=payment.payment_id,
+        agency_id=payment.agency_id,
+        creditor=payment.creditor.value,
+        payer=payment.payer,
+        invoices=[PaidInvoiceMap(number=i.number, amount_cents=i.amount.cents) for i in payment.invoices],
+        currency=payment.amount.currency,
+        status=payment.status.value,
+        created_at=payment.created_at.isoformat(),
+    )
+
+
+def _payment(item: PaymentItem) -> Payment:
+    return Payment(
+        payment_id=item.payment_id,
+        agency_id=item.agency_id,
+        creditor=Creditor(item.creditor),
+        payer=item.payer,
+        invoices=tuple(
+            PaidInvoice(i.number, Money(int(i.amount_cents), item.currency)) for i in item.invoices
+        ),
+        status=PaymentStatus(item.status),
+        created_at=datetime.fromisoformat(item.created_at),
+        checkout_session_id=item.checkout_session_id,
+        checkout_url=item.checkout_url,
+        settled_at=datetime.fromisoformat(item.settled_at) if item.settled_at else None,
+    )

@@ -1,0 +1,232 @@
+"""Règlement through the gateway and the local Stripe stand-in: amounts from the ledger, invoices locked
+while a session is open, settled once by a signed webhook, released when the session expires."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+import stripe
+
+from tests.support import DEMO, OTHER, Portal, fresh_invoices, mails_to
+
+
+@pytest.fixture(scope="module")
+def demo(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(DEMO)
+
+
+def _open_invoices(portal: Portal, cookie: dict[str, str], creditor: str) -> list[dict[str, Any]]:
+    entries = requests.get(
+        portal.api(f"statement/creditors/{creditor}/entries"), headers=cookie, timeout=10
+    ).json()["entries"]
+    return [e for e in entries if e["type"] == "invoice" and not e["dispute_id"] and not e["payment_lock"]]
+
+
+def _checkout(
+    portal: Portal, cookie: dict[str, str], creditor: str, numbers: list[str], **extra: Any
+) -> requests.Response:
+    return requests.post(
+        portal.api(f"payments/creditors/{creditor}/checkout"),
+        headers=cookie,
+        timeout=20,
+        json={"invoice_numbers": numbers, **extra},
+    )
+
+
+def _status(portal: Portal, cookie: dict[str, str], creditor: str, payment_id: str) -> dict[str, Any]:
+    return dict(
+        requests.get(
+            portal.api(f"payments/creditors/{creditor}/payments/{payment_id}"), headers=cookie, timeout=10
+        ).json()
+    )
+
+
+def _pay_on_test_page(checkout_url: str) -> requests.Response:
+    return requests.post(checkout_url + "/pay", allow_redirects=False, timeout=30)
+
+
+def test_paying_two_invoices_settles_them_once_with_a_ledger_entry_and_a_receipt(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    first, second = fresh_invoices("AG-1001", "POLIRIS", 2)
+    answer = _checkout(portal, demo, "POLIRIS", [first["number"], second["number"]], amount_cents=1)
+    assert answer.status_code == 201, answer.text
+    payment = answer.json()
+    assert payment["amount_cents"] == first["balance_cents"] + second["balance_cents"], (
+        "the browser's amount is ignored"
+    )
+    assert payment["status"] == "pending"
+    statement = {e["number"]: e for e in _open_invoices(portal, demo, "POLIRIS")}
+    assert first["number"] not in statement, "a locked invoice is no longer payable"
+
+    redirect = _pay_on_test_page(payment["checkout_url"])
+    assert redirect.status_code == 303 and payment["payment_id"] in redirect.headers["Location"]
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "settled"
+    entries = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), params={"scope": "all"}, headers=demo, timeout=10
+    ).json()["entries"]
+    by_number = {e["number"]: e for e in entries}
+    assert by_number[first["number"]]["status"] == "paid" and by_number[first["number"]]["balance_cents"] == 0
+    receipt = by_number[payment["receipt_number"]]
+    assert receipt["type"] == "payment" and receipt["amount_cents"] == -payment["amount_cents"]
+    (mail,) = mails_to(portal, DEMO.email, payment["receipt_number"])
+    assert first["number"] in mail.body
+
+
+def test_a_second_basket_with_a_locked_invoice_or_a_dispute_on_it_gets_409(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "PRESSIMMO", 1)
+    assert _checkout(portal, demo, "PRESSIMMO", [invoice["number"]]).status_code == 201
+    again = _checkout(portal, demo, "PRESSIMMO", [invoice["number"]])
+    assert again.status_code == 409 and again.json()["code"] == "payment_in_progress"
+    dispute = requests.post(
+        portal.api("disputes/creditors/PRESSIMMO/disputes"),
+        headers=demo,
+        timeout=10,
+        json={"invoice_numbers": [invoice["number"]], "reason": "other", "comment": "Pendant le paiement"},
+    )
+    assert dispute.status_code == 409
+
+
+def test_concurrent_checkouts_of_one_invoice_one_wins(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "BELLES_DEMEURES", 1)
+    start = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        start.wait()
+        statuses.append(_checkout(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409]
+
+
+def test_cancelling_at_stripe_releases_the_invoices(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    payment = _checkout(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    cancel = requests.post(payment["checkout_url"] + "/cancel", allow_redirects=False, timeout=30)
+    assert cancel.status_code == 303 and "annule=1" in cancel.headers["Location"]
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "expired"
+    assert invoice["number"] in {e["number"] for e in _open_invoices(portal, demo, "POLIRIS")}
+
+
+def _signed(portal: Portal, event: dict[str, Any], secret: str | None = None) -> requests.Response:
+    payload = json.dumps(event)
+    standin = portal.running.stripe
+    assert standin is not None
+    header = stripe.WebhookSignature.generate_signature_header(payload, secret or standin.webhook_secret)
+    return requests.post(
+        portal.api("payments/stripe/webhook"),
+        data=payload,
+        timeout=10,
+        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+    )
+
+
+def _event(kind: str, payment: dict[str, Any], event_id: str, payment_status: str = "paid") -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": "cs_test_x",
+                "object": "checkout.session",
+                "payment_status": payment_status,
+                "metadata": {
+                    "payment_id": payment["payment_id"],
+                    "agency_id": "AG-1001",
+                    "creditor": "POLIRIS",
+                },
+            }
+        },
+    }
+
+
+def test_a_duplicated_or_reordered_webhook_changes_nothing_more(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    payment = _checkout(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    completed = _event("checkout.session.completed", payment, "evt_dup_1")
+    assert _signed(portal, completed).json() == {"received": "settled"}
+    assert _signed(portal, completed).json() == {"received": "unchanged"}  # the same event, delivered again
+    late_expiry = _event("checkout.session.expired", payment, "evt_dup_2")
+    assert _signed(portal, late_expiry).json() == {"received": "unchanged"}
+    entries = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), params={"scope": "all"}, headers=demo, timeout=10
+    ).json()["entries"]
+    receipts = [
+        e
+        for e in entries
+        if e["type"] == "payment" and invoice["number"] in e["settles"] and e["number"].startswith("CB-")
+    ]
+    assert len(receipts) == 1
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "settled"
+
+
+def test_an_unpaid_completion_waits_for_the_async_outcome(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    payment = _checkout(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    assert _signed(portal, _event("checkout.session.completed", payment, "evt_async_1", "unpaid")).json() == {
+        "received": "awaiting"
+    }
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "pending"
+    failed = _event("checkout.session.async_payment_failed", payment, "evt_async_2", "unpaid")
+    assert _signed(portal, failed).json() == {"received": "released"}
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "failed"
+
+
+@pytest.mark.parametrize("tamper", ["unsigned", "wrong_secret", "tampered", "stale"])
+def test_a_webhook_that_is_not_stripes_is_refused_and_changes_nothing(
+    portal: Portal, demo: dict[str, str], tamper: str
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "BELLES_DEMEURES", 1)
+    payment = _checkout(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).json()
+    event = _event("checkout.session.completed", payment, f"evt_bad_{tamper}")
+    event["data"]["object"]["metadata"]["creditor"] = "BELLES_DEMEURES"
+    payload = json.dumps(event)
+    standin = portal.running.stripe
+    assert standin is not None
+    header = stripe.WebhookSignature.generate_signature_header(payload, standin.webhook_secret)
+    if tamper == "unsigned":
+        header = ""
+    elif tamper == "wrong_secret":
+        header = stripe.WebhookSignature.generate_signature_header(payload, "whsec_not_ours")
+    elif tamper == "tampered":
+        payload = payload.replace('"paid"', '"paid" ')
+    else:
+        header = stripe.WebhookSignature.generate_signature_header(
+            payload, standin.webhook_secret, timestamp=int(time.time()) - 3600
+        )
+    answer = requests.post(
+        portal.api("payments/stripe/webhook"),
+        data=payload,
+        timeout=10,
+        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+    )
+    assert answer.status_code == 400
+    assert _status(portal, demo, "BELLES_DEMEURES", payment["payment_id"])["status"] == "pending"
+    requests.post(payment["checkout_url"] + "/cancel", allow_redirects=False, timeout=30)
+
+
+def test_another_agencys_payment_and_invoices_are_not_found(portal: Portal, demo: dict[str, str]) -> None:
+    other = portal.session_cookie(OTHER)
+    (invoice,) = fresh_invoices("AG-1001", "PRESSIMMO", 1)
+    assert _checkout(portal, other, "PRESSIMMO", [invoice["number"]]).status_code == 404
+    payment = _checkout(portal, demo, "PRESSIMMO", [invoice["number"]]).json()
+    answer = requests.get(
+        portal.api(f"payments/creditors/PRESSIMMO/payments/{payment['payment_id']}"),
+        headers=other,
+        timeout=10,
+    )
+    assert answer.status_code == 404
