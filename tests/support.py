@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,3 +90,20 @@ def fresh_invoices(
         )
         invoices.append({"number": number, "balance_cents": amount_cents, "type": "invoice"})
     return invoices
+
+
+def together(count: int, attempt: Callable[[], int]) -> list[int]:
+    """Runs `attempt` in `count` threads released at the same instant; returns their statuses, sorted."""
+    start = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def run() -> None:
+        start.wait()
+        statuses.append(attempt())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)

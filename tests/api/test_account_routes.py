@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support import DEMO, FINANCE, OTHER, Portal, mails_to
-
-
-@pytest.fixture(scope="module")
-def demo(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(DEMO)
-
-
-@pytest.fixture(scope="module")
-def other(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(OTHER)
-
-
-@pytest.fixture(scope="module")
-def finance(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(FINANCE)
+from tests.support import DEMO, Portal, mails_to, together
 
 
 def _profile(portal: Portal, cookie: dict[str, str], creditor: str) -> dict[str, Any]:
@@ -107,21 +91,13 @@ def test_two_tabs_the_second_send_is_refused_and_the_first_kept(portal: Portal, 
 
 def test_simultaneous_sends_of_one_version_one_wins(portal: Portal, demo: dict[str, str]) -> None:
     profile = _profile(portal, demo, "BELLES_DEMEURES")
-    start = threading.Barrier(3)
-    statuses: list[int] = []
+    streets = iter(range(3))
 
-    def send(n: int) -> None:
-        start.wait()
-        statuses.append(
-            _send(portal, demo, "BELLES_DEMEURES", _edit(profile, street=f"{n} rue Concurrente")).status_code
-        )
+    def send() -> int:
+        body = _edit(profile, street=f"{next(streets)} rue Concurrente")
+        return _send(portal, demo, "BELLES_DEMEURES", body).status_code
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [201, 409, 409]
+    assert together(3, send) == [201, 409, 409]
 
 
 NEW_BANK = {

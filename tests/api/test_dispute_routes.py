@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -15,25 +14,10 @@ from devstack.stack import MAIL_SENDER
 from mesfactures import wiring
 from mesfactures.documents.store import attachment_key, upload_key
 from mesfactures.domain.creditors import Creditor
-from tests.support import DEMO, FINANCE, OTHER, Portal, fresh_invoices, mails_to
+from tests.support import FINANCE, Portal, fresh_invoices, mails_to, together
 
 FINANCE_POLIRIS = "finance@poliris.example"
 FINANCE_PRESSIMMO = "finance@pressimmo.example"
-
-
-@pytest.fixture(scope="module")
-def demo(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(DEMO)
-
-
-@pytest.fixture(scope="module")
-def other(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(OTHER)
-
-
-@pytest.fixture(scope="module")
-def finance(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(FINANCE)
 
 
 class _Invoices:
@@ -118,19 +102,8 @@ def test_another_agencys_invoice_is_not_found(
 
 def test_two_simultaneous_disputes_on_one_invoice_one_wins(portal: Portal, demo: dict[str, str]) -> None:
     (invoice,) = INVOICES.take(portal, demo, "BELLES_DEMEURES")
-    start = threading.Barrier(4)
-    statuses: list[int] = []
-
-    def attempt() -> None:
-        start.wait()
-        statuses.append(_open(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).status_code)
-
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [201, 409, 409, 409]
+    statuses = together(4, lambda: _open(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).status_code)
+    assert statuses == [201, 409, 409, 409]
     mine = requests.get(
         portal.api("disputes/creditors/BELLES_DEMEURES/disputes"), headers=demo, timeout=10
     ).json()

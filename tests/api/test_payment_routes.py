@@ -4,7 +4,6 @@ while a session is open, settled once by a signed webhook, released when the ses
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 
@@ -12,12 +11,7 @@ import pytest
 import requests
 import stripe
 
-from tests.support import DEMO, OTHER, Portal, fresh_invoices, mails_to
-
-
-@pytest.fixture(scope="module")
-def demo(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(DEMO)
+from tests.support import DEMO, OTHER, Portal, fresh_invoices, mails_to, together
 
 
 def _open_invoices(portal: Portal, cookie: dict[str, str], creditor: str) -> list[dict[str, Any]]:
@@ -96,19 +90,10 @@ def test_a_second_basket_with_a_locked_invoice_or_a_dispute_on_it_gets_409(
 
 def test_concurrent_checkouts_of_one_invoice_one_wins(portal: Portal, demo: dict[str, str]) -> None:
     (invoice,) = fresh_invoices("AG-1001", "BELLES_DEMEURES", 1)
-    start = threading.Barrier(4)
-    statuses: list[int] = []
-
-    def attempt() -> None:
-        start.wait()
-        statuses.append(_checkout(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).status_code)
-
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [201, 409, 409, 409]
+    statuses = together(
+        4, lambda: _checkout(portal, demo, "BELLES_DEMEURES", [invoice["number"]]).status_code
+    )
+    assert statuses == [201, 409, 409, 409]
 
 
 def test_cancelling_at_stripe_releases_the_invoices(portal: Portal, demo: dict[str, str]) -> None:

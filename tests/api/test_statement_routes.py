@@ -10,19 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import DEMO, OTHER, Portal
+from tests.support import Portal
 
 BASE = "statement/creditors"
-
-
-@pytest.fixture(scope="module")
-def demo(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(DEMO)
-
-
-@pytest.fixture(scope="module")
-def other(portal: Portal) -> dict[str, str]:
-    return portal.session_cookie(OTHER)
 
 
 def _get(portal: Portal, path: str, cookie: dict[str, str], **params: str) -> requests.Response:

@@ -41,6 +41,7 @@ from mesfactures.persistence.models import (
 )
 from mesfactures.persistence.models import PostalAddress as PostalAddressMap
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.transactions import condition_failed
 
 
 class AccountRepository:
@@ -268,7 +269,7 @@ class ProfileChanges:
                 )
                 transaction.save(outbox_item(message, change.decided_at or change.requested_at))
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise ConcurrentChange() from error
             raise
 
@@ -314,7 +315,7 @@ class ProfileChanges:
                 for message in messages:
                     transaction.save(outbox_item(message, now))
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise TooManyRequests() from error
             raise
 
@@ -332,18 +333,12 @@ class ProfileChanges:
                 transaction.save(_change_item(change), condition=ProfileChangeItem.sk.does_not_exist())
                 transaction.save(outbox_item(message, change.requested_at))
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise ConcurrentChange(
                     "Ces informations ont été modifiées entre-temps (dans un autre onglet ?). "
                     "Rechargez la page : vos saisies sont conservées à l'écran."
                 ) from error
             raise
-
-
-def _condition_failed(error: TransactWriteError) -> bool:
-    return any(
-        reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
-    )
 
 
 def _locked_profile(profile: AccountProfile) -> ProfileItem:

@@ -39,6 +39,7 @@ from mesfactures.persistence.models import (
     LedgerItem,
 )
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.transactions import condition_failed
 
 
 class DisputeRepository:
@@ -62,7 +63,7 @@ class DisputeRepository:
                     )
                 transaction.save(outbox_item(message, dispute.opened_at))
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise InvoiceInDispute() from error
             raise
 
@@ -97,7 +98,7 @@ class DisputeRepository:
                         )
                 transaction.save(outbox_item(message, event.at))
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise ConcurrentChange() from error
             raise
         return updated
@@ -138,12 +139,6 @@ class DisputeRepository:
         return _detail(
             list(LedgerItem.query(found.pk, LedgerItem.sk.startswith(prefix), consistent_read=True))
         )
-
-
-def _condition_failed(error: TransactWriteError) -> bool:
-    return any(
-        reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
-    )
 
 
 def _dispute_item(dispute: Dispute) -> DisputeItem:

@@ -20,6 +20,7 @@ from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import item_from_entry, unlocked
 from mesfactures.persistence.models import EntryItem, PaidInvoiceMap, PaymentItem, ProcessedEventItem
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.transactions import condition_failed
 
 KEEP_EVENTS_DAYS = 30
 
@@ -54,7 +55,7 @@ class PaymentRepository:
                         & (EntryItem.balance_cents == invoice.amount.cents),
                     )
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise PaymentInProgress() from error
             raise
 
@@ -84,7 +85,7 @@ class PaymentRepository:
                         condition=EntryItem.payment_lock == payment.payment_id,
                     )
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 return False  # already handled: a duplicate, or an event that came after the outcome
             raise
         return True
@@ -128,7 +129,7 @@ class PaymentRepository:
                 transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
                 transaction.save(outbox_item(receipt, now))
         except TransactWriteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -154,12 +155,6 @@ def _settled_invoice_actions(paid_cents: int) -> list[Any]:
         EntryItem.payment_lock.remove(),
         EntryItem.payment_lock_until.remove(),
     ]
-
-
-def _condition_failed(error: TransactWriteError) -> bool:
-    return any(
-        reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []
-    )
 
 
 def _event_item(event_id: str, now: datetime) -> ProcessedEventItem:
