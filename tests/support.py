@@ -54,10 +54,10 @@ _FRESH = iter(range(1, 1_000_000))
 
 
 def fresh_invoices(
-    agency_id: str, creditor: str, count: int, amount_cents: int = 12_000
+    agency_id: str, creditor: str, count: int, amount_cents: int = 12_000, credit_notes: bool = False
 ) -> list[dict[str, Any]]:
-    """New open invoices of their own for a test that pays or disputes them, so that tests never compete
-    for the demo accounts' few open invoices. Written as the ERP import writes them."""
+    """New open invoices (or credit notes) of their own for a test that pays or disputes them, so that
+    tests never compete for the demo accounts' few open invoices. Written as the ERP import writes them."""
     from datetime import date, timedelta
 
     from mesfactures import wiring
@@ -67,29 +67,29 @@ def fresh_invoices(
     from mesfactures.domain.money import Money
 
     today = date.today()
-    invoices = []
+    kind, sign, prefix = (EntryType.CREDIT_NOTE, -1, "AV") if credit_notes else (EntryType.INVOICE, 1, "FA")
+    documents = []
     for _ in range(count):
-        number = f"FA-2030-{next(_FRESH):06d}"
-        net = amount_cents * 10 // 12
+        number = f"{prefix}-2030-{next(_FRESH):06d}"
         entry = LedgerEntry(
             new_id(),
             agency_id,
             Creditor(creditor),
-            EntryType.INVOICE,
+            kind,
             number,
             today,
-            today + timedelta(days=30),
+            None if credit_notes else today + timedelta(days=30),
             f"Test {number}",
-            Money(amount_cents),
-            Money(amount_cents),
+            Money(sign * amount_cents),
+            Money(sign * amount_cents),
             EntryStatus.OPEN,
-            (DocumentLine("Prestation de test", 1, net, 2000),),
+            (DocumentLine("Prestation de test", 1, amount_cents * 10 // 12, 2000),),
         )
         wiring.entry_writer().upsert_document(
             entry, 1, f"documents/{agency_id}/{creditor}/{entry.entry_id}.pdf"
         )
-        invoices.append({"number": number, "balance_cents": amount_cents, "type": "invoice"})
-    return invoices
+        documents.append({"number": number, "balance_cents": sign * amount_cents, "type": kind.value})
+    return documents
 
 
 def together(count: int, attempt: Callable[[], int]) -> list[int]:

@@ -28,6 +28,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
         "amount_cents": payment.amount.cents,
         "currency": payment.amount.currency,
         "invoices": [{"number": i.number, "amount_cents": i.amount.cents} for i in payment.invoices],
+        "credit_notes": [{"number": c.number, "amount_cents": c.amount.cents} for c in payment.credits],
         "checkout_url": payment.checkout_url,
         "created_at": payment.created_at.isoformat(),
         "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,

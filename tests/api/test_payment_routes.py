@@ -215,3 +215,42 @@ def test_another_agencys_payment_and_invoices_are_not_found(portal: Portal, demo
         timeout=10,
     )
     assert answer.status_code == 404
+
+
+def test_a_credit_note_offsets_the_invoices_and_the_card_pays_the_rest(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1, amount_cents=12_000)
+    (credit,) = fresh_invoices("AG-1001", "POLIRIS", 1, amount_cents=2_000, credit_notes=True)
+    answer = _checkout(portal, demo, "POLIRIS", [invoice["number"]], credit_note_numbers=[credit["number"]])
+    assert answer.status_code == 201, answer.text
+    payment = answer.json()
+    assert payment["amount_cents"] == 10_000
+    (another,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    reused = _checkout(portal, demo, "POLIRIS", [another["number"]], credit_note_numbers=[credit["number"]])
+    assert reused.status_code == 409, "a credit note is used by one payment at a time"
+    standin = portal.running.stripe
+    assert standin is not None
+    session = standin.sessions[payment["checkout_url"].rsplit("/", 1)[1]]
+    assert session["amount_total"] == 10_000, "Stripe is asked for the invoices less the credit"
+    _pay_on_test_page(payment["checkout_url"])
+    entries = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), params={"scope": "all"}, headers=demo, timeout=10
+    ).json()["entries"]
+    by_number = {e["number"]: e for e in entries}
+    assert by_number[invoice["number"]]["balance_cents"] == 0
+    assert (by_number[credit["number"]]["balance_cents"], by_number[credit["number"]]["status"]) == (
+        0,
+        "applied",
+    )
+    assert by_number[payment["receipt_number"]]["amount_cents"] == -10_000
+
+
+def test_credit_notes_may_not_cover_the_whole_basket(portal: Portal, demo: dict[str, str]) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1, amount_cents=1_000)
+    (credit,) = fresh_invoices("AG-1001", "POLIRIS", 1, amount_cents=1_000, credit_notes=True)
+    answer = _checkout(portal, demo, "POLIRIS", [invoice["number"]], credit_note_numbers=[credit["number"]])
+    assert answer.status_code == 422
+    assert invoice["number"] in {e["number"] for e in _open_invoices(portal, demo, "POLIRIS")}, (
+        "nothing locked"
+    )

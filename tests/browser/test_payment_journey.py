@@ -17,7 +17,7 @@ def test_pay_two_invoices_by_card_and_see_them_settled(portal: Portal, page: Pag
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("link", name=re.compile("PRESSIMMO")).click()
     expect(page.get_by_role("status")).to_contain_text("écriture(s) affichée(s)")
-    boxes = page.locator("table.entries tbody input[type=checkbox]")
+    boxes = page.get_by_role("checkbox", name=re.compile(r"^Sélectionner FA-202[56]-"))
     numbers = [
         (boxes.nth(i).get_attribute("aria-label") or "").removeprefix("Sélectionner ") for i in (0, 1, 2)
     ]
@@ -29,6 +29,10 @@ def test_pay_two_invoices_by_card_and_see_them_settled(portal: Portal, page: Pag
     expect(basket.locator("tbody tr")).to_have_count(3)
     page.get_by_role("button", name=f"Retirer {numbers[2]}").click()
     expect(basket.locator("tbody tr")).to_have_count(2)
+    credit = page.get_by_role("group", name="Avoirs disponibles à déduire").get_by_role("checkbox").first
+    credit.check()
+    expect(basket).to_contain_text("Avoirs déduits")
+    credit.uncheck()
     assert accessibility_violations(page) == []
     screenshot(page, "basket")
     page.get_by_role("button", name="Payer par carte").click()

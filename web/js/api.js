@@ -53,7 +53,8 @@ export const api = {
   bankChange: (id) => call("GET", `account/finance/changes/${encodeURIComponent(id)}`),
   decideBankChange: (id, approve, comment) =>
     call("POST", `account/finance/changes/${encodeURIComponent(id)}/decision`, { approve, comment }),
-  checkout: (creditor, numbers) => call("POST", `payments/creditors/${creditor}/checkout`, { invoice_numbers: numbers }),
+  checkout: (creditor, numbers, credits = []) =>
+    call("POST", `payments/creditors/${creditor}/checkout`, { invoice_numbers: numbers, credit_note_numbers: credits }),
   payment: (creditor, id) => call("GET", `payments/creditors/${creditor}/payments/${encodeURIComponent(id)}`),
   financeDisputes: (params) => call("GET", `disputes/finance/disputes?${new URLSearchParams(params)}`),
   financeDispute: (id) => call("GET", `disputes/finance/disputes/${encodeURIComponent(id)}`),

@@ -167,11 +167,10 @@ export async function disputesView(main, creditor) {
     invoices.length ? declareForm(main, creditor, invoices) : null,
     h("p", { class: "status", role: "status" }, "Chargement…"));
   const { disputes } = await api.disputes(creditor.code);
-  main.querySelector(".status").replaceWith(
-    h("h2", {}, "Vos litiges"),
-    invoices.length ? null : h("p", { class: "hint" },
-      "Pour déclarer un litige, cochez les factures concernées dans l'état de compte puis « Créer un litige »."),
-    disputeTable(disputes, (d) => `#/c/${creditor.code}/suivi-litiges/${d.id}`));
+  const hint = h("p", { class: "hint" },
+    "Pour déclarer un litige, cochez les factures concernées dans l'état de compte puis « Créer un litige ».");
+  main.querySelector(".status").replaceWith(...[h("h2", {}, "Vos litiges"), invoices.length ? null : hint,
+    disputeTable(disputes, (d) => `#/c/${creditor.code}/suivi-litiges/${d.id}`)].filter(Boolean));
 }
 
 export async function disputeView(main, creditor, id) {

@@ -16,5 +16,5 @@ export function h(tag, attributes = {}, ...children) {
 }
 
 export function show(container, ...children) {
-  container.replaceChildren(...children);
+  container.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
 }

@@ -6,16 +6,21 @@ import { h, show } from "./dom.js";
 import { euros, frenchDate } from "./format.js";
 import { handOver, takeOver } from "./selection.js";
 
-export function basketView(main, creditor) {
+export async function basketView(main, creditor) {
   const basket = takeOver(creditor.code, "payment");
   const status = h("p", { class: "form-status", role: "status" });
+  const { entries } = await api.entries(creditor.code, { scope: "open" });
+  const credits = entries.filter((e) => e.type === "credit_note" && e.balance_cents < 0 && !e.payment_lock);
+  const offset = new Set();
   const render = () => {
-    const total = basket.reduce((sum, invoice) => sum + invoice.balance_cents, 0);
-    const pay = h("button", { type: "button", class: "primary", disabled: basket.length === 0, onclick: async () => {
+    const owed = basket.reduce((sum, invoice) => sum + invoice.balance_cents, 0);
+    const credited = credits.filter((c) => offset.has(c.number)).reduce((sum, c) => sum - c.balance_cents, 0);
+    const total = owed - credited;
+    const pay = h("button", { type: "button", class: "primary", disabled: basket.length === 0 || total <= 0, onclick: async () => {
       pay.disabled = true;
       status.textContent = "Redirection vers la page de paiement sécurisée…";
       try {
-        const payment = await api.checkout(creditor.code, basket.map((invoice) => invoice.number));
+        const payment = await api.checkout(creditor.code, basket.map((invoice) => invoice.number), [...offset]);
         location.assign(payment.checkout_url);
       } catch (failure) {
         status.textContent = failure.message;
@@ -38,8 +43,20 @@ export function basketView(main, creditor) {
                 handOver(creditor.code, "payment", basket);
                 render();
               } }, "Retirer"))))),
-          h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Total"), h("td"),
-            h("td", { class: "amount" }, h("strong", {}, euros(total))), h("td"))))),
+          h("tfoot", {},
+            credited ? h("tr", {}, h("th", { scope: "row" }, "Avoirs déduits"), h("td"),
+              h("td", { class: "amount" }, euros(-credited)), h("td")) : null,
+            h("tr", {}, h("th", { scope: "row" }, "Total à payer"), h("td"),
+              h("td", { class: "amount" }, h("strong", {}, euros(total))), h("td"))))),
+      basket.length && credits.length ? h("fieldset", { class: "card" },
+        h("legend", {}, "Avoirs disponibles à déduire"),
+        credits.map((credit) => h("label", { class: "choice" },
+          h("input", { type: "checkbox", checked: offset.has(credit.number), onchange: (event) => {
+            if (event.target.checked) offset.add(credit.number);
+            else offset.delete(credit.number);
+            render();
+          } }), `${credit.number} — ${euros(-credit.balance_cents)}`))) : null,
+      total <= 0 && basket.length ? h("p", { class: "error" }, "Les avoirs choisis couvrent les factures : retirez-en un.") : null,
       h("p", { class: "hint" }, "Le montant est recalculé par le serveur à partir de votre compte au moment du paiement. ",
         "Le paiement par carte est opéré par Stripe."),
       pay, status);

@@ -35,10 +35,26 @@ class Payment:
     checkout_session_id: str | None = None
     checkout_url: str | None = None
     settled_at: datetime | None = None
+    credits: tuple[PaidInvoice, ...] = ()  # credit notes offset against the invoices (amounts positive)
 
     @property
     def amount(self) -> Money:
-        return Money(sum(invoice.amount.cents for invoice in self.invoices))
+        """What the card pays: the invoices' balances less the credit notes offset against them."""
+        owed = sum(invoice.amount.cents for invoice in self.invoices)
+        return Money(owed - sum(credit.amount.cents for credit in self.credits))
+
+    def card_lines(self) -> list[tuple[str, int]]:
+        """One line per invoice, each reduced by the credit it absorbs (oldest credit first): Checkout
+        takes no negative line. Invoices fully covered by credit are left out of the card lines."""
+        credit = sum(c.amount.cents for c in self.credits)
+        lines = []
+        for invoice in self.invoices:
+            used = min(credit, invoice.amount.cents)
+            credit -= used
+            if invoice.amount.cents - used > 0:
+                label = f"Facture {invoice.number}" + (" (avoir déduit)" if used else "")
+                lines.append((label, invoice.amount.cents - used))
+        return lines
 
     @property
     def receipt_number(self) -> str:

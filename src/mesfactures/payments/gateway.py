@@ -56,13 +56,9 @@ class StripeGateway:
             "line_items": [
                 {
                     "quantity": 1,
-                    "price_data": {
-                        "currency": "eur",
-                        "unit_amount": invoice.amount.cents,
-                        "product_data": {"name": f"Facture {invoice.number}"},
-                    },
+                    "price_data": {"currency": "eur", "unit_amount": cents, "product_data": {"name": label}},
                 }
-                for invoice in payment.invoices
+                for label, cents in payment.card_lines()
             ],
         }
         try:

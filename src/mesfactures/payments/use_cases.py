@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from mesfactures.documents.formatting import format_date, format_eur
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
+    BusinessRuleViolation,
     InvalidInput,
     InvoiceAlreadyPaid,
     InvoiceInDispute,
@@ -58,14 +59,30 @@ class Agencies(Protocol):
     def agency(self, agency_id: str) -> Agency: ...
 
 
-def parse_basket(body: Mapping[str, Any]) -> tuple[str, ...]:
-    """Only invoice numbers are read from the browser: any amount it sends is ignored."""
+def parse_basket(body: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Only document numbers are read from the browser (invoices, and credit notes to offset): any amount
+    it sends is ignored."""
     numbers = body.get("invoice_numbers")
+    credits = body.get("credit_note_numbers") or []
     if not isinstance(numbers, list) or not numbers or not all(isinstance(n, str) for n in numbers):
         raise InvalidInput("Sélectionnez au moins une facture à régler.")
-    if len(numbers) > MAX_INVOICES or len(set(numbers)) != len(numbers):
-        raise InvalidInput(f"Un règlement porte sur 1 à {MAX_INVOICES} factures différentes.")
-    return tuple(numbers)
+    if not isinstance(credits, list) or not all(isinstance(n, str) for n in credits):
+        raise InvalidInput("Les avoirs à déduire sont une liste de numéros.")
+    if len(numbers) + len(credits) > MAX_INVOICES or len(set(numbers) | set(credits)) != len(numbers) + len(
+        credits
+    ):
+        raise InvalidInput(f"Un règlement porte sur 1 à {MAX_INVOICES} pièces différentes.")
+    return tuple(numbers), tuple(credits)
+
+
+def _usable_credit(number: str, entry: LedgerEntry | None) -> PaidInvoice:
+    if entry is None or entry.type is not EntryType.CREDIT_NOTE:
+        raise NotFound(f"Avoir {number} introuvable.")
+    if entry.balance.cents >= 0:
+        raise InvoiceAlreadyPaid(f"L'avoir {number} est déjà imputé.")
+    if entry.payment_lock:
+        raise PaymentInProgress(f"L'avoir {number} est déjà utilisé par un paiement en cours.")
+    return PaidInvoice(number, -entry.balance)
 
 
 def _payable(number: str, entry: LedgerEntry | None) -> PaidInvoice:
@@ -88,13 +105,22 @@ def start_checkout(
     gateway: Gateway,
     user: AgencyUser,
     creditor: Creditor,
-    numbers: tuple[str, ...],
+    basket: tuple[tuple[str, ...], tuple[str, ...]],
     now: datetime,
     site_url: str,
 ) -> Payment:
-    found = entries.entries_by_number(user.agency_id, creditor, list(numbers))
+    numbers, credit_numbers = basket
+    found = entries.entries_by_number(user.agency_id, creditor, [*numbers, *credit_numbers])
     invoices = tuple(_payable(number, found.get(number)) for number in numbers)
-    payment = Payment(new_id(), user.agency_id, creditor, user.email, invoices, PaymentStatus.PENDING, now)
+    credits = tuple(_usable_credit(number, found.get(number)) for number in credit_numbers)
+    payment = Payment(
+        new_id(), user.agency_id, creditor, user.email, invoices, PaymentStatus.PENDING, now, credits=credits
+    )
+    if payment.amount.cents <= 0:
+        raise BusinessRuleViolation(
+            "Les avoirs choisis couvrent les factures : retirez un avoir, ou écrivez au service recouvrement "
+            "pour les imputer."
+        )
     payments.lock(payment, now + timedelta(minutes=LOCK_MINUTES))
     back = f"{site_url}/#/c/{creditor.value}/reglement/{payment.payment_id}"
     try:
@@ -135,7 +161,8 @@ def handle_event(
         creditor_name=payment.creditor.display_name,
         receipt_number=payment.receipt_number,
         paid_on=format_date(now.date()),
-        invoices=[InvoiceLine(i.number, format_eur(i.amount.cents)) for i in payment.invoices],
+        invoices=[InvoiceLine(i.number, format_eur(i.amount.cents)) for i in payment.invoices]
+        + [InvoiceLine(f"Avoir {c.number} déduit", format_eur(-c.amount.cents)) for c in payment.credits],
         total=format_eur(payment.amount.cents),
         link=f"{site_url}/#/c/{payment.creditor.value}/etat-de-compte",
     )

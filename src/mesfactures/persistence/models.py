@@ -230,6 +230,7 @@ class PaymentItem(LedgerItem, discriminator="payment"):
     checkout_session_id = UnicodeAttribute(null=True)
     checkout_url = UnicodeAttribute(null=True)
     settled_at = UnicodeAttribute(null=True)
+    credits = ListAttribute(of=PaidInvoiceMap, null=True)
 
 
 class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):

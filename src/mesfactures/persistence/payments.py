@@ -43,16 +43,16 @@ class PaymentRepository:
         try:
             with TransactWrite(connection=Connection()) as transaction:
                 transaction.save(_payment_item(payment), condition=PaymentItem.sk.does_not_exist())
-                for invoice in payment.invoices:
+                for number, balance in _held(payment):
                     transaction.update(
-                        EntryItem(pk, keys.document_sk(invoice.number)),
+                        EntryItem(pk, keys.document_sk(number)),
                         actions=[
                             EntryItem.payment_lock.set(payment.payment_id),
                             EntryItem.payment_lock_until.set(int(until.timestamp())),
                         ],
                         condition=unlocked(now)
                         & EntryItem.dispute_id.does_not_exist()
-                        & (EntryItem.balance_cents == invoice.amount.cents),
+                        & (EntryItem.balance_cents == balance),
                     )
         except TransactWriteError as error:
             if condition_failed(error):
@@ -78,9 +78,9 @@ class PaymentRepository:
                     actions=[PaymentItem.status.set(status.value)],
                     condition=PaymentItem.status == PaymentStatus.PENDING.value,
                 )
-                for invoice in payment.invoices:
+                for number, _ in _held(payment):
                     transaction.update(
-                        EntryItem(pk, keys.document_sk(invoice.number)),
+                        EntryItem(pk, keys.document_sk(number)),
                         actions=[EntryItem.payment_lock.remove(), EntryItem.payment_lock_until.remove()],
                         condition=EntryItem.payment_lock == payment.payment_id,
                     )
@@ -119,12 +119,12 @@ class PaymentRepository:
                     ],
                     condition=PaymentItem.status == PaymentStatus.PENDING.value,
                 )
-                for invoice in payment.invoices:
+                for number, balance in _held(payment):
                     transaction.update(
-                        EntryItem(pk, keys.document_sk(invoice.number)),
-                        actions=_settled_invoice_actions(invoice.amount.cents),
+                        EntryItem(pk, keys.document_sk(number)),
+                        actions=_settled_actions(balance),
                         condition=(EntryItem.payment_lock == payment.payment_id)
-                        & (EntryItem.balance_cents == invoice.amount.cents),
+                        & (EntryItem.balance_cents == balance),
                     )
                 transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
                 transaction.save(outbox_item(receipt, now))
@@ -145,12 +145,19 @@ class PaymentRepository:
         return True
 
 
-def _settled_invoice_actions(paid_cents: int) -> list[Any]:
-    """The whole balance is paid: nothing remains due, the invoice leaves the open items, the lock goes."""
-    assert paid_cents > 0  # noqa: S101 (a basket pays positive balances)
+def _held(payment: Payment) -> list[tuple[str, int]]:
+    """The entries a payment holds, with the balance each must still have: invoices owe, credits are owed."""
+    return [(i.number, i.amount.cents) for i in payment.invoices] + [
+        (c.number, -c.amount.cents) for c in payment.credits
+    ]
+
+
+def _settled_actions(balance: int) -> list[Any]:
+    """The whole balance is used: nothing remains open, the entry leaves the open items, the lock goes."""
+    status = invoice_status(balance, 0) if balance > 0 else EntryStatus.APPLIED
     return [
         EntryItem.balance_cents.set(0),
-        EntryItem.status.set(invoice_status(paid_cents, 0).value),
+        EntryItem.status.set(status.value),
         EntryItem.open_sk.remove(),
         EntryItem.payment_lock.remove(),
         EntryItem.payment_lock_until.remove(),
@@ -175,6 +182,8 @@ def _payment_item(payment: Payment) -> PaymentItem:
         creditor=payment.creditor.value,
         payer=payment.payer,
         invoices=[PaidInvoiceMap(number=i.number, amount_cents=i.amount.cents) for i in payment.invoices],
+        credits=[PaidInvoiceMap(number=c.number, amount_cents=c.amount.cents) for c in payment.credits]
+        or None,
         currency=payment.amount.currency,
         status=payment.status.value,
         created_at=payment.created_at.isoformat(),
@@ -189,6 +198,9 @@ def _payment(item: PaymentItem) -> Payment:
         payer=item.payer,
         invoices=tuple(
             PaidInvoice(i.number, Money(int(i.amount_cents), item.currency)) for i in item.invoices
+        ),
+        credits=tuple(
+            PaidInvoice(c.number, Money(int(c.amount_cents), item.currency)) for c in item.credits or ()
         ),
         status=PaymentStatus(item.status),
         created_at=datetime.fromisoformat(item.created_at),
