@@ -39,6 +39,10 @@ def index_page(mails: list[SentMail]) -> str:
         for mail in reversed(mails)
     )
     return (
-        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>E-mails envoyés</title></head>"
-        f"<body><h1>E-mails envoyés par la pile locale ({len(mails)})</h1><ul>{rows}</ul></body></html>"
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>E-mails envoyés</title>"
+        "<link rel='stylesheet' href='/styles.css'></head><body><main class='layout'><div>"
+        f"<h1>E-mails envoyés par la pile locale ({len(mails)})</h1>"
+        "<p class='hint'>Ce que SES aurait délivré depuis le dernier démarrage"
+        " (moto ne garde rien d'un démarrage à l'autre).</p>"
+        f"<ul>{rows}</ul></div></main></body></html>"
     )

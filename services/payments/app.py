@@ -74,7 +74,12 @@ def stripe_webhook() -> dict[str, str]:
     payload = raw if isinstance(raw, bytes) else raw.encode()
     event = wiring.payment_gateway().event(payload, request.headers.get("stripe-signature"))
     outcome = handle_event(
-        wiring.payments(), wiring.accounts(), event, datetime.now(UTC), wiring.settings().site_url
+        wiring.payments(),
+        wiring.accounts(),
+        wiring.ledger(),
+        event,
+        datetime.now(UTC),
+        wiring.settings().site_url,
     )
     log.info("stripe event", extra={"event_id": event.event_id, "type": event.type, "outcome": outcome})
     return {"received": outcome}

@@ -254,3 +254,50 @@ def test_credit_notes_may_not_cover_the_whole_basket(portal: Portal, demo: dict[
     assert invoice["number"] in {e["number"] for e in _open_invoices(portal, demo, "POLIRIS")}, (
         "nothing locked"
     )
+
+
+def _charge_refunded(payment_intent: str, amount: int, refunded: int, event_id: str) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "charge.refunded",
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": "ch_test",
+                "object": "charge",
+                "payment_intent": payment_intent,
+                "amount": amount,
+                "amount_refunded": refunded,
+                "refunded": refunded == amount,
+                "metadata": {},
+            }
+        },
+    }
+
+
+def test_a_full_refund_reopens_what_was_paid_and_a_partial_one_is_only_recorded(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    invoices = fresh_invoices("AG-1001", "POLIRIS", 2, amount_cents=5_000)
+    payment = _checkout(portal, demo, "POLIRIS", [i["number"] for i in invoices]).json()
+    _pay_on_test_page(payment["checkout_url"])
+    standin = portal.running.stripe
+    assert standin is not None
+    intent = standin.sessions[payment["checkout_url"].rsplit("/", 1)[1]]["payment_intent"]
+
+    partial = _signed(portal, _charge_refunded(intent, 10_000, 3_000, "evt_refund_partial"))
+    assert partial.json() == {"received": "recorded"}
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "settled"
+
+    full = _charge_refunded(intent, 10_000, 10_000, "evt_refund_full")
+    assert _signed(portal, full).json() == {"received": "reopened"}
+    assert _signed(portal, full).json() == {"received": "unchanged"}
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "refunded"
+    reopened = {e["number"]: e for e in _open_invoices(portal, demo, "POLIRIS")}
+    assert all(reopened[i["number"]]["balance_cents"] == 5_000 for i in invoices)
+    entries = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), params={"scope": "all"}, headers=demo, timeout=10
+    ).json()["entries"]
+    refund = next(e for e in entries if e["number"] == payment["receipt_number"].replace("CB-", "RB-"))
+    assert refund["amount_cents"] == 10_000

@@ -15,6 +15,7 @@ class PaymentStatus(StrEnum):
     SETTLED = "settled"
     FAILED = "failed"
     EXPIRED = "expired"
+    REFUNDED = "refunded"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Payment:
     checkout_url: str | None = None
     settled_at: datetime | None = None
     credits: tuple[PaidInvoice, ...] = ()  # credit notes offset against the invoices (amounts positive)
+    payment_intent: str | None = None
 
     @property
     def amount(self) -> Money:
@@ -60,6 +62,10 @@ class Payment:
     def receipt_number(self) -> str:
         return f"CB-{self.created_at.year}-{self.payment_id[-8:]}"
 
+    @property
+    def refund_number(self) -> str:
+        return f"RB-{self.created_at.year}-{self.payment_id[-8:]}"
+
 
 @dataclass(frozen=True)
 class CheckoutEvent:
@@ -72,3 +78,5 @@ class CheckoutEvent:
     payment_id: str | None
     agency_id: str | None
     creditor: str | None
+    payment_intent: str | None = None
+    fully_refunded: bool = False

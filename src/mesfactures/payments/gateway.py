@@ -89,4 +89,7 @@ class StripeGateway:
             payment_id=metadata.get("payment_id"),
             agency_id=metadata.get("agency_id"),
             creditor=metadata.get("creditor"),
+            payment_intent=session.get("payment_intent"),
+            fully_refunded=bool(session.get("refunded"))
+            and session.get("amount_refunded") == session.get("amount"),
         )

@@ -4,6 +4,7 @@ invoices are locked while the checkout session is open; Stripe's webhook settles
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -49,6 +50,12 @@ class Payments(Protocol):
     def settle(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> bool: ...
 
     def seen(self, event_id: str, now: datetime) -> bool: ...
+
+    def by_intent(self, payment_intent: str) -> Payment | None: ...
+
+    def refund(
+        self, payment: Payment, documents: dict[str, LedgerEntry], event_id: str, now: datetime
+    ) -> bool: ...
 
 
 class Gateway(Protocol):
@@ -134,10 +141,28 @@ def start_checkout(
     )
 
 
+def _refund(payments: Payments, entries: Entries, event: CheckoutEvent, now: datetime) -> str:
+    """A full refund reopens what the payment settled; a partial one is left to the finance team (which
+    part of which invoice it gives back is theirs to say), and only recorded."""
+    payment = payments.by_intent(event.payment_intent) if event.payment_intent else None
+    if payment is None or not event.fully_refunded:
+        return "recorded" if payments.seen(event.event_id, now) else "duplicate"
+    numbers = [i.number for i in payment.invoices] + [c.number for c in payment.credits]
+    documents = entries.entries_by_number(payment.agency_id, payment.creditor, numbers)
+    return "reopened" if payments.refund(payment, documents, event.event_id, now) else "unchanged"
+
+
 def handle_event(
-    payments: Payments, agencies: Agencies, event: CheckoutEvent, now: datetime, site_url: str
+    payments: Payments,
+    agencies: Agencies,
+    entries: Entries,
+    event: CheckoutEvent,
+    now: datetime,
+    site_url: str,
 ) -> str:
     """What the webhook does with a verified event; returns what happened, for the logs."""
+    if event.type == "charge.refunded":
+        return _refund(payments, entries, event, now)
     handled = (
         "checkout.session.completed",
         "checkout.session.async_payment_succeeded",
@@ -166,5 +191,6 @@ def handle_event(
         total=format_eur(payment.amount.cents),
         link=f"{site_url}/#/c/{payment.creditor.value}/etat-de-compte",
     )
+    payment = replace(payment, payment_intent=event.payment_intent)
     settled = payments.settle(payment, event.event_id, MailMessage(new_id(), (payment.payer,), receipt), now)
     return "settled" if settled else "unchanged"

@@ -231,6 +231,7 @@ class PaymentItem(LedgerItem, discriminator="payment"):
     checkout_url = UnicodeAttribute(null=True)
     settled_at = UnicodeAttribute(null=True)
     credits = ListAttribute(of=PaidInvoiceMap, null=True)
+    payment_intent = UnicodeAttribute(null=True)
 
 
 class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):

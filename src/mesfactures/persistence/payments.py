@@ -18,7 +18,13 @@ from mesfactures.domain.payments import PaidInvoice, Payment, PaymentStatus
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import item_from_entry, unlocked
-from mesfactures.persistence.models import EntryItem, PaidInvoiceMap, PaymentItem, ProcessedEventItem
+from mesfactures.persistence.models import (
+    EntryItem,
+    LedgerItem,
+    PaidInvoiceMap,
+    PaymentItem,
+    ProcessedEventItem,
+)
 from mesfactures.persistence.outbox import outbox_item
 from mesfactures.persistence.transactions import condition_failed
 
@@ -116,6 +122,8 @@ class PaymentRepository:
                     actions=[
                         PaymentItem.status.set(PaymentStatus.SETTLED.value),
                         PaymentItem.settled_at.set(now.isoformat()),
+                        PaymentItem.payment_intent.set(payment.payment_intent or ""),
+                        PaymentItem.id_key.set(f"PI#{payment.payment_intent or payment.payment_id}"),
                     ],
                     condition=PaymentItem.status == PaymentStatus.PENDING.value,
                 )
@@ -128,6 +136,64 @@ class PaymentRepository:
                     )
                 transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
                 transaction.save(outbox_item(receipt, now))
+        except TransactWriteError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
+    def by_intent(self, payment_intent: str) -> Payment | None:
+        """The payment a Stripe PaymentIntent paid (a refund names only the intent)."""
+        found = next(iter(LedgerItem.by_id_index.query(f"PI#{payment_intent}", limit=1)), None)
+        if not isinstance(found, PaymentItem):
+            return None
+        return self.payment(found.agency_id, Creditor(found.creditor), found.payment_id)
+
+    def refund(
+        self, payment: Payment, documents: dict[str, LedgerEntry], event_id: str, now: datetime
+    ) -> bool:
+        """A full refund reopens what the payment settled: each invoice owes its amount again, each credit
+        note is available again, and a refund entry balances the card payment's entry in the ledger."""
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        entry = LedgerEntry(
+            f"{payment.payment_id}R",
+            payment.agency_id,
+            payment.creditor,
+            EntryType.PAYMENT,
+            payment.refund_number,
+            now.date(),
+            None,
+            "Remboursement du paiement par carte",
+            payment.amount,
+            Money(0),
+            EntryStatus.RECEIVED,
+            settles=tuple(invoice.number for invoice in payment.invoices),
+        )
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                transaction.save(_event_item(event_id, now), condition=ProcessedEventItem.sk.does_not_exist())
+                transaction.update(
+                    PaymentItem(pk, keys.payment_sk(payment.payment_id)),
+                    actions=[PaymentItem.status.set(PaymentStatus.REFUNDED.value)],
+                    condition=PaymentItem.status == PaymentStatus.SETTLED.value,
+                )
+                for number, balance in _held(payment):
+                    document = documents[number]
+                    status = (
+                        invoice_status(document.amount.cents, balance) if balance > 0 else EntryStatus.OPEN
+                    )
+                    transaction.update(
+                        EntryItem(pk, keys.document_sk(number)),
+                        actions=[
+                            EntryItem.balance_cents.set(balance),
+                            EntryItem.status.set(status.value),
+                            EntryItem.open_sk.set(
+                                keys.open_item_sk(document.due_on or document.issued_on, number)
+                            ),
+                        ],
+                        condition=EntryItem.balance_cents == 0,
+                    )
+                transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
         except TransactWriteError as error:
             if condition_failed(error):
                 return False
@@ -207,4 +273,5 @@ def _payment(item: PaymentItem) -> Payment:
         checkout_session_id=item.checkout_session_id,
         checkout_url=item.checkout_url,
         settled_at=datetime.fromisoformat(item.settled_at) if item.settled_at else None,
+        payment_intent=item.payment_intent or None,
     )

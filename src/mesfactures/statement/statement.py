@@ -17,7 +17,9 @@ from mesfactures.domain.money import Money
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 HISTORY_DAYS = 365
-_NUMBER_PREFIX = re.compile(r"^[A-Z]{1,4}(-[0-9]{0,4}(-[0-9]{0,6})?)?$")
+_NUMBER_PREFIX = re.compile(
+    r"^[A-Z]{1,4}(-[0-9]{0,4}(-[0-9A-Z]{0,10})?)?$"
+)  # FA-2026-000123, CB-2026-7KQ2M9XA
 
 
 class Scope(StrEnum):
