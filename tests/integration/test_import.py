@@ -228,3 +228,30 @@ def test_a_new_version_of_a_disputed_invoice_stays_disputed(portal: Portal, tmp_
     _import(portal, _csv(tmp_path, "d2.csv", _invoice("FA-2026-980001", 9_000, version=2)))
     invoice = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-980001")
     assert invoice.amount.cents == 10_800 and invoice.dispute_id == opened.json()["id"]
+
+
+def test_an_erp_payment_waits_while_a_card_payment_of_the_invoice_is_under_way(
+    portal: Portal, tmp_path: Path
+) -> None:
+    import requests
+
+    from tests.support import DEMO
+
+    _import(portal, _csv(tmp_path, "card.csv", _invoice("FA-2026-990001", 10_000)))
+    checkout = requests.post(
+        portal.api("payments/creditors/POLIRIS/checkout"),
+        headers=portal.session_cookie(DEMO),
+        json={"invoice_numbers": ["FA-2026-990001"]},
+        timeout=20,
+    )
+    assert checkout.status_code == 201
+    report = _import(
+        portal,
+        _csv(
+            tmp_path,
+            "transfer.csv",
+            "POLIRIS;AG-1001;payment;RG-2026-990001;2026-11-10;;Virement;;;;12000;FA-2026-990001;;1",
+        ),
+    )
+    assert report["accepted"] == 0 and "en cours de paiement par carte" in report["rejected"][0]["reason"]
+    assert wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-990001").balance.cents == 12_000

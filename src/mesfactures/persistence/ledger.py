@@ -292,7 +292,10 @@ class EntryWriter:
                     if balance == 0:
                         actions.append(EntryItem.open_sk.remove())
                     transaction.update(
-                        invoice, actions=actions, condition=EntryItem.balance_cents == invoice.balance_cents
+                        invoice,
+                        actions=actions,
+                        condition=(EntryItem.balance_cents == invoice.balance_cents)
+                        & unlocked(int(time.time())),
                     )
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
@@ -336,6 +339,12 @@ class EntryWriter:
             raise BusinessRuleViolation(f"la facture {number} est inconnue sur ce compte") from None
         if item.entry_type != EntryType.INVOICE.value:
             raise BusinessRuleViolation(f"{number} n'est pas une facture")
+        if item.payment_lock and (item.payment_lock_until or 0) > time.time():
+            # A card payment of this invoice is under way: applying this one too could take its money
+            # twice. The ERP sends the row again later (the report says so); the card payment settles first.
+            raise BusinessRuleViolation(
+                f"la facture {number} est en cours de paiement par carte : renvoyez la ligne plus tard"
+            )
         return item
 
 
