@@ -83,7 +83,7 @@ class StripeStandIn(ThreadingHTTPServer):
             "metadata": params.get("metadata", {}),
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
-            "expires_at": int(time.time()) + 1800,
+            "expires_at": int(params.get("expires_at") or time.time() + 86_400),  # Stripe's default: 24 h
             "created": int(time.time()),
             "livemode": False,
             "payment_intent": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -301,3 +302,22 @@ def test_a_full_refund_reopens_what_was_paid_and_a_partial_one_is_only_recorded(
     ).json()["entries"]
     refund = next(e for e in entries if e["number"] == payment["receipt_number"].replace("CB-", "RB-"))
     assert refund["amount_cents"] == 10_000
+
+
+def test_a_session_ends_before_the_lock_and_a_paid_amount_that_differs_is_kept_for_review(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1, amount_cents=4_000)
+    payment = _checkout(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    standin = portal.running.stripe
+    assert standin is not None
+    session = standin.sessions[payment["checkout_url"].rsplit("/", 1)[1]]
+    created = int(datetime.fromisoformat(payment["created_at"]).timestamp())
+    assert session["expires_at"] == created + 30 * 60, "the session ends 5 minutes before the invoices' lock"
+    event = _event("checkout.session.completed", payment, "evt_amount_differs")
+    event["data"]["object"].update(amount_total=1, currency="eur")
+    assert _signed(portal, event).json() == {"received": "needs_review"}
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "needs_review"
+    assert invoice["number"] in {e["number"] for e in _open_invoices(portal, demo, "POLIRIS")}, (
+        "nothing applied"
+    )

@@ -30,9 +30,9 @@ def test_pay_two_invoices_by_card_and_see_them_settled(portal: Portal, page: Pag
     page.get_by_role("button", name=f"Retirer {numbers[2]}").click()
     expect(basket.locator("tbody tr")).to_have_count(2)
     credit = page.get_by_role("group", name="Avoirs disponibles à déduire").get_by_role("checkbox").first
+    credit_number = credit.locator("xpath=..").inner_text().split(" — ")[0]
     credit.check()
     expect(basket).to_contain_text("Avoirs déduits")
-    credit.uncheck()
     assert accessibility_violations(page) == []
     screenshot(page, "basket")
     page.get_by_role("button", name="Payer par carte").click()
@@ -55,3 +55,7 @@ def test_pay_two_invoices_by_card_and_see_them_settled(portal: Portal, page: Pag
         has=page.get_by_role("rowheader", name=numbers[2], exact=True)
     )
     expect(row).to_contain_text("À régler")
+    credit_row = page.locator("table.entries tbody tr").filter(
+        has=page.get_by_role("rowheader", name=credit_number, exact=True)
+    )
+    expect(credit_row).to_contain_text("Imputé")

@@ -16,6 +16,9 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     REFUNDED = "refunded"
+    # Stripe took money the ledger could not apply as agreed (a lock lost, an amount that differs):
+    # nothing is applied, the finance team reviews it (refund or manual imputation).
+    NEEDS_REVIEW = "needs_review"
 
 
 @dataclass(frozen=True)
@@ -80,3 +83,5 @@ class CheckoutEvent:
     creditor: str | None
     payment_intent: str | None = None
     fully_refunded: bool = False
+    amount_total: int | None = None
+    currency: str | None = None

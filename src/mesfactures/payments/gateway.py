@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from stripe.params.checkout import SessionCreateParams
 
 
+SESSION_MINUTES = 30  # Stripe's minimum; the invoices stay locked a little longer (use_cases.LOCK_MINUTES)
+
+
 @dataclass(frozen=True)
 class CheckoutSession:
     session_id: str
@@ -53,6 +56,8 @@ class StripeGateway:
             "cancel_url": cancel_url,
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
+            # The session ends before the invoices' lock does (a delayed method extends the lock).
+            "expires_at": int(payment.created_at.timestamp()) + SESSION_MINUTES * 60,
             "line_items": [
                 {
                     "quantity": 1,
@@ -92,4 +97,6 @@ class StripeGateway:
             payment_intent=session.get("payment_intent"),
             fully_refunded=bool(session.get("refunded"))
             and session.get("amount_refunded") == session.get("amount"),
+            amount_total=session.get("amount_total"),
+            currency=session.get("currency"),
         )

@@ -17,17 +17,19 @@ from mesfactures.domain.errors import (
     InvoiceInDispute,
     NotFound,
     PaymentInProgress,
-    PaymentUnavailable,
 )
 from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry
 from mesfactures.domain.payments import CheckoutEvent, PaidInvoice, Payment, PaymentStatus
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.notifications.messages import InvoiceLine, MailMessage, PaymentReceipt
+from mesfactures.observability import logger
 from mesfactures.payments.gateway import CheckoutSession
 
 MAX_INVOICES = 20
-LOCK_MINUTES = 35  # a Checkout session lives 30 minutes by default; the lock outlives it a little
+LOCK_MINUTES = 35  # the Checkout session is created to expire after 30 minutes; the lock outlives it
+DELAYED_METHOD_DAYS = 5  # a delayed method (SEPA debit, say) reports its outcome within days
+_log = logger("mesfactures.payments")
 
 
 class Entries(Protocol):
@@ -52,6 +54,8 @@ class Payments(Protocol):
     def seen(self, event_id: str, now: datetime) -> bool: ...
 
     def by_intent(self, payment_intent: str) -> Payment | None: ...
+
+    def extend_lock(self, payment: Payment, until: datetime) -> None: ...
 
     def refund(
         self, payment: Payment, documents: dict[str, LedgerEntry], event_id: str, now: datetime
@@ -132,10 +136,10 @@ def start_checkout(
     back = f"{site_url}/#/c/{creditor.value}/reglement/{payment.payment_id}"
     try:
         session = gateway.create_session(payment, back, f"{back}?annule=1")
-    except PaymentUnavailable:
-        payments.release(payment, PaymentStatus.FAILED, None, now)
+        payments.attach_session(payment, session.session_id, session.url)
+    except Exception:
+        payments.release(payment, PaymentStatus.FAILED, None, now)  # nothing stays locked by a failed start
         raise
-    payments.attach_session(payment, session.session_id, session.url)
     return Payment(
         **{**payment.__dict__, "checkout_session_id": session.session_id, "checkout_url": session.url}
     )
@@ -145,8 +149,11 @@ def _refund(payments: Payments, entries: Entries, event: CheckoutEvent, now: dat
     """A full refund reopens what the payment settled; a partial one is left to the finance team (which
     part of which invoice it gives back is theirs to say), and only recorded."""
     payment = payments.by_intent(event.payment_intent) if event.payment_intent else None
-    if payment is None or not event.fully_refunded:
+    if not event.fully_refunded:
         return "recorded" if payments.seen(event.event_id, now) else "duplicate"
+    if payment is None:
+        # The index that finds it may lag: fail, so that Stripe delivers the refund again.
+        raise RuntimeError(f"no payment found yet for refunded intent {event.payment_intent}")
     numbers = [i.number for i in payment.invoices] + [c.number for c in payment.credits]
     documents = entries.entries_by_number(payment.agency_id, payment.creditor, numbers)
     return "reopened" if payments.refund(payment, documents, event.event_id, now) else "unchanged"
@@ -179,7 +186,13 @@ def handle_event(
         status = PaymentStatus.EXPIRED if event.type.endswith("expired") else PaymentStatus.FAILED
         return "released" if payments.release(payment, status, event.event_id, now) else "unchanged"
     if event.type == "checkout.session.completed" and event.payment_status != "paid":
-        return "awaiting" if payments.seen(event.event_id, now) else "duplicate"  # a delayed method: wait
+        payments.extend_lock(payment, now + timedelta(days=DELAYED_METHOD_DAYS))  # a delayed method: wait
+        return "awaiting" if payments.seen(event.event_id, now) else "duplicate"
+    if event.amount_total is not None and (
+        event.amount_total != payment.amount.cents or (event.currency or "").lower() != "eur"
+    ):
+        _log.error("paid amount differs from the basket", extra={"payment_id": payment.payment_id})
+        return _to_review(payments, payment, event, now)
     agency = agencies.agency(payment.agency_id)
     receipt = PaymentReceipt(
         agency_name=agency.name,
@@ -192,5 +205,23 @@ def handle_event(
         link=f"{site_url}/#/c/{payment.creditor.value}/etat-de-compte",
     )
     payment = replace(payment, payment_intent=event.payment_intent)
-    settled = payments.settle(payment, event.event_id, MailMessage(new_id(), (payment.payer,), receipt), now)
-    return "settled" if settled else "unchanged"
+    if payments.settle(payment, event.event_id, MailMessage(new_id(), (payment.payer,), receipt), now):
+        return "settled"
+    if (
+        payments.payment(payment.agency_id, payment.creditor, payment.payment_id).status
+        is PaymentStatus.PENDING
+    ):
+        # Paid, but the invoices changed under the lock: apply nothing, keep the trace for finance.
+        _log.error("payment could not be applied", extra={"payment_id": payment.payment_id})
+        return _to_review(payments, payment, event, now)
+    return "unchanged"
+
+
+def _to_review(payments: Payments, payment: Payment, event: CheckoutEvent, now: datetime) -> str:
+    """Money Stripe took that the ledger cannot apply as agreed: recorded as such (never lost), for the
+    finance team to refund or impute; the invoices are freed."""
+    return (
+        "needs_review"
+        if payments.release(payment, PaymentStatus.NEEDS_REVIEW, event.event_id, now)
+        else "unchanged"
+    )

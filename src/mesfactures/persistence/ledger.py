@@ -248,6 +248,10 @@ class EntryWriter:
             raise BusinessRuleViolation(f"le numéro {entry.number} désigne déjà une pièce d'un autre type")
         if int(existing.erp_version or 1) >= version:
             return UpsertOutcome.UNCHANGED
+        if existing.payment_lock and (existing.payment_lock_until or 0) > time.time():
+            raise BusinessRuleViolation(
+                f"{entry.number} est en cours de paiement par carte : renvoyez la nouvelle version plus tard"
+            )
         balance = int(existing.balance_cents) + entry.amount.cents - int(existing.amount_cents)
         if (balance < 0) if entry.type is EntryType.INVOICE else (balance > 0):
             raise BusinessRuleViolation(
@@ -265,6 +269,7 @@ class EntryWriter:
             (EntryItem.erp_version == existing.erp_version)
             & (EntryItem.balance_cents == existing.balance_cents)
             & unchanged_dispute
+            & unlocked(int(time.time()))
         )
         try:
             replacement.save(condition=condition)

@@ -3,11 +3,12 @@ webhook in one transaction (payment, invoices, ledger entry, receipt e-mail, the
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from mesfactures.domain.creditors import Creditor
@@ -71,7 +72,30 @@ class PaymentRepository:
         ).update(actions=[PaymentItem.checkout_session_id.set(session_id), PaymentItem.checkout_url.set(url)])
 
     def release(self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime) -> bool:
-        """Ends a pending payment without money (expired, failed, or never started): frees its invoices."""
+        """Ends a pending payment without applying money (expired, failed, never started, or to review),
+        then frees whichever of its locks it still holds (a lock that expired may be another's now)."""
+        if not self._close(payment, status, event_id, now):
+            return False  # already handled: a duplicate, or an event that came after the outcome
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        for number, _ in _held(payment):
+            with contextlib.suppress(UpdateError):
+                EntryItem(pk, keys.document_sk(number)).update(
+                    actions=[EntryItem.payment_lock.remove(), EntryItem.payment_lock_until.remove()],
+                    condition=EntryItem.payment_lock == payment.payment_id,
+                )
+        return True
+
+    def extend_lock(self, payment: Payment, until: datetime) -> None:
+        """A delayed payment method: the invoices stay locked until its outcome is known."""
+        pk = keys.account_pk(payment.agency_id, payment.creditor)
+        for number, _ in _held(payment):
+            with contextlib.suppress(UpdateError):
+                EntryItem(pk, keys.document_sk(number)).update(
+                    actions=[EntryItem.payment_lock_until.set(int(until.timestamp()))],
+                    condition=EntryItem.payment_lock == payment.payment_id,
+                )
+
+    def _close(self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime) -> bool:
         pk = keys.account_pk(payment.agency_id, payment.creditor)
         try:
             with TransactWrite(connection=Connection()) as transaction:
@@ -84,15 +108,9 @@ class PaymentRepository:
                     actions=[PaymentItem.status.set(status.value)],
                     condition=PaymentItem.status == PaymentStatus.PENDING.value,
                 )
-                for number, _ in _held(payment):
-                    transaction.update(
-                        EntryItem(pk, keys.document_sk(number)),
-                        actions=[EntryItem.payment_lock.remove(), EntryItem.payment_lock_until.remove()],
-                        condition=EntryItem.payment_lock == payment.payment_id,
-                    )
         except TransactWriteError as error:
             if condition_failed(error):
-                return False  # already handled: a duplicate, or an event that came after the outcome
+                return False
             raise
         return True
 
@@ -132,7 +150,8 @@ class PaymentRepository:
                         EntryItem(pk, keys.document_sk(number)),
                         actions=_settled_actions(balance),
                         condition=(EntryItem.payment_lock == payment.payment_id)
-                        & (EntryItem.balance_cents == balance),
+                        & (EntryItem.balance_cents == balance)
+                        & EntryItem.dispute_id.does_not_exist(),
                     )
                 transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
                 transaction.save(outbox_item(receipt, now))
