@@ -263,6 +263,7 @@ def account_entries(agency_id: str, creditor: Creditor, today: date, seed: int) 
 def open_demo_dispute(
     disputes: DisputeRepository,
     accounts: AccountRepository,
+    store: DocumentStore,
     agency: DemoAgency,
     creditor: Creditor,
     today: date,
@@ -285,7 +286,7 @@ def open_demo_dispute(
         {},
     )
     moment = datetime(today.year, today.month, today.day, 9, 30, tzinfo=UTC) - timedelta(days=3)
-    open_dispute(disputes, accounts, user, creditor, request, moment, site_url)
+    open_dispute(disputes, accounts, store, user, creditor, request, moment, site_url)
 
 
 def load(
@@ -312,5 +313,5 @@ def load(
                     added += 1
                 if key and not store.exists(key):
                     store.put_pdf(key, render_pdf(document_view(item, seller, profile)))
-            open_demo_dispute(disputes, accounts, agency, creditor, today, site_url)
+            open_demo_dispute(disputes, accounts, store, agency, creditor, today, site_url)
     return added

@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from mesfactures import wiring
-from mesfactures.disputes.attachments import attachment_link, prepare_upload, verified_attachments
+from mesfactures.disputes.attachments import attachment_link, prepare_upload
 from mesfactures.disputes.use_cases import (
     comment_dispute,
     finance_dispute,
@@ -99,17 +99,15 @@ def health() -> dict[str, str]:
 @edge.agency
 def open_one(principal: AgencyUser, creditor: str) -> Response:
     request = parse_open_request(edge.json_body())
-    code = Creditor.parse(creditor)
-    attachments = verified_attachments(wiring.documents(), principal.agency_id, code, request.attachments)
     dispute = open_dispute(
         wiring.disputes(),
         wiring.accounts(),
+        wiring.documents(),
         principal,
-        code,
+        Creditor.parse(creditor),
         request,
         _now(),
         wiring.settings().site_url,
-        attachments,
     )
     return json_response(_dispute(dispute), status=201)
 
@@ -118,11 +116,10 @@ def open_one(principal: AgencyUser, creditor: str) -> Response:
 @edge.agency
 def new_attachment(principal: AgencyUser, creditor: str) -> Response:
     """A presigned upload for one file; the browser sends the file straight to the document store."""
-    code = Creditor.parse(creditor)
     body = edge.json_body()
-    if not wiring.ledger().has_account(principal.agency_id, code):
-        raise NotFound("Compte introuvable.")
-    ticket = prepare_upload(wiring.documents(), principal.agency_id, code, body)
+    ticket = prepare_upload(
+        wiring.documents(), wiring.ledger(), principal.agency_id, Creditor.parse(creditor), body
+    )
     answer = {"id": ticket.attachment_id, "upload_url": ticket.url, "content_type": ticket.content_type}
     return json_response(answer, status=201)
 

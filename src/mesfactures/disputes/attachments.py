@@ -48,8 +48,12 @@ def _filename(value: Any) -> str:
     return "".join(ch for ch in value.strip() if ch.isprintable() and ch not in '/\\"')
 
 
+class Accounts(Protocol):
+    def has_account(self, agency_id: str, creditor: Creditor) -> bool: ...
+
+
 def prepare_upload(
-    store: AttachmentStore, agency_id: str, creditor: Creditor, body: Mapping[str, Any]
+    store: AttachmentStore, accounts: Accounts, agency_id: str, creditor: Creditor, body: Mapping[str, Any]
 ) -> UploadTicket:
     content_type = body.get("content_type")
     size = body.get("size_bytes")
@@ -58,6 +62,8 @@ def prepare_upload(
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_BYTES:
         raise InvalidInput(_TOO_BIG)
     _filename(body.get("filename"))
+    if not accounts.has_account(agency_id, creditor):
+        raise NotFound("Compte introuvable.")
     attachment_id = new_id()
     key = upload_key(agency_id, creditor, attachment_id)
     return UploadTicket(attachment_id, store.upload_url(key, str(content_type), size), str(content_type))

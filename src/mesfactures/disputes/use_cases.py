@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from mesfactures.disputes.attachments import AttachmentStore, verified_attachments
 from mesfactures.documents.formatting import format_eur
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import (
-    Attachment,
     Dispute,
     DisputeDetail,
     DisputedInvoice,
@@ -161,16 +161,17 @@ def finance_link(site_url: str, dispute: Dispute) -> str:
 def open_dispute(
     disputes: Disputes,
     directory: Directory,
+    store: AttachmentStore,
     user: AgencyUser,
     creditor: Creditor,
     request: OpenDisputeRequest,
     now: datetime,
     site_url: str,
-    attachments: tuple[Attachment, ...] = (),
 ) -> Dispute:
     """One transaction: the dispute, its first event, the invoices blocked, the finance team's e-mail."""
     invoices = disputes.invoices(user.agency_id, creditor, list(request.invoice_numbers))
     disputed = _disputed(request, invoices)
+    attachments = verified_attachments(store, user.agency_id, creditor, request.attachments)
     agency, seller = directory.agency(user.agency_id), directory.creditor(creditor)
     if creditor not in agency.creditors:
         raise NotFound("Compte introuvable.")

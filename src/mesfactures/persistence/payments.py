@@ -118,19 +118,13 @@ class PaymentRepository:
         """The money is in: the payment, each invoice's balance, the payment's ledger entry, the receipt
         and the event's id, in one transaction; a duplicate or late event changes nothing."""
         pk = keys.account_pk(payment.agency_id, payment.creditor)
-        entry = LedgerEntry(
+        entry = _card_entry(
+            payment,
             payment.payment_id,
-            payment.agency_id,
-            payment.creditor,
-            EntryType.PAYMENT,
             payment.receipt_number,
-            now.date(),
-            None,
             "Paiement par carte — Mes Factures",
             -payment.amount,
-            Money(0),
-            EntryStatus.RECEIVED,
-            settles=tuple(invoice.number for invoice in payment.invoices),
+            now,
         )
         try:
             with TransactWrite(connection=Connection()) as transaction:
@@ -174,19 +168,13 @@ class PaymentRepository:
         """A full refund reopens what the payment settled: each invoice owes its amount again, each credit
         note is available again, and a refund entry balances the card payment's entry in the ledger."""
         pk = keys.account_pk(payment.agency_id, payment.creditor)
-        entry = LedgerEntry(
+        entry = _card_entry(
+            payment,
             f"{payment.payment_id}R",
-            payment.agency_id,
-            payment.creditor,
-            EntryType.PAYMENT,
             payment.refund_number,
-            now.date(),
-            None,
             "Remboursement du paiement par carte",
             payment.amount,
-            Money(0),
-            EntryStatus.RECEIVED,
-            settles=tuple(invoice.number for invoice in payment.invoices),
+            now,
         )
         try:
             with TransactWrite(connection=Connection()) as transaction:
@@ -228,6 +216,26 @@ class PaymentRepository:
                 return False
             raise
         return True
+
+
+def _card_entry(
+    payment: Payment, entry_id: str, number: str, label: str, amount: Money, now: datetime
+) -> LedgerEntry:
+    """The ledger's trace of money moved by card for the payment's invoices: paid (negative), or refunded."""
+    return LedgerEntry(
+        entry_id,
+        payment.agency_id,
+        payment.creditor,
+        EntryType.PAYMENT,
+        number,
+        now.date(),
+        None,
+        label,
+        amount,
+        Money(0),
+        EntryStatus.RECEIVED,
+        settles=tuple(invoice.number for invoice in payment.invoices),
+    )
 
 
 def _held(payment: Payment) -> list[tuple[str, int]]:
