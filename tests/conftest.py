@@ -19,12 +19,14 @@ from tests.support import Portal
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    # Another checkout of the project can run its tests at the same time on ports of its own.
+    offset = int(os.environ.get("MESFACTURES_TEST_PORT_OFFSET", "0"))
     config = StackConfig(
-        gateway_port=18080,
-        dynamodb_port=18000,
-        moto_port=15000,
-        meter_port=18001,
-        stripe_port=12112,
+        gateway_port=18080 + offset,
+        dynamodb_port=18000 + offset,
+        moto_port=15000 + offset,
+        meter_port=18001 + offset,
+        stripe_port=12112 + offset,
         data_dir=Path(tmp_path_factory.mktemp("stack")),
         table_name="mesfactures-test",
         bucket_name="mesfactures-documents-test",
