@@ -100,7 +100,7 @@ def ensure_identity(config: StackConfig) -> Identity:
             TokenValidityUnits={"IdToken": "minutes"},
         )["UserPoolClient"]["ClientId"]
     for user in DEMO_USERS:
-        _ensure_user(cognito, pool_id, user)
+        ensure_user(cognito, pool_id, user)
     return Identity(user_pool_id=pool_id, client_id=client_id)
 
 
@@ -126,7 +126,7 @@ def _create_pool(cognito: Any, name: str) -> str:
     return str(pool["Id"])
 
 
-def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> None:
+def ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> None:
     try:
         cognito.admin_get_user(UserPoolId=pool_id, Username=user.email)
         return

@@ -14,7 +14,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
 
 from devstack import stack as devstack
 from devstack.config import StackConfig
-from tests.support import Portal
+from tests.support import DEMO, FINANCE, OTHER, Portal
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +36,21 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         yield Portal(config.gateway_url, running)
     finally:
         running.stop()
+
+
+# Sessions of the demo users, one per module that asks for them.
+
+
+@pytest.fixture(scope="module")
+def demo(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(DEMO)
+
+
+@pytest.fixture(scope="module")
+def other(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(OTHER)
+
+
+@pytest.fixture(scope="module")
+def finance(portal: Portal) -> dict[str, str]:
+    return portal.session_cookie(FINANCE)

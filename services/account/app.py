@@ -16,7 +16,7 @@ from mesfactures.account.profile import (
     send_changes,
     write_to_service,
 )
-from mesfactures.account.sessions import Me, sign_in, who_is
+from mesfactures.account.sessions import Me, sign_in, sign_out, who_is
 from mesfactures.domain.accounts import (
     AccountProfile,
     ChangeStatus,
@@ -32,7 +32,7 @@ from mesfactures.http.errors import json_response
 from mesfactures.http.session import expired_session_cookie, session_cookie
 
 app = Chalice(app_name="mesfactures-account")
-edge = Edge(app, wiring.token_verifier)
+edge = Edge(app, wiring.authenticator)
 
 
 def _me(me: Me) -> dict[str, Any]:
@@ -57,7 +57,9 @@ def log_in() -> Response:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise InvalidInput("Saisissez votre identifiant et votre mot de passe.")
-    signed_in = sign_in(wiring.identity(), wiring.token_verifier(), username, password)
+    signed_in = sign_in(
+        wiring.identity(), wiring.token_verifier(), wiring.sessions(), username, password, datetime.now(UTC)
+    )
     me = who_is(signed_in.principal, wiring.accounts())
     cookie = session_cookie(signed_in.token, wiring.settings().session_max_age_seconds)
     return json_response({"user": _me(me)}, status=201, headers={"Set-Cookie": cookie})
@@ -66,6 +68,7 @@ def log_in() -> Response:
 @app.route("/account/session", methods=["DELETE"])
 @edge.public
 def log_out() -> Response:
+    sign_out(edge.session_token(), wiring.token_verifier(), wiring.sessions(), datetime.now(UTC))
     return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
 
 

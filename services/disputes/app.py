@@ -27,7 +27,7 @@ from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 
 app = Chalice(app_name="mesfactures-disputes")
-edge = Edge(app, wiring.token_verifier)
+edge = Edge(app, wiring.authenticator)
 
 
 def _now() -> datetime:

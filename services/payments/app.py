@@ -17,7 +17,7 @@ from mesfactures.observability import logger
 from mesfactures.payments.use_cases import handle_event, parse_basket, start_checkout
 
 app = Chalice(app_name="mesfactures-payments")
-edge = Edge(app, wiring.token_verifier)
+edge = Edge(app, wiring.authenticator)
 log = logger("mesfactures.payments")
 
 

@@ -21,7 +21,7 @@ from mesfactures.statement.export import export_csv, export_filename
 from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
 
 app = Chalice(app_name="mesfactures-statement")
-edge = Edge(app, wiring.token_verifier)
+edge = Edge(app, wiring.authenticator)
 log = logger("mesfactures.statement")
 IMPORT_QUEUE = "mesfactures-imports"
 

@@ -13,6 +13,7 @@ from mesfactures.settings import Settings, settings_from
 
 if TYPE_CHECKING:
     from mesfactures.auth.identity import CognitoIdentity
+    from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
     from mesfactures.notifications.mailer import SesMailer
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
+    from mesfactures.persistence.sessions import SessionRepository
 
 
 @functools.cache
@@ -117,6 +119,20 @@ def token_verifier() -> TokenVerifier:
         client_id=config.user_pool_client_id,
         keys=CachedKeySet(lambda: fetch_jwks(config.cognito_jwks_url)),
     )
+
+
+def sessions() -> SessionRepository:
+    from mesfactures.persistence.sessions import SessionRepository
+
+    _bound_table()
+    return SessionRepository()
+
+
+@functools.cache
+def authenticator() -> Authenticator:
+    from mesfactures.auth.sessions import Authenticator
+
+    return Authenticator(token_verifier(), sessions())
 
 
 @functools.cache

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
+from mesfactures.auth.sessions import fingerprint
 from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.errors import InvalidCredentials, NotAuthenticated, TooManySignIns
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
 
 if TYPE_CHECKING:  # the adapters (boto3, pynamodb) load on first use, not with the app (cold start)
     from mesfactures.auth.identity import CognitoIdentity
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.persistence.accounts import AccountRepository
+
+
+MAX_FAILED_SIGN_INS = 5
+SIGN_IN_WINDOW_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,56 @@ class Me:
     creditors: tuple[Creditor, ...]
 
 
-def sign_in(identity: CognitoIdentity, verifier: TokenVerifier, username: str, password: str) -> SignedIn:
-    token = identity.sign_in(username.strip(), password)
+class SignInAttempts(Protocol):
+    def failed_sign_ins(self, subject: str, window: str) -> int: ...
+
+    def count_failed_sign_in(self, subject: str, window: str, forget_at_epoch: int) -> None: ...
+
+    def forget_failed_sign_ins(self, subject: str, window: str) -> None: ...
+
+
+class SignedOutSessions(Protocol):
+    def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None: ...
+
+
+def sign_in(
+    identity: CognitoIdentity,
+    verifier: TokenVerifier,
+    attempts: SignInAttempts,
+    username: str,
+    password: str,
+    now: datetime,
+) -> SignedIn:
+    """Signs in, unless the identifier had too many failures in the current quarter of an hour: then even
+    the right password is refused until the quarter ends, so guessing gets five tries, not thousands."""
+    subject = fingerprint(username.strip().casefold())
+    window = _sign_in_window(now)
+    if attempts.failed_sign_ins(subject, window) >= MAX_FAILED_SIGN_INS:
+        raise TooManySignIns()
+    try:
+        token = identity.sign_in(username.strip(), password)
+    except InvalidCredentials:
+        forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+        attempts.count_failed_sign_in(subject, window, forget_at)
+        raise
+    attempts.forget_failed_sign_ins(subject, window)
     return SignedIn(token=token, principal=verifier.principal(token))
+
+
+def sign_out(token: str | None, verifier: TokenVerifier, sessions: SignedOutSessions, now: datetime) -> None:
+    """Refuses the session's token from now until it expires, wherever a copy of it is replayed."""
+    if token is None:
+        return
+    try:
+        claims = verifier.claims(token)
+    except NotAuthenticated:
+        return  # expired or never valid: nothing left to refuse
+    sessions.revoke(fingerprint(token), int(claims["exp"]) + verifier.leeway_seconds, now)
+
+
+def _sign_in_window(now: datetime) -> str:
+    quarter = now.minute // SIGN_IN_WINDOW_MINUTES * SIGN_IN_WINDOW_MINUTES
+    return f"{now:%Y-%m-%dT%H}:{quarter:02d}"
 
 
 def who_is(principal: Principal, accounts: AccountRepository) -> Me:

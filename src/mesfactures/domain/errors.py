@@ -94,5 +94,10 @@ class TooManyRequests(DomainError):
     message = "Trop de demandes en peu de temps. Réessayez dans quelques minutes."
 
 
+class TooManySignIns(TooManyRequests):
+    code = "too_many_sign_ins"
+    message = "Trop de tentatives de connexion. Réessayez dans un quart d'heure."
+
+
 class ConfigurationError(Exception):
     """The deployment is wrong (a missing variable): a bug for operators, never shown to a user."""

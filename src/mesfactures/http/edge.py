@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from chalice.app import Chalice, Request, Response
 
-from mesfactures.auth.tokens import TokenVerifier
+from mesfactures.auth.sessions import Authenticator
 from mesfactures.domain.errors import DomainError, InvalidInput, NotAllowed, NotAuthenticated
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
 from mesfactures.http.errors import error_response, internal_error_response, json_response
@@ -28,9 +28,9 @@ _log = logger(__name__)
 
 
 class Edge:
-    def __init__(self, app: Chalice, verifier: Callable[[], TokenVerifier]) -> None:
+    def __init__(self, app: Chalice, authenticator: Callable[[], Authenticator]) -> None:
         self._app = app
-        self._verifier = verifier
+        self._authenticator = authenticator
 
     def public(self, view: View) -> View:
         @functools.wraps(view)
@@ -81,11 +81,14 @@ class Edge:
 
         return wrapper
 
+    def session_token(self) -> str | None:
+        return session_token(self._request().headers.get("cookie"))
+
     def _principal(self) -> Principal:
-        token = session_token(self._request().headers.get("cookie"))
+        token = self.session_token()
         if token is None:
             raise NotAuthenticated()
-        return self._verifier().principal(token)
+        return self._authenticator().principal(token)
 
     def _request(self) -> Request:
         request = self._app.current_request

@@ -121,3 +121,11 @@ def rate_limit_pk(user_id: str) -> str:
 
 def rate_limit_sk(action: str, window: str) -> str:
     return f"{_part(action)}#{_part(window)}"
+
+
+SESSION_SK = "SESSION"
+
+
+def revoked_session_pk(fingerprint: str) -> str:
+    """A signed-out session, by the fingerprint of its token (never the token itself)."""
+    return f"REVOKED#{_part(fingerprint)}"

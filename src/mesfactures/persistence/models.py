@@ -184,6 +184,13 @@ class RateLimitItem(LedgerItem, discriminator="rate_limit"):
     expires_at = NumberAttribute(null=True, attr_name="TTL")
 
 
+class RevokedSessionItem(LedgerItem, discriminator="revoked_session"):
+    """A token signed out before its expiry: refused until then, forgotten after (TTL)."""
+
+    revoked_at = UnicodeAttribute()
+    expires_at = NumberAttribute(attr_name="TTL")
+
+
 class LineMap(MapAttribute[str, Any]):
     label = UnicodeAttribute()
     quantity = NumberAttribute()
