@@ -177,6 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default (5) resets connections when many users arrive at once
 
     def __init__(self, port: int, gateway: Gateway, verbose: bool, moto_url: str) -> None:
         super().__init__(("127.0.0.1", port), _Handler)

@@ -16,6 +16,7 @@ from typing import Any
 
 class DynamoDBMeter(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default (5) resets connections when many users arrive at once
 
     def __init__(self, port: int, upstream_port: int) -> None:
         super().__init__(("127.0.0.1", port), _Forward)

@@ -49,6 +49,7 @@ def _euros(cents: int) -> str:
 
 
 class StripeStandIn(ThreadingHTTPServer):
+    request_queue_size = 128  # the default (5) resets connections when many users arrive at once
     daemon_threads = True
 
     def __init__(self, port: int, webhook_url: str, webhook_secret: str) -> None:
