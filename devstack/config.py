@@ -21,6 +21,7 @@ class StackConfig:
     bucket_name: str = "mesfactures-documents-local"
     user_pool_name: str = "mesfactures-local"
     meter_port: int | None = None  # set: the services reach DynamoDB through a counting proxy
+    mail_link_port: int | None = None  # set: the services reach SES through a link that can fail on demand
 
     @property
     def services_dynamodb_url(self) -> str:
@@ -53,7 +54,9 @@ def aws_environment(config: StackConfig) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SQS": config.moto_url,
         "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": config.dynamodb_url,
         "AWS_ENDPOINT_URL_S3": config.moto_url,
-        "AWS_ENDPOINT_URL_SES": config.moto_url,
+        "AWS_ENDPOINT_URL_SES": f"http://127.0.0.1:{config.mail_link_port}"
+        if config.mail_link_port
+        else config.moto_url,
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.moto_url,
         "LEDGER_TABLE": config.table_name,
         "DOCUMENT_BUCKET": config.bucket_name,

@@ -38,6 +38,10 @@ def ensure_import_notifications(config: StackConfig, queue_name: str) -> None:
     )
 
 
+# A failed message comes back after this long (AWS: the queue's setting, longer than the function's timeout).
+VISIBILITY_SECONDS = 10
+
+
 class QueueDelivery:
     """One thread per SQS handler: receive, invoke, delete on success (a failure is received again)."""
 
@@ -79,7 +83,7 @@ class QueueDelivery:
 
     def _receive_once(self, sqs: Any, queue: str, queue_url: str, handler: Any) -> None:
         answer = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=30
+            QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=VISIBILITY_SECONDS
         )
         for message in answer.get("Messages", []):
             event = {

@@ -6,12 +6,13 @@ TransactWriteItems…) that one HTTP request makes, whatever thread or client ma
 
 from __future__ import annotations
 
-import http.client
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from devstack.faults import FaultPlan, answer_with, forward
 
 
 class DynamoDBMeter(ThreadingHTTPServer):
@@ -22,6 +23,7 @@ class DynamoDBMeter(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Forward)
         self.upstream_port = upstream_port
         self.operations: Counter[str] = Counter()
+        self.faults = FaultPlan()  # DynamoDB errors the tests inject (throttling), none unless asked
         self._lock = threading.Lock()
 
     def count(self, operation: str) -> None:
@@ -59,22 +61,13 @@ class _Forward(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        target = self.headers.get("x-amz-target", "")
-        self.server.count(target.rpartition(".")[2] or "unknown")
-        upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=30)
-        try:
-            upstream.request("POST", self.path, body=body, headers=dict(self.headers.items()))
-            answer = upstream.getresponse()
-            payload = answer.read()
-            self.send_response(answer.status)
-            for name, value in answer.getheaders():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        finally:
-            upstream.close()
+        operation = self.headers.get("x-amz-target", "").rpartition(".")[2] or "unknown"
+        self.server.count(operation)
+        fault = self.server.faults.take(operation)
+        if fault is not None:
+            answer_with(self, fault)
+        else:
+            forward(self, self.server.upstream_port, body)
 
     def log_message(self, format: str, *args: Any) -> None:
         return

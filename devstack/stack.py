@@ -12,6 +12,7 @@ from datetime import date
 from devstack import emulators, gateway, provisioning
 from devstack.config import StackConfig, apply_environment, aws_environment
 from devstack.events import QueueDelivery, StreamDelivery, ensure_import_notifications
+from devstack.faults import MailLink
 from devstack.meter import DynamoDBMeter
 from devstack.mirror import BucketMirror
 from devstack.processes import stop
@@ -33,6 +34,7 @@ class RunningStack:
     stream: StreamDelivery | None = None
     mirror: BucketMirror | None = None
     stripe: StripeStandIn | None = None
+    mail_link: MailLink | None = None
 
     def stop(self) -> None:
         for consumer in (self.delivery, self.stream, self.mirror):
@@ -41,7 +43,7 @@ class RunningStack:
         if self.stripe is not None:
             self.stripe.shutdown()
             self.stripe.server_close()
-        for server in (self.server, self.meter):
+        for server in (self.server, self.meter, self.mail_link):
             if server is not None:
                 server.shutdown()
                 server.server_close()
@@ -68,6 +70,9 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         processes.append(emulators.start_moto(config))
         on_failure.callback(stop, processes[1])
         meter = DynamoDBMeter(config.meter_port, config.dynamodb_port).start() if config.meter_port else None
+        mail_link = (
+            MailLink(config.mail_link_port, config.moto_port).start() if config.mail_link_port else None
+        )
         provisioning.ensure_table(config)
         provisioning.ensure_bucket(config)
         mirror = BucketMirror(config.bucket_name, config.data_dir / "s3")
@@ -103,7 +108,7 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         mirror.start()
         on_failure.pop_all()
     return RunningStack(
-        config, identity, added, processes, server, meter, delivery, stream, mirror, stripe_standin
+        config, identity, added, processes, server, meter, delivery, stream, mirror, stripe_standin, mail_link
     )
 
 

@@ -26,6 +26,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         dynamodb_port=18000 + offset,
         moto_port=15000 + offset,
         meter_port=18001 + offset,
+        mail_link_port=18002 + offset,
         stripe_port=12112 + offset,
         data_dir=Path(tmp_path_factory.mktemp("stack")),
         table_name="mesfactures-test",

@@ -129,6 +129,10 @@ def export(principal: AgencyUser, creditor: str) -> Response:
     )
 
 
+class ImportIncomplete(Exception):
+    """Raised so that the queue retries a file some of whose rows failed for a technical reason."""
+
+
 @app.on_sqs_message(queue=IMPORT_QUEUE, batch_size=1)
 def import_files(event: SQSEvent) -> None:
     """S3 tells the queue of each file dropped in the import inbox; each is imported, with its report."""
@@ -140,8 +144,13 @@ def import_files(event: SQSEvent) -> None:
             report = import_from_store(
                 key, writer=wiring.entry_writer(), accounts=wiring.accounts(), store=wiring.documents()
             )
-            if report is not None:
-                log.info(
-                    "import done",
-                    extra={"file": key, "accepted": report.accepted, "rejected": len(report.rejected)},
-                )
+            if report is None:
+                continue
+            log.info(
+                "import done",
+                extra={"file": key, "accepted": report.accepted, "rejected": len(report.rejected)},
+            )
+            if not report.complete:
+                # The queue delivers the file again (then to its dead-letter queue): rows already written
+                # come back unchanged, the ones that failed for a technical reason get their second chance.
+                raise ImportIncomplete(f"{report.retry_later} rows of {key} to try again")

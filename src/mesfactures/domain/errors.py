@@ -89,6 +89,13 @@ class PaymentUnavailable(DomainError):
     message = "Le paiement en ligne est momentanément indisponible. Réessayez dans quelques minutes."
 
 
+class TemporarilyUnavailable(DomainError):
+    """AWS throttled or could not be reached even after the SDK's retries: nothing was changed."""
+
+    code = "temporarily_unavailable"
+    message = "Le service est momentanément surchargé. Réessayez dans quelques instants."
+
+
 class TooManyRequests(DomainError):
     code = "too_many_requests"
     message = "Trop de demandes en peu de temps. Réessayez dans quelques minutes."

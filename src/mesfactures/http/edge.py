@@ -14,7 +14,13 @@ from typing import Any, TypeVar
 from chalice.app import Chalice, Request, Response
 
 from mesfactures.auth.sessions import Authenticator
-from mesfactures.domain.errors import DomainError, InvalidInput, NotAllowed, NotAuthenticated
+from mesfactures.domain.errors import (
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    TemporarilyUnavailable,
+)
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
 from mesfactures.http.errors import error_response, internal_error_response, json_response
 from mesfactures.http.session import session_token
@@ -101,7 +107,12 @@ class Edge:
             result = call()
         except DomainError as error:
             return error_response(error)
-        except Exception:
+        except Exception as error:
+            from mesfactures.persistence.outages import is_outage  # loaded on the failure path only
+
+            if is_outage(error):
+                _log.warning("AWS unavailable", extra={"path": self._request().path, "error": repr(error)})
+                return error_response(TemporarilyUnavailable())
             _log.exception("unhandled error", extra={"path": self._request().path})
             return internal_error_response()
         return result if isinstance(result, Response) else json_response(result)

@@ -21,6 +21,7 @@ from mesfactures.domain.errors import (
     NotFound,
     PaymentInProgress,
     PaymentUnavailable,
+    TemporarilyUnavailable,
     TooManyRequests,
 )
 
@@ -37,6 +38,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     TooManyRequests: 429,
     PaymentInProgress: 409,
     PaymentUnavailable: 503,
+    TemporarilyUnavailable: 503,
 }
 
 SECURITY_HEADERS = {
@@ -65,7 +67,8 @@ def error_response(error: DomainError) -> Response:
     body: dict[str, object] = {"code": error.code, "message": error.message}
     if isinstance(error, InvalidFields):
         body["fields"] = error.fields
-    return json_response(body, status=status_for(error))
+    status = status_for(error)
+    return json_response(body, status=status, headers={"Retry-After": "5"} if status == 503 else None)
 
 
 def internal_error_response() -> Response:

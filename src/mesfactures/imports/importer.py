@@ -61,6 +61,11 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    retry_later: int = 0  # rows refused for a technical reason (AWS busy): the whole file is tried again
+
+    @property
+    def complete(self) -> bool:
+        return self.retry_later == 0
 
     def count(self, outcome: UpsertOutcome) -> None:
         self.accepted += 1
@@ -139,7 +144,8 @@ def _apply(report: ImportReport, row: ImportRow, action: Callable[[ImportRow], U
         report.reject(row.line, str(error))
     except Exception:
         _log.exception("row failed", extra={"file": report.file, "line": row.line})
-        report.reject(row.line, "erreur technique sur cette ligne : renvoyez-la plus tard")
+        report.reject(row.line, "erreur technique sur cette ligne : elle sera réessayée")
+        report.retry_later += 1
 
 
 def _import_document(

@@ -6,6 +6,9 @@ from typing import Protocol
 
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.notifications.rendering import RenderedMail, render_mail
+from mesfactures.observability import logger
+
+_log = logger(__name__)
 
 
 class Outbox(Protocol):
@@ -25,5 +28,10 @@ def deliver(outbox: Outbox, mailer: Mailer, message_id: str) -> bool:
     if message is None:
         return False
     mailer.send(message.recipients, render_mail(message.view))
-    outbox.mark_sent(message_id)
+    try:
+        outbox.mark_sent(message_id)
+    except Exception:
+        # The mail is gone: raising would have the stream deliver the record again and send it twice.
+        # Left pending, it is only bookkeeping that lags; the log says which message to look at.
+        _log.exception("mail sent but not marked as sent", extra={"message_id": message_id})
     return True
