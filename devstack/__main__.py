@@ -25,6 +25,10 @@ from mesfactures.domain.creditors import Creditor
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--port", type=int, default=8080, help="the gateway's port (default 8080)")
+    parser.add_argument(
+        "--port-offset", type=int, default=0, help="shift every port of the stack (to run a second one)"
+    )
+    parser.add_argument("--data-dir", type=Path, help="where the ledger and uploads are kept (default var/)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     commands = parser.add_subparsers(dest="command")
     importing = commands.add_parser("import", help="import ERP files into the running portal")
@@ -37,7 +41,14 @@ def main() -> int:
     importing.add_argument("files", nargs="+", type=Path)
     commands.add_parser("mail", help="list the e-mails the running portal has sent")
     args = parser.parse_args()
-    config = StackConfig(gateway_port=args.port)
+    defaults, shift = StackConfig(), args.port_offset
+    config = StackConfig(
+        gateway_port=args.port + shift,
+        dynamodb_port=defaults.dynamodb_port + shift,
+        moto_port=defaults.moto_port + shift,
+        stripe_port=defaults.stripe_port + shift,
+        data_dir=args.data_dir or defaults.data_dir,
+    )
     if args.command == "mail":
         for mail in sent_mails(config.moto_url):
             print(f"{mail.message_id}  à {', '.join(mail.recipients)}\n    {mail.subject}")
