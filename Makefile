@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION := eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data
+.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit
 
 help:
 	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
@@ -53,6 +53,11 @@ typecheck: $(STAMP)
 
 test: install browser-deps node_modules/.package-lock.json lint typecheck
 	$(PY) -m pytest
+
+# Known vulnerabilities in the locked dependencies. pip-audit asks PyPI's JSON API or OSV, which this
+# workplace cannot reach (only the package index is): run it where they are reachable, as CI in AWS would.
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.lock
 
 # Forget the local ledger (DynamoDB Local's files and the demo data's anchor day).
 reset-data:

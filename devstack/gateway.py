@@ -150,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         relative = "index.html" if path in ("", "/") else path.lstrip("/")
         target = (WEB_ROOT / relative).resolve()
         if not target.is_relative_to(WEB_ROOT) or not target.is_file():
-            self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Page introuvable")
+            headers = {"Content-Type": "text/plain; charset=utf-8", **site_headers(self.server.moto_url)}
+            self._send(404, headers, b"Page introuvable")
             return
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith("javascript"):
