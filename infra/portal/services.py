@@ -1,0 +1,132 @@
+"""One Chalice app per feature area through `chalice.cdk`, each with a role of its own that the stack grants
+only what that area uses (Chalice's generated role would allow queues and streams on `Resource: "*"`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from infra.stages import Stage
+
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+
+
+class Service(Construct):
+    """A Chalice app: its functions are named `<stage prefix>-<area>-<handler>`, with log groups of ours."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: Stage,
+        area: str,
+        environment: Mapping[str, str],
+        memory_mb: int = 512,
+        has_api: bool = True,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.area = area
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"The {area} service's functions",
+        )
+        config: dict[str, Any] = {
+            "manage_iam_role": False,
+            "iam_role_arn": self.role.role_arn,
+            "environment_variables": dict(environment),
+            "lambda_memory_size": memory_mb,
+            "lambda_timeout": 30,
+            "xray": True,
+        }
+        if has_api:
+            config |= {"api_gateway_stage": "api", "api_gateway_endpoint_type": "REGIONAL"}
+        # Every service's module is `app`: without this, each construct would package the first app loaded.
+        sys.modules.pop("app", None)
+        self.app = Chalice(
+            self, "App", source_dir=str(SERVICES_DIR / area), stage_config=config, preserve_logical_ids=False
+        )
+        self.functions: dict[str, cdk.CfnResource] = {}
+        self.function_names: list[str] = []
+        self._name_functions(stage)
+        if has_api:
+            # Chalice's `xray` traces the functions, not the API stage.
+            self.app.get_resource("RestAPI").add_property_override("TracingEnabled", True)
+
+    def _name_functions(self, stage: Stage) -> None:
+        template = self.app.sam_template
+        for logical_id in _function_ids(template):
+            function = template.get_resource(logical_id)
+            name = f"{stage.prefix}-{self.area}-{_kebab(logical_id)}"
+            function.add_property_override("FunctionName", name)
+            log_group = logs.LogGroup(
+                self,
+                f"{logical_id}Logs",
+                log_group_name=f"/aws/lambda/{name}",
+                retention=stage.log_retention,
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            )
+            function.node.add_dependency(log_group)
+            self.functions[logical_id] = function
+            self.function_names.append(name)
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"{log_group.log_group_arn}"],
+                )
+            )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            )
+        )
+
+    @property
+    def rest_api_id(self) -> str:
+        return str(self.app.get_resource("RestAPI").ref)
+
+    @property
+    def api_name(self) -> str:
+        """The name CloudWatch files the API's metrics under (Chalice names the API after the app)."""
+        return f"mesfactures-{self.area}"
+
+    def event_source(self, logical_id: str, event: str, properties: Mapping[str, Any]) -> None:
+        """Overrides the properties of one of a function's event sources (the queue's or the stream's ARN,
+        known only here), as Chalice's decorators fix them at import time."""
+        function = self.app.get_resource(logical_id)
+        for key, value in properties.items():
+            function.add_property_override(f"Events.{event}.Properties.{key}", value)
+
+
+def _function_ids(template: Any) -> list[str]:
+    return [
+        logical_id
+        for logical_id in ("APIHandler", "ImportFiles", "DeliverOutbox")
+        if _has(template, logical_id)
+    ]
+
+
+def _has(template: Any, logical_id: str) -> bool:
+    try:
+        template.get_resource(logical_id)
+    except Exception:  # CfnInclude raises a jsii error for an unknown logical id
+        return False
+    return True
+
+
+def _kebab(logical_id: str) -> str:
+    return (
+        "api"
+        if logical_id == "APIHandler"
+        else "".join(f"-{c.lower()}" if c.isupper() else c for c in logical_id).lstrip("-")
+    )
