@@ -1,0 +1,34 @@
+"""The stack, synthesized once per session (about 20 s), offline, as `make synth` does."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from infra.app import build
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={"stage": "dev"})
+    return Template.from_stack(build(app))
+
+
+@pytest.fixture(scope="session")
+def resources(template: Template) -> dict[str, Any]:
+    resources: dict[str, Any] = template.to_json()["Resources"]
+    return resources
+
+
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {name: resource for name, resource in resources.items() if resource["Type"] == kind}
+
+
+ROOT = Path(__file__).resolve().parents[2]
