@@ -13,7 +13,8 @@ def _document_bucket(resources: dict[str, Any]) -> dict[str, Any]:
     (bucket,) = (
         r for name, r in of_type(resources, "AWS::S3::Bucket").items() if name.startswith("DocumentsBucket")
     )
-    return bucket
+    properties: dict[str, Any] = bucket
+    return properties
 
 
 def test_the_document_bucket_is_private_versioned_encrypted_and_retained(resources: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ def _statements_of_role(resources: dict[str, Any], role: str) -> list[dict[str, 
 
 def test_each_service_runs_under_a_role_of_its_own(resources: dict[str, Any]) -> None:
     functions = _functions(resources)
-    roles = {f"mesfactures-dev-{area}": set() for area in AREAS}
+    roles: dict[str, set[str]] = {f"mesfactures-dev-{area}": set() for area in AREAS}
 
     for name, function in functions.items():
         area = next(a for a in AREAS if name.startswith(f"mesfactures-dev-{a}-"))
