@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 from chalice import api
 
+from infra.portal.services import loading_app
 from infra.vendoring import ROOT, SERVICES, vendor
 
 # Chalice asks botocore for the region while packaging; nothing reaches AWS.
@@ -25,9 +25,9 @@ BUDGET_BYTES = 5 * 1024 * 1024
 def package_size(service: str) -> int:
     """The zipped size in bytes of one service's deployment package, vendored afresh."""
     vendor(service)
-    sys.modules.pop("app", None)  # every service's module is `app`
-    with tempfile.TemporaryDirectory() as out:
-        api.package_app(project_dir=str(ROOT / "services" / service), output_dir=out, stage="dev")
+    project_dir = ROOT / "services" / service
+    with tempfile.TemporaryDirectory() as out, loading_app(project_dir):
+        api.package_app(project_dir=str(project_dir), output_dir=out, stage="dev")
         return (Path(out) / "deployment.zip").stat().st_size
 
 

@@ -3,8 +3,10 @@ only what that area uses (Chalice's generated role would allow queues and stream
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,25 @@ from constructs import Construct
 from infra.stages import Stage
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+
+
+@contextlib.contextmanager
+def loading_app(project_dir: Path) -> Iterator[None]:
+    """Lets Chalice import this project's `app` and leaves the process as it was.
+
+    Every service's module is `app`: Chalice imports it by that name, and puts the project's folder first on
+    `sys.path` only when it is not there yet, so a second synthesis in one process would package the app
+    loaded last. It also copies the stage's environment (CDK tokens) into `os.environ`."""
+    environment, path = dict(os.environ), list(sys.path)
+    sys.modules.pop("app", None)
+    sys.path[:] = [entry for entry in sys.path if entry != str(project_dir)]
+    try:
+        yield
+    finally:
+        sys.modules.pop("app", None)
+        sys.path[:] = path
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 class Service(Construct):
@@ -51,11 +72,14 @@ class Service(Construct):
         }
         if has_api:
             config |= {"api_gateway_stage": "api", "api_gateway_endpoint_type": "REGIONAL"}
-        # Every service's module is `app`: without this, each construct would package the first app loaded.
-        sys.modules.pop("app", None)
-        self.app = Chalice(
-            self, "App", source_dir=str(SERVICES_DIR / area), stage_config=config, preserve_logical_ids=False
-        )
+        with loading_app(SERVICES_DIR / area):
+            self.app = Chalice(
+                self,
+                "App",
+                source_dir=str(SERVICES_DIR / area),
+                stage_config=config,
+                preserve_logical_ids=False,
+            )
         self.functions: dict[str, cdk.CfnResource] = {}
         self.function_names: list[str] = []
         self._name_functions(stage)

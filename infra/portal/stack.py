@@ -23,9 +23,8 @@ API_AREAS = ("statement", "disputes", "account", "payments")
 OUTBOX_INSERTS = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 
 
-def _secret(name: str, field: str) -> str:
-    """A dynamic reference (`{{resolve:secretsmanager:...}}`), resolved by CloudFormation at deployment."""
-    return cdk.SecretValue.secrets_manager(name, json_field=field).unsafe_unwrap()
+def stripe_secret_name(stage: Stage) -> str:
+    return f"{stage.prefix}/stripe"
 
 
 class PortalStack(cdk.Stack):
@@ -36,7 +35,7 @@ class PortalStack(cdk.Stack):
         identity = Identity(self, "Identity", stage=stage)
         mail = Mail(self, "Mail", stage=stage)
         # Set by the operator (README "Deploying"); the template holds only its name.
-        stripe = secretsmanager.Secret.from_secret_name_v2(self, "StripeSecret", f"{stage.prefix}/stripe")
+        stripe = secretsmanager.Secret.from_secret_name_v2(self, "StripeSecret", stripe_secret_name(stage))
 
         common = {
             "LEDGER_TABLE": ledger.table.table_name,
@@ -57,9 +56,8 @@ class PortalStack(cdk.Stack):
             area="payments",
             environment={
                 **common,
-                # CloudFormation resolves these references at deployment; the template holds no value.
-                "STRIPE_SECRET_KEY": _secret(f"{stage.prefix}/stripe", "secret_key"),
-                "STRIPE_WEBHOOK_SECRET": _secret(f"{stage.prefix}/stripe", "webhook_secret"),
+                # The secret's name only: the function reads the keys on its first payment.
+                "STRIPE_SECRET_ID": stripe_secret_name(stage),
             },
         )
         notifications = Service(

@@ -11,6 +11,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.app import build
+from infra.portal.stack import PortalStack
+from infra.stages import stage_from
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -19,6 +21,14 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={"stage": "dev"})
     return Template.from_stack(build(app))
+
+
+@pytest.fixture(scope="session")
+def prod_template(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The prod stage, built on the packages the dev fixture vendored."""
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={"stage": "prod"})
+    stage = stage_from(app)
+    return Template.from_stack(PortalStack(app, stage.prefix, stage=stage))
 
 
 @pytest.fixture(scope="session")

@@ -91,9 +91,7 @@ def test_only_the_services_that_need_them_may_touch_documents_mail_and_stripe(
     assert "s3:PutObject" in actions_of("disputes")
 
 
-def test_the_functions_read_their_settings_from_the_stack_and_stripe_keys_by_reference(
-    resources: dict[str, Any],
-) -> None:
+def test_the_functions_read_their_settings_from_the_stack(resources: dict[str, Any]) -> None:
     functions = _functions(resources)
 
     for function in functions.values():
@@ -101,12 +99,24 @@ def test_the_functions_read_their_settings_from_the_stack_and_stripe_keys_by_ref
         for name in REQUIRED_ENVIRONMENT:
             assert isinstance(variables[name], dict), name  # a Ref or a GetAtt, never a copied literal
         assert variables["SITE_URL"] == "https://dev.mesfactures.example"
-    payments = functions["mesfactures-dev-payments-api"]["Environment"]["Variables"]
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
-        assert payments[name].startswith("{{resolve:secretsmanager:mesfactures-dev/stripe:SecretString:"), (
-            name
+
+
+def test_the_stripe_keys_are_named_never_given(resources: dict[str, Any]) -> None:
+    functions = _functions(resources)
+    payments = functions["mesfactures-dev-payments-api"]
+
+    assert payments["Environment"]["Variables"]["STRIPE_SECRET_ID"] == "mesfactures-dev/stripe"
+    for function in functions.values():
+        assert (
+            not {"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"} & function["Environment"]["Variables"].keys()
         )
-    assert "STRIPE_SECRET_KEY" not in functions["mesfactures-dev-statement-api"]["Environment"]["Variables"]
+    reads = [
+        statement["Resource"]
+        for statement in _statements_of_role(resources, payments["Role"]["Fn::GetAtt"][0])
+        if "secretsmanager:GetSecretValue" in statement["Action"]
+    ]
+    assert len(reads) == 1
+    assert reads[0]["Fn::Join"][1][-1] == ":secret:mesfactures-dev/stripe-??????"
 
 
 def test_the_import_queue_and_the_outbox_stream_feed_their_functions(resources: dict[str, Any]) -> None:
