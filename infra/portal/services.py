@@ -13,7 +13,9 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from chalice.app import Chalice as ChaliceApp
 from chalice.cdk import Chalice
+from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
 from infra.stages import Stage
@@ -52,7 +54,6 @@ class Service(Construct):
         area: str,
         environment: Mapping[str, str],
         memory_mb: int = 512,
-        has_api: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.area = area
@@ -69,9 +70,10 @@ class Service(Construct):
             "lambda_memory_size": memory_mb,
             "lambda_timeout": 30,
             "xray": True,
+            # Used by the apps with routes: the API behind CloudFront, its stage named as the path's prefix.
+            "api_gateway_stage": "api",
+            "api_gateway_endpoint_type": "REGIONAL",
         }
-        if has_api:
-            config |= {"api_gateway_stage": "api", "api_gateway_endpoint_type": "REGIONAL"}
         with loading_app(SERVICES_DIR / area):
             self.app = Chalice(
                 self,
@@ -80,16 +82,17 @@ class Service(Construct):
                 stage_config=config,
                 preserve_logical_ids=False,
             )
+            function_ids = _function_ids(sys.modules["app"].app)
         self.functions: dict[str, cdk.CfnResource] = {}
         self.function_names: list[str] = []
-        self._name_functions(stage)
-        if has_api:
+        self._name_functions(stage, function_ids)
+        if "APIHandler" in function_ids:
             # Chalice's `xray` traces the functions, not the API stage.
             self.app.get_resource("RestAPI").add_property_override("TracingEnabled", True)
 
-    def _name_functions(self, stage: Stage) -> None:
+    def _name_functions(self, stage: Stage, function_ids: list[str]) -> None:
         template = self.app.sam_template
-        for logical_id in _function_ids(template):
+        for logical_id in function_ids:
             function = template.get_resource(logical_id)
             name = f"{stage.prefix}-{self.area}-{_kebab(logical_id)}"
             function.add_property_override("FunctionName", name)
@@ -132,20 +135,12 @@ class Service(Construct):
             function.add_property_override(f"Events.{event}.Properties.{key}", value)
 
 
-def _function_ids(template: Any) -> list[str]:
-    return [
-        logical_id
-        for logical_id in ("APIHandler", "ImportFiles", "DeliverOutbox")
-        if _has(template, logical_id)
-    ]
-
-
-def _has(template: Any, logical_id: str) -> bool:
-    try:
-        template.get_resource(logical_id)
-    except Exception:  # CfnInclude raises a jsii error for an unknown logical id
-        return False
-    return True
+def _function_ids(app: ChaliceApp) -> list[str]:
+    """The logical ids Chalice gives the app's functions: one for all routes, one per other handler."""
+    names = [source.name for source in app.event_sources]
+    names += [function.name for function in app.pure_lambda_functions]
+    names += [authorizer.name for authorizer in app.builtin_auth_handlers]
+    return (["APIHandler"] if app.routes else []) + [to_cfn_resource_name(name) for name in names]
 
 
 def _kebab(logical_id: str) -> str:

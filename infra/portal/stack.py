@@ -67,7 +67,6 @@ class PortalStack(cdk.Stack):
             area="notifications",
             environment=common,
             memory_mb=256,
-            has_api=False,
         )
 
         # The table: every service reads and writes the ledger (conditions and transactions).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -19,16 +20,20 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={"stage": "dev"})
-    return Template.from_stack(build(app))
+    out = tmp_path_factory.mktemp("synth")
+    app = cdk.App(outdir=str(out / "cdk.out"), context={"stage": "dev"})
+    with contextlib.chdir(out):  # chalice.cdk packages into ./chalice.out
+        return Template.from_stack(build(app))
 
 
 @pytest.fixture(scope="session")
 def prod_template(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Template:
     """The prod stage, built on the packages the dev fixture vendored."""
-    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context={"stage": "prod"})
+    out = tmp_path_factory.mktemp("synth")
+    app = cdk.App(outdir=str(out / "cdk.out"), context={"stage": "prod"})
     stage = stage_from(app)
-    return Template.from_stack(PortalStack(app, stage.prefix, stage=stage))
+    with contextlib.chdir(out):
+        return Template.from_stack(PortalStack(app, stage.prefix, stage=stage))
 
 
 @pytest.fixture(scope="session")
