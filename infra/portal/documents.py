@@ -48,6 +48,8 @@ class Documents(Construct):
             lifecycle_rules=[
                 # Import files and their reports are kept for audit a year, then go.
                 s3.LifecycleRule(id="imports", prefix="imports/", expiration=cdk.Duration.days(365)),
+                # A presigned upload never confirmed by its dispute is dropped the next day.
+                s3.LifecycleRule(id="uploads", prefix="uploads/", expiration=cdk.Duration.days(1)),
                 s3.LifecycleRule(
                     id="old-versions",
                     noncurrent_version_expiration=cdk.Duration.days(90),

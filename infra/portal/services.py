@@ -57,6 +57,7 @@ class Service(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.area = area
+        self._stage_prefix = stage.prefix
         self.role = iam.Role(
             self,
             "Role",
@@ -87,8 +88,11 @@ class Service(Construct):
         self.function_names: list[str] = []
         self._name_functions(stage, function_ids)
         if "APIHandler" in function_ids:
+            api = self.app.get_resource("RestAPI")
             # Chalice's `xray` traces the functions, not the API stage.
-            self.app.get_resource("RestAPI").add_property_override("TracingEnabled", True)
+            api.add_property_override("TracingEnabled", True)
+            # Chalice names the API after the app: dev's and prod's would share a name (and alarms).
+            api.add_property_override("Name", self.api_name)
 
     def _name_functions(self, stage: Stage, function_ids: list[str]) -> None:
         template = self.app.sam_template
@@ -124,8 +128,8 @@ class Service(Construct):
 
     @property
     def api_name(self) -> str:
-        """The name CloudWatch files the API's metrics under (Chalice names the API after the app)."""
-        return f"mesfactures-{self.area}"
+        """The API's name, under which CloudWatch files its metrics."""
+        return f"{self._stage_prefix}-{self.area}"
 
     def event_source(self, logical_id: str, event: str, properties: Mapping[str, Any]) -> None:
         """Overrides the properties of one of a function's event sources (the queue's or the stream's ARN,

@@ -44,7 +44,6 @@ class PortalStack(cdk.Stack):
             "COGNITO_CLIENT_ID": identity.site_client.user_pool_client_id,
             "SITE_URL": stage.site_url,
             "MAIL_SENDER": mail.sender,
-            "POWERTOOLS_SERVICE_NAME": "mesfactures",
         }
         statement = Service(self, "Statement", stage=stage, area="statement", environment=common)
         disputes = Service(self, "Disputes", stage=stage, area="disputes", environment=common)
@@ -72,12 +71,17 @@ class PortalStack(cdk.Stack):
         # The table: every service reads and writes the ledger (conditions and transactions).
         for service in (statement, disputes, account, payments, notifications):
             ledger.table.grant_read_write_data(service.role)
-        # The documents: statement imports and serves PDFs, disputes stores attachments.
-        documents.bucket.grant_read_write(statement.role, "imports/*")
-        documents.bucket.grant_delete(statement.role, "imports/*")
-        documents.bucket.grant_read_write(statement.role, "documents/*")
-        documents.bucket.grant_read_write(disputes.role, "attachments/*")
-        documents.bucket.grant_read(disputes.role, "documents/*")
+        # The documents, by prefix (mesfactures.documents.store, imports.importer): statement reads the
+        # import files, writes their reports and the PDFs, and serves the PDFs; disputes hands out upload
+        # URLs under uploads/, then moves each checked file to attachments/ (copy and delete) or drops it.
+        for prefix in ("imports/*", "documents/*"):
+            documents.bucket.grant_read(statement.role, prefix)
+        for prefix in ("imports/reports/*", "documents/*"):
+            documents.bucket.grant_put(statement.role, prefix)
+        for prefix in ("uploads/*", "attachments/*"):
+            documents.bucket.grant_read_write(disputes.role, prefix)
+            documents.bucket.grant_delete(disputes.role, prefix)
+        # ListBucket: an existence check, and a missing key answered 404 rather than 403.
         for service in (statement, disputes):
             service.role.add_to_policy(
                 iam.PolicyStatement(actions=["s3:ListBucket"], resources=[documents.bucket.bucket_arn])

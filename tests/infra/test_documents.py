@@ -34,6 +34,7 @@ def test_the_document_bucket_is_private_versioned_encrypted_and_retained(resourc
     rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
     assert rules["imports"]["Prefix"] == "imports/"
     assert rules["imports"]["ExpirationInDays"] == 365
+    assert (rules["uploads"]["Prefix"], rules["uploads"]["ExpirationInDays"]) == ("uploads/", 1)
 
 
 def test_every_bucket_refuses_requests_without_tls(resources: dict[str, Any]) -> None:

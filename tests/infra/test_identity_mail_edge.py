@@ -89,6 +89,8 @@ def test_alarms_watch_errors_throttles_server_errors_and_dead_letter_queues(
     assert metrics.count(("AWS/ApiGateway", "5XXError")) == 4
     assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 2
     assert all(a["AlarmActions"] for a in alarms)
+    api_names = {d["Value"] for a in alarms if a["Namespace"] == "AWS/ApiGateway" for d in a["Dimensions"]}
+    assert "mesfactures-dev-payments" in api_names
 
 
 def test_the_stages_name_their_resources_apart() -> None:

@@ -91,6 +91,47 @@ def test_only_the_services_that_need_them_may_touch_documents_mail_and_stripe(
     assert "s3:PutObject" in actions_of("disputes")
 
 
+def _object_prefixes(resources: dict[str, Any], area: str) -> dict[str, set[str]]:
+    """For each S3 object action of a service's role, the key patterns it is allowed on."""
+    functions = _functions(resources)
+    role = next(
+        f["Role"]["Fn::GetAtt"][0] for n, f in functions.items() if n.startswith(f"mesfactures-dev-{area}-")
+    )
+    allowed: dict[str, set[str]] = {}
+    for statement in _statements_of_role(resources, role):
+        targets = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for target in targets:
+            joined = target.get("Fn::Join", ["", []])[1] if isinstance(target, dict) else [target]
+            suffix = joined[-1] if joined and isinstance(joined[-1], str) else ""
+            for action in actions:
+                if action.startswith("s3:") and suffix.startswith("/"):
+                    allowed.setdefault(action, set()).add(suffix.removeprefix("/"))
+    return allowed
+
+
+def test_each_service_reaches_only_its_own_prefixes_of_the_document_bucket(resources: dict[str, Any]) -> None:
+    statement = _object_prefixes(resources, "statement")
+    disputes = _object_prefixes(resources, "disputes")
+
+    assert statement["s3:PutObject"] == {"imports/reports/*", "documents/*"}
+    assert statement["s3:GetObject*"] == {"imports/*", "documents/*"}
+    assert "s3:DeleteObject*" not in statement
+    assert disputes["s3:PutObject"] == {"uploads/*", "attachments/*"}
+    assert disputes["s3:DeleteObject*"] == {"uploads/*", "attachments/*"}
+    assert not any("documents/*" in prefixes or "imports/*" in prefixes for prefixes in disputes.values())
+
+
+def test_each_api_is_named_after_its_stage_and_traced(resources: dict[str, Any]) -> None:
+    apis = [r["Properties"] for r in of_type(resources, "AWS::Serverless::Api").values()]
+
+    assert sorted(api["Name"] for api in apis) == [f"mesfactures-dev-{area}" for area in sorted(AREAS[:4])]
+    assert all(api["TracingEnabled"] is True and api["StageName"] == "api" for api in apis)
+    assert all(api["EndpointConfiguration"] == "REGIONAL" for api in apis)
+
+
 def test_the_functions_read_their_settings_from_the_stack(resources: dict[str, Any]) -> None:
     functions = _functions(resources)
 
