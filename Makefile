@@ -52,7 +52,7 @@ typecheck: $(STAMP)
 	$(PY) -m mypy src services/*/app.py devstack tests infra
 
 # The CDK app (infra/): CloudFormation templates in cdk.out/, offline (no credentials, no network).
-synth: $(STAMP)
+synth: $(STAMP) system-deps
 	rm -rf cdk.out chalice.out
 	$(PY) -m infra.app
 

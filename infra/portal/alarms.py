@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -31,12 +32,18 @@ class Alarms(Construct):
         dead_letter_queues: Sequence[sqs.IQueue],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(
+        # CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key (its policy is fixed):
+        # the topic gets a key of its own that CloudWatch may use.
+        key = kms.Key(
             self,
-            "Topic",
-            topic_name=f"{stage.prefix}-alarms",
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            "TopicKey",
+            description=f"{stage.prefix}: the alarm topic",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            pending_window=cdk.Duration.days(7),
         )
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic = sns.Topic(self, "Topic", topic_name=f"{stage.prefix}-alarms", master_key=key)
         if stage.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(stage.alarm_email))
         action = actions.SnsAction(self.topic)

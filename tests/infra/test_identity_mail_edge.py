@@ -96,3 +96,17 @@ def test_alarms_watch_errors_throttles_server_errors_and_dead_letter_queues(
 def test_the_stages_name_their_resources_apart() -> None:
     assert DEFAULTS.keys() == {"dev", "prod"}
     assert DEFAULTS["dev"]["mail_domain"] != DEFAULTS["prod"]["mail_domain"]
+
+
+def test_cloudwatch_may_use_the_key_of_the_alarm_topic(resources: dict[str, Any]) -> None:
+    (topic,) = of_type(resources, "AWS::SNS::Topic").values()
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = resources[key_id]["Properties"]
+
+    allowed = [
+        statement["Action"]
+        for statement in key["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert allowed == [["kms:Decrypt", "kms:GenerateDataKey*"]]
+    assert key["EnableKeyRotation"] is True
