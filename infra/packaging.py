@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -26,7 +28,12 @@ def package_size(service: str) -> int:
     """The zipped size in bytes of one service's deployment package, vendored afresh."""
     vendor(service)
     project_dir = ROOT / "services" / service
-    with tempfile.TemporaryDirectory() as out, loading_app(project_dir):
+    # Chalice reports its progress on stdout, which carries this module's JSON.
+    with (
+        tempfile.TemporaryDirectory() as out,
+        loading_app(project_dir),
+        contextlib.redirect_stdout(sys.stderr),
+    ):
         api.package_app(project_dir=str(project_dir), output_dir=out, stage="dev")
         return (Path(out) / "deployment.zip").stat().st_size
 
