@@ -51,10 +51,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy src services/*/app.py devstack tests infra
 
-# The CDK app (infra/): CloudFormation templates in cdk.out/, offline (no credentials, no network).
+# The CDK app (infra/): CloudFormation templates in cdk.out/, offline (no credentials, no network). Where
+# the machine allows it (root), synthesis runs in a network namespace of its own, so offline is enforced.
+OFFLINE := $(shell unshare -n true 2>/dev/null && echo "unshare -n --")
 synth: $(STAMP) system-deps
 	rm -rf cdk.out chalice.out
-	$(PY) -m infra.app
+	$(OFFLINE) $(PY) -m infra.app
 
 # checkov has dependencies that clash with the project's: it lives in a venv of its own.
 CHECKOV := .venv-checkov/bin/checkov

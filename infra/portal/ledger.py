@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
+from pynamodb.attributes import TTLAttribute
 
 from infra.stages import Stage
 from mesfactures.persistence.models import LedgerItem
@@ -20,6 +21,22 @@ _TYPES = {
 def _key(schema: list[dict[str, str]], definitions: dict[str, str], kind: str) -> dynamodb.Attribute | None:
     name = next((key["AttributeName"] for key in schema if key["KeyType"] == kind), None)
     return None if name is None else dynamodb.Attribute(name=name, type=_TYPES[definitions[name]])
+
+
+def ttl_attribute() -> str | None:
+    """The attribute DynamoDB expires items by, if an entity of the table declares one."""
+    models: list[type[LedgerItem]] = [LedgerItem]
+    for model in models:
+        models.extend(model.__subclasses__())
+    names = {
+        attribute.attr_name
+        for model in models
+        for attribute in model.get_attributes().values()
+        if isinstance(attribute, TTLAttribute)
+    }
+    if len(names) > 1:
+        raise ValueError(f"a table expires items by one attribute, the models name {sorted(names)}")
+    return next(iter(names), None)
 
 
 class Ledger(Construct):
@@ -44,6 +61,7 @@ class Ledger(Construct):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             deletion_protection=stage.retain_data,
             removal_policy=stage.removal_policy,
+            time_to_live_attribute=ttl_attribute(),
         )
         for index in schema.get("local_secondary_indexes", []):
             sort_key = _key(index["key_schema"], types, "RANGE")

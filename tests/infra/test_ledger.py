@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import Attribute
+from pynamodb.attributes import Attribute, TTLAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, Index, LocalSecondaryIndex
 
 from mesfactures.persistence.models import LedgerItem
@@ -21,6 +21,17 @@ def _keys(owner: type[Any]) -> list[dict[str, str]]:
 def _model_indexes(kind: type[Index[Any]]) -> dict[str, list[dict[str, str]]]:
     indexes = [value for value in vars(LedgerItem).values() if isinstance(value, kind)]
     return {index.Meta.index_name: _keys(type(index)) for index in indexes}
+
+
+def _ttl_attributes() -> set[str]:
+    """The TTL attributes declared by the table's entities (LedgerItem and every subclass, at any depth)."""
+    found: set[str] = set()
+    pending: list[type[LedgerItem]] = [LedgerItem]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        found.update(a.attr_name for a in vars(model).values() if isinstance(a, TTLAttribute))
+    return found
 
 
 def _table(resources: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +70,9 @@ def test_the_table_is_on_demand_recoverable_streamed_encrypted_and_retained(
     assert table["DeletionProtectionEnabled"] is True
     assert resource["DeletionPolicy"] == "Retain"
     assert resource["UpdateReplacePolicy"] == "Retain"
-    # No model declares a TTL attribute, so the table has none.
-    assert "TimeToLiveSpecification" not in table
+    expiring = _ttl_attributes()
+    if expiring:
+        assert table["TimeToLiveSpecification"] == {"AttributeName": expiring.pop(), "Enabled": True}
+    else:
+        assert "TimeToLiveSpecification" not in table
     assert table["TableName"] == "mesfactures-dev-ledger"
