@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION := eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit
+.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit synth infra-check
 
 help:
 	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
@@ -49,9 +49,27 @@ lint: $(STAMP)
 	@for file in web/js/*.js; do node --experimental-default-type=module --check $$file || exit 1; done
 
 typecheck: $(STAMP)
-	$(PY) -m mypy src services/*/app.py devstack tests
+	$(PY) -m mypy src services/*/app.py devstack tests infra
 
-test: install browser-deps node_modules/.package-lock.json lint typecheck
+# The CDK app (infra/): CloudFormation templates in cdk.out/, offline (no credentials, no network). Where
+# the machine allows it (root), synthesis runs in a network namespace of its own, so offline is enforced.
+OFFLINE := $(shell unshare -n true 2>/dev/null && echo "unshare -n --")
+synth: $(STAMP) system-deps
+	rm -rf cdk.out chalice.out
+	$(OFFLINE) $(PY) -m infra.app
+
+# checkov has dependencies that clash with the project's: it lives in a venv of its own.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install -q 'checkov>=3.2,<4' 2>&1 | grep -v "^WARNING: Location" || true
+
+# cfn-lint fails on errors; W3005 (a DependsOn also implied by a GetAtt) is how CDK writes its own resources.
+infra-check: synth $(CHECKOV)
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- cdk.out/*.template.json
+	$(CHECKOV) --config-file infra/.checkov.yaml -d cdk.out
+
+test: install browser-deps node_modules/.package-lock.json lint typecheck infra-check
 	$(PY) -m pytest
 
 # Known vulnerabilities in the locked dependencies. pip-audit asks PyPI's JSON API or OSV, which this

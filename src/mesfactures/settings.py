@@ -24,6 +24,8 @@ class Settings:
     stripe_secret_key: str
     stripe_webhook_secret: str
     stripe_api_base: str | None
+    # In AWS the Stripe keys live in Secrets Manager (a JSON secret named here), fetched on first payment.
+    stripe_secret_id: str | None = None
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -56,4 +58,5 @@ def settings_from(env: Mapping[str, str] = os.environ) -> Settings:
         stripe_secret_key=env.get("STRIPE_SECRET_KEY", ""),
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
+        stripe_secret_id=env.get("STRIPE_SECRET_ID") or None,
     )

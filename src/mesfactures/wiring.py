@@ -99,7 +99,13 @@ def payment_gateway() -> StripeGateway:
     from mesfactures.payments.gateway import StripeGateway
 
     config = settings()
-    return StripeGateway(config.stripe_secret_key, config.stripe_webhook_secret, config.stripe_api_base)
+    secret_key, webhook_secret = config.stripe_secret_key, config.stripe_webhook_secret
+    if config.stripe_secret_id:
+        from mesfactures.payments.secrets import stripe_keys
+
+        answer = aws_client("secretsmanager").get_secret_value(SecretId=config.stripe_secret_id)
+        secret_key, webhook_secret = stripe_keys(answer["SecretString"])
+    return StripeGateway(secret_key, webhook_secret, config.stripe_api_base)
 
 
 @functools.cache

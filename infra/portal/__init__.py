@@ -1,0 +1,1 @@
+"""The portal's constructs, one module per concern; `stack.PortalStack` assembles them."""

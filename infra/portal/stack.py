@@ -1,0 +1,154 @@
+"""The portal's stack: the parts of DESIGN.md section 2, joined by grants where they meet."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.portal.alarms import Alarms
+from infra.portal.documents import Documents, document_bucket_name
+from infra.portal.edge import Edge
+from infra.portal.identity import Identity
+from infra.portal.ledger import Ledger
+from infra.portal.mail import Mail
+from infra.portal.services import Service
+from infra.stages import Stage
+
+API_AREAS = ("statement", "disputes", "account", "payments")
+OUTBOX_INSERTS = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
+
+
+def stripe_secret_name(stage: Stage) -> str:
+    return f"{stage.prefix}/stripe"
+
+
+class PortalStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        ledger = Ledger(self, "Ledger", stage=stage)
+        documents = Documents(self, "Documents", stage=stage)
+        identity = Identity(self, "Identity", stage=stage)
+        mail = Mail(self, "Mail", stage=stage)
+        # Set by the operator (README "Deploying"); the template holds only its name.
+        stripe = secretsmanager.Secret.from_secret_name_v2(self, "StripeSecret", stripe_secret_name(stage))
+
+        common = {
+            "LEDGER_TABLE": ledger.table.table_name,
+            "DOCUMENT_BUCKET": documents.bucket.bucket_name,
+            "COGNITO_USER_POOL_ID": identity.user_pool.user_pool_id,
+            "COGNITO_CLIENT_ID": identity.site_client.user_pool_client_id,
+            "SITE_URL": stage.site_url,
+            "MAIL_SENDER": mail.sender,
+        }
+        statement = Service(self, "Statement", stage=stage, area="statement", environment=common)
+        disputes = Service(self, "Disputes", stage=stage, area="disputes", environment=common)
+        account = Service(self, "Account", stage=stage, area="account", environment=common)
+        payments = Service(
+            self,
+            "Payments",
+            stage=stage,
+            area="payments",
+            environment={
+                **common,
+                # The secret's name only: the function reads the keys on its first payment.
+                "STRIPE_SECRET_ID": stripe_secret_name(stage),
+            },
+        )
+        notifications = Service(
+            self,
+            "Notifications",
+            stage=stage,
+            area="notifications",
+            environment=common,
+            memory_mb=256,
+        )
+
+        # The table: every service reads and writes the ledger (conditions and transactions).
+        for service in (statement, disputes, account, payments, notifications):
+            ledger.table.grant_read_write_data(service.role)
+        # The documents, by prefix (mesfactures.documents.store, imports.importer): statement reads the
+        # import files, writes their reports and the PDFs, and serves the PDFs; disputes hands out upload
+        # URLs under uploads/, then moves each checked file to attachments/ (copy and delete) or drops it.
+        for prefix in ("imports/*", "documents/*"):
+            documents.bucket.grant_read(statement.role, prefix)
+        for prefix in ("imports/reports/*", "documents/*"):
+            documents.bucket.grant_put(statement.role, prefix)
+        for prefix in ("uploads/*", "attachments/*"):
+            documents.bucket.grant_read_write(disputes.role, prefix)
+            documents.bucket.grant_delete(disputes.role, prefix)
+        # ListBucket: an existence check, and a missing key answered 404 rather than 403.
+        for service in (statement, disputes):
+            service.role.add_to_policy(
+                iam.PolicyStatement(actions=["s3:ListBucket"], resources=[documents.bucket.bucket_arn])
+            )
+        # Import files: S3 → queue → statement.
+        documents.import_queue.grant_consume_messages(statement.role)
+        statement.event_source(
+            "ImportFiles", "ImportFilesSqsEventSource", {"Queue": documents.import_queue.queue_arn}
+        )
+        # Outbox: the table's stream → notifications → SES; records that keep failing go to a queue.
+        outbox_dead_letters = sqs.Queue(
+            self,
+            "OutboxDeadLetters",
+            queue_name=f"{stage.prefix}-outbox-dlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        ledger.table.grant_stream_read(notifications.role)
+        outbox_dead_letters.grant_send_messages(notifications.role)
+        notifications.event_source(
+            "DeliverOutbox",
+            "DeliverOutboxDynamodbEventSource",
+            {
+                "Stream": ledger.table.table_stream_arn,
+                "MaximumRetryAttempts": 20,
+                "BisectBatchOnFunctionError": True,
+                "DestinationConfig": {"OnFailure": {"Destination": outbox_dead_letters.queue_arn}},
+                # Only new outbox messages wake the function, not every ledger write.
+                "FilterCriteria": {"Filters": [{"Pattern": json.dumps(OUTBOX_INSERTS)}]},
+            },
+        )
+        notifications.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    self.format_arn(service="ses", resource="identity", resource_name=stage.mail_domain),
+                    self.format_arn(
+                        service="ses",
+                        resource="configuration-set",
+                        resource_name=mail.configuration_set.configuration_set_name,
+                    ),
+                ],
+            )
+        )
+        stripe.grant_read(payments.role)
+
+        apis = dict(zip(API_AREAS, (statement, disputes, account, payments), strict=True))
+        edge = Edge(
+            self,
+            "Edge",
+            stage=stage,
+            site_bucket=documents.site_bucket,
+            apis={area: service.rest_api_id for area, service in apis.items()},
+            document_origin=f"https://{document_bucket_name(stage)}.s3.{cdk.Aws.REGION}.amazonaws.com",
+        )
+        Alarms(
+            self,
+            "Alarms",
+            stage=stage,
+            functions=[
+                name for service in (*apis.values(), notifications) for name in service.function_names
+            ],
+            apis=list(apis.values()),
+            dead_letter_queues=[documents.import_dead_letters, outbox_dead_letters],
+        )
+        cdk.CfnOutput(self, "SiteDomain", value=edge.distribution.distribution_domain_name)
+        cdk.CfnOutput(self, "UserPoolId", value=identity.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "DocumentBucket", value=documents.bucket.bucket_name)
+        cdk.CfnOutput(self, "StripeWebhookUrl", value=f"{stage.site_url}/api/payments/stripe/webhook")
