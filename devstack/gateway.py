@@ -44,6 +44,15 @@ _NOT_FOUND: dict[str, Any] = {
 }
 
 
+def _description(area: str) -> dict[str, Any]:
+    """The service's OpenAPI description, published beside its API (in AWS, with the static site)."""
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-cache"},
+        "body": (ROOT / "services" / area / "openapi.json").read_text(encoding="utf-8"),
+    }
+
+
 def load_service(area: str) -> ModuleType:
     """Imports services/<area>/app.py under a name of its own: the four files are all called app.py."""
     path = ROOT / "services" / area / "app.py"
@@ -74,6 +83,8 @@ class Gateway:
                 "headers": {"Content-Type": "application/json"},
                 "body": '{"code": "not_found", "message": "Élément introuvable."}',
             }
+        if method == "GET" and urlsplit(path).path == f"/api/{area}/openapi.json":
+            return _description(area)
         try:
             return gateway.handle_request(method, path.removeprefix("/api"), headers, body)
         except LocalGatewayException:
