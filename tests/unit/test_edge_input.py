@@ -11,7 +11,9 @@ from chalice.app import Chalice
 from chalice.test import Client
 
 from mesfactures.auth.tokens import TokenVerifier
+from mesfactures.disputes.attachments import prepare_upload
 from mesfactures.disputes.use_cases import parse_open_request
+from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput
 from mesfactures.http.edge import Edge
 from mesfactures.payments.use_cases import parse_basket
@@ -99,3 +101,10 @@ def test_a_document_number_that_is_not_one_is_a_400_before_any_lookup(number: st
         parse_basket({"invoice_numbers": ["FA-2026-000001"], "credit_note_numbers": [number]})
     with pytest.raises(InvalidInput):
         parse_open_request({"invoice_numbers": [number], "reason": "other", "comment": "x"})
+
+
+@pytest.mark.parametrize("content_type", [["application/pdf"], {"application/pdf": 1}, None, 12])
+def test_an_attachment_type_that_is_not_a_string_is_a_400(content_type: Any) -> None:
+    body = {"filename": "a.pdf", "content_type": content_type, "size_bytes": 10}
+    with pytest.raises(InvalidInput):
+        prepare_upload(None, None, "AG-1001", Creditor.POLIRIS, body)  # type: ignore[arg-type]
