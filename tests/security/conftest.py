@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -23,8 +24,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_line(
         f"fuzzed {figures.operations} operations with {figures.cases} cases: {len(figures.failures)} failures"
     )
-    for failure in figures.failures:
-        terminalreporter.write_line(f"  {failure}")
+    for failure, times in Counter(figures.failures).most_common(30):
+        terminalreporter.write_line(f"  {times}× {failure}")
 
 
 @pytest.fixture(scope="module")

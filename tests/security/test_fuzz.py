@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -55,6 +56,18 @@ def _cookie(operation: Operation, demo: dict[str, str], finance: dict[str, str])
     return finance if "/finance/" in operation.path else demo
 
 
+def _describe(operation: Operation, case: schemathesis.Case[Operation], error: BaseException) -> str:
+    found = error.exceptions if isinstance(error, FailureGroup) else (error,)
+    what = "; ".join(
+        f"{failure.title}: {failure.message.strip().splitlines()[0] if failure.message.strip() else ''}"
+        if isinstance(failure, Failure)
+        else f"{type(failure).__name__}: {failure}"
+        for failure in found
+    )
+    sent = {"path": case.path_parameters, "query": case.query, "body": case.body}
+    return f"{operation.label}: {what} — sent {repr(sent)[:300]}"
+
+
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
 def test_fuzzing_finds_no_server_error_and_no_answer_off_the_description(
     operation: Operation,
@@ -81,8 +94,8 @@ def test_fuzzing_finds_no_server_error_and_no_answer_off_the_description(
         tried += 1
         try:
             case.call_and_validate(base_url=f"{portal.url}/api", headers=headers, checks=CHECKS, timeout=10)
-        except Exception as failure:  # every case is tried: the failures are listed, not shrunk
-            failures.append(f"{operation.label}: {str(failure).splitlines()[0:6]}")
+        except (Exception, FailureGroup) as failure:  # every case is tried: failures are listed, not shrunk
+            failures.append(_describe(operation, case, failure))
 
     attempt()
     fuzz_figures.operations += 1
