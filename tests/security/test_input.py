@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from devstack.mailbox import SentMail, sent_mails
+from tests.security.descriptions import AREAS, description
 from tests.support import DEMO, OTHER, Portal, fresh_invoices, mails_to
 
 REFUSED = "ZQXREFUSED"  # in every refused payload: found nowhere afterwards, or something was stored
@@ -467,3 +468,37 @@ def test_contact_names_with_markup_are_kept_as_typed_and_escaped_in_the_finance_
             timeout=10,
         )
         assert restored.status_code == 201, restored.text
+
+
+def _concrete(path: str) -> str:
+    return (
+        path.replace("{creditor}", "POLIRIS")
+        .replace("{number}", "FA-2026-000001")
+        .replace("{dispute_id}", "01M8JNQ2GWQV6HWH0FWXRSF2PP")
+        .replace("{attachment_id}", "01M8JNQ2GWQV6HWH0FWXRSF2PP")
+        .replace("{payment_id}", "01M8JNQ2GWQV6HWH0FWXRSF2PP")
+        .replace("{change_id}", "01M8JNQ2GWQV6HWH0FWXRSF2PP")
+    )
+
+
+def test_a_method_a_route_does_not_take_is_a_405_in_the_error_shape(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    wrong = {}
+    for area in AREAS:
+        for path, item in description(area)["paths"].items():
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                if method.lower() in item:
+                    continue
+                answer = requests.request(
+                    method, portal.api(_concrete(path).lstrip("/")), headers=demo, json={}, timeout=10
+                )
+                if answer.status_code != 405 or answer.json().get("code") != "method_not_allowed":
+                    wrong[f"{method} {path}"] = f"{answer.status_code} {answer.text[:100]}"
+            for method in ("HEAD", "OPTIONS"):
+                answer = requests.request(
+                    method, portal.api(_concrete(path).lstrip("/")), headers=demo, timeout=10
+                )
+                if answer.status_code >= 500:
+                    wrong[f"{method} {path}"] = str(answer.status_code)
+    assert wrong == {}
