@@ -16,7 +16,8 @@ import requests
 
 from devstack.mailbox import SentMail, sent_mails
 from tests.security.descriptions import AREAS, description
-from tests.support import DEMO, OTHER, Portal, fresh_invoices, mails_to
+from tests.security.users import agency_user
+from tests.support import DEMO, Portal, fresh_invoices, mails_to
 
 REFUSED = "ZQXREFUSED"  # in every refused payload: found nowhere afterwards, or something was stored
 INJECTIONS = [
@@ -405,8 +406,9 @@ def test_injections_and_unicode_in_free_text_are_stored_as_typed_and_escaped_in_
 
 
 def test_a_message_to_a_service_with_injections_is_sent_escaped(portal: Portal) -> None:
-    """The other agency writes once (a message an hour is counted per user): subject and body escaped."""
-    other = portal.session_cookie(OTHER)
+    """Written as a user of its own (messages are counted per user): subject and body escaped."""
+    writer = agency_user(portal, "saisie@agence-exemple.fr")
+    other = portal.session_cookie(writer)
     subject = "<script>alert(1)</script> {{7*7}} 😀"
     answer = requests.post(
         portal.api("account/creditors/POLIRIS/messages"),
@@ -415,7 +417,7 @@ def test_a_message_to_a_service_with_injections_is_sent_escaped(portal: Portal) 
         timeout=10,
     )
     assert answer.status_code == 202, answer.text
-    (copy, *_) = mails_to(portal, OTHER.email, subject)
+    (copy, *_) = mails_to(portal, writer.email, subject)
     assert "{{7*7}}" in copy.body
     _escaped_in(copy.body)
 
