@@ -504,3 +504,41 @@ def test_a_method_a_route_does_not_take_is_a_405_in_the_error_shape(
                 if answer.status_code >= 500:
                     wrong[f"{method} {path}"] = str(answer.status_code)
     assert wrong == {}
+
+
+def test_bank_details_and_a_decision_with_markup_are_escaped_in_both_mails(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    """The holder typed by the agency reaches finance; finance's comment reaches the agency: both escaped.
+    The change is rejected in the end, so the account's bank details stay as they were."""
+    profile = requests.get(portal.api("account/creditors/POLIRIS/profile"), headers=demo, timeout=10).json()
+    bank = {
+        "holder": "<script>alert(1)</script> SARL",
+        "bank_name": "Banque {{7*7}}",
+        "iban": "FR1420041010050500013M02606",
+        "bic": "PSSTFRPPXXX",
+    }
+    requested = requests.post(
+        portal.api("account/creditors/POLIRIS/profile/changes"),
+        json={"version": profile["version"], "bank": bank},
+        headers=demo,
+        timeout=10,
+    )
+    assert requested.status_code == 201, requested.text
+    change_id = requested.json()["profile"]["pending_change"]["id"]
+    to_finance = _mail_with(portal, "finance@poliris.example", "Banque {{7*7}}")
+    assert (
+        "<script>" not in to_finance.body and "&lt;script&gt;alert(1)&lt;/script&gt; SARL" in to_finance.body
+    )
+
+    decided = requests.post(
+        portal.api(f"account/finance/changes/{change_id}/decision"),
+        json={"approve": False, "comment": '<img src=x onerror="alert(1)"> IBAN {{7*7}} refusé'},
+        headers=finance,
+        timeout=10,
+    )
+    assert decided.status_code == 201, decided.text
+    to_agency = _mail_with(portal, profile["billing"]["email"], "IBAN {{7*7}} refusé")
+    assert "<img src=x" not in to_agency.body and "&lt;img src=x onerror=" in to_agency.body
+    after = requests.get(portal.api("account/creditors/POLIRIS/profile"), headers=demo, timeout=10).json()
+    assert after["bank"] == profile["bank"] and after["pending_change"] is None
