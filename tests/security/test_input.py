@@ -6,6 +6,7 @@ that is accepted is stored as it was typed, and shown escaped in every e-mail.""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -542,3 +543,13 @@ def test_bank_details_and_a_decision_with_markup_are_escaped_in_both_mails(
     assert "<img src=x" not in to_agency.body and "&lt;img src=x onerror=" in to_agency.body
     after = requests.get(portal.api("account/creditors/POLIRIS/profile"), headers=demo, timeout=10).json()
     assert after["bank"] == profile["bank"] and after["pending_change"] is None
+
+
+def test_a_request_with_a_content_length_that_is_not_a_number_gets_an_answer(portal: Portal) -> None:
+    host, _, port = portal.url.removeprefix("http://").partition(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST /api/account/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: abc\r\n\r\n{}"
+        )
+        assert connection.recv(64).startswith(b"HTTP/1.1 400 ")

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from chalice.app import Chalice
 from chalice.test import Client
 
+from mesfactures.account.profile import write_to_service
 from mesfactures.auth.tokens import TokenVerifier
 from mesfactures.disputes.attachments import prepare_upload
 from mesfactures.disputes.use_cases import parse_open_request
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidInput
+from mesfactures.domain.errors import InvalidFields, InvalidInput
+from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
 from mesfactures.payments.use_cases import parse_basket
 from mesfactures.statement.statement import statement_query
@@ -108,3 +110,12 @@ def test_an_attachment_type_that_is_not_a_string_is_a_400(content_type: Any) -> 
     body = {"filename": "a.pdf", "content_type": content_type, "size_bytes": 10}
     with pytest.raises(InvalidInput):
         prepare_upload(None, None, "AG-1001", Creditor.POLIRIS, body)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("subject", ["Objet\r\nBcc: pirate@example.com", "Objet\nsuite", "Objet\r"])
+def test_a_message_subject_with_a_line_break_is_refused_on_its_field(subject: str) -> None:
+    user = AgencyUser("user-1", "demo@agence-exemple.fr", "AG-1001")
+    body = {"service": "after_sales", "subject": subject, "body": "Bonjour"}
+    with pytest.raises(InvalidFields) as refused:
+        write_to_service(None, None, user, Creditor.POLIRIS, body, datetime(2026, 11, 29, tzinfo=UTC))  # type: ignore[arg-type]
+    assert set(refused.value.fields) == {"subject"}
