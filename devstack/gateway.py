@@ -44,6 +44,15 @@ _NOT_FOUND: dict[str, Any] = {
 }
 
 
+def _description(area: str) -> dict[str, Any]:
+    """The service's OpenAPI description, published beside its API (in AWS, with the static site)."""
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-cache"},
+        "body": (ROOT / "services" / area / "openapi.json").read_text(encoding="utf-8"),
+    }
+
+
 def load_service(area: str) -> ModuleType:
     """Imports services/<area>/app.py under a name of its own: the four files are all called app.py."""
     path = ROOT / "services" / area / "app.py"
@@ -74,6 +83,8 @@ class Gateway:
                 "headers": {"Content-Type": "application/json"},
                 "body": '{"code": "not_found", "message": "Élément introuvable."}',
             }
+        if method == "GET" and urlsplit(path).path == f"/api/{area}/openapi.json":
+            return _description(area)
         try:
             return gateway.handle_request(method, path.removeprefix("/api"), headers, body)
         except LocalGatewayException:
@@ -101,6 +112,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
@@ -110,13 +127,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._api()
         elif self.path.startswith("/_dev/mail") and self.command == "GET":
             self._mail()
-        elif self.command == "GET":
+        elif self.command in ("GET", "HEAD"):
             self._static()
         else:
             self._send(405, {"Content-Type": "text/plain"}, b"Method not allowed")
 
     def _api(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            self._send(400, {"Content-Type": "text/plain; charset=utf-8"}, b"Content-Length invalide")
+            return
         body = self.rfile.read(length) if length else None
         headers = {key.lower(): value for key, value in self.headers.items()}
         response = self.server.gateway.api(self.command, self.path, headers, body)

@@ -267,8 +267,13 @@ def write_to_service(
     errors: dict[str, str] = {}
     if service_code not in ("after_sales", "collections"):
         errors["service"] = "Choisissez le service à contacter."
-    if not isinstance(subject, str) or not subject.strip() or len(subject) > 120:
-        errors["subject"] = "L'objet est obligatoire (120 caractères au plus)."
+    if (
+        not isinstance(subject, str)
+        or not subject.strip()
+        or len(subject) > 120
+        or {"\r", "\n"} & set(subject)
+    ):
+        errors["subject"] = "L'objet est obligatoire, sur une ligne (120 caractères au plus)."
     if not isinstance(text, str) or not text.strip() or len(text) > 5000:
         errors["body"] = "Le message est obligatoire (5000 caractères au plus)."
     if (

@@ -57,7 +57,7 @@ def prepare_upload(
 ) -> UploadTicket:
     content_type = body.get("content_type")
     size = body.get("size_bytes")
-    if content_type not in SIGNATURES:
+    if not isinstance(content_type, str) or content_type not in SIGNATURES:
         raise InvalidInput("Seuls les fichiers PDF, PNG et JPEG peuvent être joints.")
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_BYTES:
         raise InvalidInput(_TOO_BIG)

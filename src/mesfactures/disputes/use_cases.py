@@ -32,7 +32,7 @@ from mesfactures.domain.errors import (
     NotFound,
 )
 from mesfactures.domain.ids import new_id
-from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry
+from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry, is_document_number
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser, FinanceUser
 from mesfactures.notifications.messages import (
@@ -98,6 +98,8 @@ def parse_open_request(body: Mapping[str, Any]) -> OpenDisputeRequest:
         raise InvalidInput("Sélectionnez au moins une facture.")
     if len(numbers) > MAX_INVOICES or len(set(numbers)) != len(numbers):
         raise InvalidInput(f"Un litige porte sur 1 à {MAX_INVOICES} factures différentes.")
+    if not all(is_document_number(number) for number in numbers):
+        raise InvalidInput("Un numéro de facture ressemble à FA-2026-000123.")
     try:
         reason = DisputeReason(str(body.get("reason")))
     except ValueError:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.money import Money
+
+_DOCUMENT_NUMBER = re.compile(r"^(FA|AV)-[0-9]{4}-[0-9]{6}$")
+
+
+def is_document_number(value: object) -> bool:
+    """An invoice's or a credit note's number as the creditors' ERP writes it (FA-2026-000123, AV-…)."""
+    return isinstance(value, str) and _DOCUMENT_NUMBER.fullmatch(value) is not None
 
 
 class EntryType(StrEnum):

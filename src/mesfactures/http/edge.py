@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,7 +23,13 @@ from mesfactures.domain.errors import (
     TemporarilyUnavailable,
 )
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
-from mesfactures.http.errors import error_response, internal_error_response, json_response
+from mesfactures.http.errors import (
+    NOT_JSON,
+    error_response,
+    framework_error_response,
+    internal_error_response,
+    json_response,
+)
 from mesfactures.http.session import session_token
 from mesfactures.observability import logger
 
@@ -33,10 +40,35 @@ View = Callable[..., Any]
 _log = logger(__name__)
 
 
+# Lone surrogates (valid as JSON escapes, not as text: no store or encoder takes them back) and control
+# characters other than tab and line breaks.
+_INVALID_CHARACTERS = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: Any) -> bool:
+    """Whether every string of a parsed JSON value, keys included, is text that can be stored and shown."""
+    if isinstance(value, str):
+        return _INVALID_CHARACTERS.search(value) is None
+    if isinstance(value, dict):
+        return all(_clean_text(key) and _clean_text(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_clean_text(item) for item in value)
+    return True
+
+
+def _portal_error_shape(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    response = get_response(request)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        return framework_error_response(response)
+    return response
+
+
 class Edge:
     def __init__(self, app: Chalice, authenticator: Callable[[], Authenticator]) -> None:
         self._app = app
         self._authenticator = authenticator
+        app.register_middleware(_portal_error_shape, "http")
 
     def public(self, view: View) -> View:
         @functools.wraps(view)
@@ -59,16 +91,18 @@ class Edge:
         request = self._request()
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            raise InvalidInput("Le corps de la requête doit être du JSON (application/json).")
+            raise InvalidInput(NOT_JSON)
         raw = request.raw_body or b""
         if len(raw) > MAX_BODY_BYTES:
             raise InvalidInput("La requête est trop volumineuse.")
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nested too deep for the parser
             raise InvalidInput("Le corps de la requête n'est pas du JSON valide.") from None
         if not isinstance(body, dict):
             raise InvalidInput("Le corps de la requête doit être un objet JSON.")
+        if not _clean_text(body):
+            raise InvalidInput("Le texte envoyé contient des caractères invalides.")
         return body
 
     def query_params(self) -> dict[str, str]:

@@ -41,6 +41,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     TemporarilyUnavailable: 503,
 }
 
+NOT_JSON = "Le corps de la requête doit être du JSON (application/json)."
 SECURITY_HEADERS = {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "no-store",
@@ -69,6 +70,19 @@ def error_response(error: DomainError) -> Response:
         body["fields"] = error.fields
     status = status_for(error)
     return json_response(body, status=status, headers={"Retry-After": "5"} if status == 503 else None)
+
+
+def framework_error_response(response: Response) -> Response:
+    """Chalice answers some requests itself, before any view (a content type or a method a route does not
+    take, its own crash handler), with `{"Code", "Message"}` in English: given the portal's shape here."""
+    if response.status_code >= 500:
+        return internal_error_response()
+    if response.status_code == 405:
+        allowed = {"Allow": str(response.headers["Allow"])} if "Allow" in response.headers else {}
+        body = {"code": "method_not_allowed", "message": "Cette opération n'existe pas à cette adresse."}
+        return json_response(body, status=405, headers=allowed)
+    error = InvalidInput(NOT_JSON) if response.status_code == 415 else InvalidInput()
+    return error_response(error)
 
 
 def internal_error_response() -> Response:

@@ -19,7 +19,7 @@ from mesfactures.domain.errors import (
     PaymentInProgress,
 )
 from mesfactures.domain.ids import new_id
-from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry
+from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry, is_document_number
 from mesfactures.domain.payments import CheckoutEvent, PaidInvoice, Payment, PaymentStatus
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.notifications.messages import InvoiceLine, MailMessage, PaymentReceipt
@@ -79,6 +79,8 @@ def parse_basket(body: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, .
         raise InvalidInput("Sélectionnez au moins une facture à régler.")
     if not isinstance(credits, list) or not all(isinstance(n, str) for n in credits):
         raise InvalidInput("Les avoirs à déduire sont une liste de numéros.")
+    if not all(is_document_number(number) for number in (*numbers, *credits)):
+        raise InvalidInput("Un numéro de pièce ressemble à FA-2026-000123 ou AV-2026-000045.")
     if len(numbers) + len(credits) > MAX_INVOICES or len(set(numbers) | set(credits)) != len(numbers) + len(
         credits
     ):

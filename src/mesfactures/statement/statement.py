@@ -17,6 +17,7 @@ from mesfactures.domain.money import Money
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 HISTORY_DAYS = 365
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 _NUMBER_PREFIX = re.compile(
     r"^[A-Z]{1,4}(-[0-9]{0,4}(-[0-9A-Z]{0,10})?)?$"
 )  # FA-2026-000123, CB-2026-7KQ2M9XA
@@ -92,9 +93,12 @@ def _date(params: Mapping[str, str], name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"La date « {name} » doit être au format AAAA-MM-JJ.") from None
+    if not EARLIEST <= day <= LATEST:  # a year 1 or 9999 would overflow the default range's arithmetic
+        raise InvalidInput(f"La date « {name} » doit être comprise entre 2000 et 2099.")
+    return day
 
 
 def statement_query(params: Mapping[str, str], today: date) -> StatementQuery:
