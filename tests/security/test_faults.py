@@ -163,12 +163,12 @@ def _report(portal: Portal, key: str, complete: bool, timeout: float = 60) -> di
 def test_an_import_cut_short_by_throttling_resumes_without_duplicates(
     portal: Portal, demo: dict[str, str], table_faults: FaultPlan, tmp_path: Path, attacks: AttackLog
 ) -> None:
-    numbers = [f"FA-2026-94{n:04d}" for n in range(1, 5)]
+    numbers = [f"FA-2026-88{n:04d}" for n in range(1, 5)]
     nets = [10_000 + 5 * n for n in range(len(numbers))]
     rows = [_invoice_row(number, net) for number, net in zip(numbers, nets, strict=True)]
     paid = (nets[0] + nets[0] // 5) + (nets[1] + nets[1] // 5)
     rows.append(
-        f"POLIRIS;AG-1001;payment;RG-2026-940001;2026-11-10;;Virement;;;;{paid};{numbers[0]}|{numbers[1]};;1"
+        f"POLIRIS;AG-1001;payment;RG-2026-880001;2026-11-10;;Virement;;;;{paid};{numbers[0]}|{numbers[1]};;1"
     )
     content = ("\ufeff" + "\n".join([HEADER, *rows]) + "\n").encode()
     key = f"{creditor_inbox(Creditor.POLIRIS)}faults-{time.time_ns()}/ecritures.csv"
@@ -187,7 +187,7 @@ def test_an_import_cut_short_by_throttling_resumes_without_duplicates(
     by_number: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_number.setdefault(entry["number"], []).append(entry)
-    problems = [n for n in [*numbers, "RG-2026-940001"] if len(by_number.get(n, [])) != 1]
+    problems = [n for n in [*numbers, "RG-2026-880001"] if len(by_number.get(n, [])) != 1]
     balances = {
         number: (found[0]["balance_cents"], found[0]["amount_cents"]) for number, found in by_number.items()
     }

@@ -17,11 +17,13 @@ from tests.security.conftest import AttackLog
 from tests.support import Portal
 
 WEB = ROOT / "web"
+_APPS = sorted(str(app.relative_to(ROOT)) for app in ROOT.glob("services/*/app.py"))
 
 
 def test_bandit_finds_no_medium_or_high_issue_in_our_code(attacks: AttackLog) -> None:
-    scan = subprocess.run(
-        [sys.executable, "-m", "bandit", "-q", "-r", "src", "services", "devstack", "-f", "json"],
+    scan = subprocess.run(  # noqa: S603 (our own tool, fixed arguments)
+        # Our code only: services/<area>/vendor/ holds the libraries vendored for the Lambda packages.
+        [sys.executable, "-m", "bandit", "-q", "-r", "src", "devstack", "infra", *_APPS, "-f", "json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
