@@ -84,7 +84,7 @@ class LedgerRepository:
             if start is None:
                 raise
             raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
-        entries = tuple(entry_from_item(EntryItem.from_raw_data(raw)) for raw in page.get("Items", []))
+        entries = tuple(entry_from_raw(raw) for raw in page.get("Items", []))
         return EntryPage(entries, encode_cursor(view, filters, results.page_iter.last_evaluated_key))
 
     def entries_by_number(
@@ -199,6 +199,49 @@ def item_from_entry(entry: LedgerEntry, document_key: str | None) -> EntryItem:
         document_key=document_key,
         dispute_id=entry.dispute_id,
         payment_lock=entry.payment_lock,
+    )
+
+
+def entry_from_raw(raw: dict[str, Any]) -> LedgerEntry:
+    """entry_from_item, read straight from the item as DynamoDB returns it, without building a pynamodb
+    model: a statement page holds 50 entries, and the models' generic deserialization of them cost more
+    than the Query itself (make bench: a page through the gateway at 3x the bare Query, over its 2x)."""
+
+    def text(name: str) -> str | None:
+        value = raw.get(name)
+        return str(value["S"]) if value and "S" in value else None
+
+    def number(name: str) -> int | None:
+        value = raw.get(name)
+        return int(value["N"]) if value and "N" in value else None
+
+    currency = str(raw["currency"]["S"])
+    due_on = text("due_on")
+    lock_until = number("payment_lock_until") or 0
+    return LedgerEntry(
+        entry_id=str(raw["entry_id"]["S"]),
+        agency_id=str(raw["agency_id"]["S"]),
+        creditor=Creditor(raw["creditor"]["S"]),
+        type=EntryType(raw["entry_type"]["S"]),
+        number=str(raw["number"]["S"]),
+        issued_on=date.fromisoformat(raw["issued_on"]["S"]),
+        due_on=date.fromisoformat(due_on) if due_on else None,
+        label=str(raw["label"]["S"]),
+        amount=Money(int(raw["amount_cents"]["N"]), currency),
+        balance=Money(int(raw["balance_cents"]["N"]), currency),
+        status=EntryStatus(raw["status"]["S"]),
+        lines=tuple(
+            DocumentLine(
+                label=str(line["M"]["label"]["S"]),
+                quantity=int(line["M"]["quantity"]["N"]),
+                unit_net_cents=int(line["M"]["unit_net_cents"]["N"]),
+                vat_rate_basis_points=int(line["M"]["vat_rate_basis_points"]["N"]),
+            )
+            for line in raw.get("lines", {}).get("L", ())
+        ),
+        settles=tuple(str(number["S"]) for number in raw.get("settles", {}).get("L", ())),
+        dispute_id=text("dispute_id"),
+        payment_lock=text("payment_lock") if lock_until > time.time() else None,
     )
 
 
