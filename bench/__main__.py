@@ -69,17 +69,28 @@ def _subprocess_rows(module: str, *args: str, out: Path, log: Path) -> list[Row]
 
 
 def _stack_sections(scratch: Path, sizes: Sizes) -> list[Row]:
-    """Latency, load and the site, on the benchmark's own stack (no meter between services and DynamoDB)."""
-    from devstack import stack as devstack
+    """Latency, load and the site, on the benchmark's own stack (no meter between services and DynamoDB),
+    served by a process of its own."""
+    from devstack.config import apply_environment, aws_environment
     from mesfactures.domain.calendar import today_in_paris
 
     config = bench_config(scratch / "stack")
     _log(f"starting the local stack on {config.gateway_url}")
-    running = devstack.start(config)
+    with (scratch / "stack.log").open("w") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.serve", str(config.data_dir)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            text=True,
+        )
     rows: list[Row] = []
     try:
+        if server.stdout is None or server.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the stack did not start: see {scratch / 'stack.log'}")
+        apply_environment(aws_environment(config))
         _log(f"writing a year of {sizes.large_account:,} entries for {LARGE_AGENCY} / {LARGE_CREDITOR}")
-        add_large_account(sizes.large_account, today_in_paris())
+        add_large_account(config.table_name, sizes.large_account, today_in_paris())
         demo, other = sign_in(config.gateway_url, DEMO), sign_in(config.gateway_url, OTHER)
         _log("statement page: gateway against the bare Query")
         rows.append(
@@ -98,12 +109,12 @@ def _stack_sections(scratch: Path, sizes: Sizes) -> list[Row]:
             )
         )
         _log(f"load: {sizes.load_users} users for {sizes.load_seconds:.0f} s")
-        load = _load(config.gateway_url, sizes, scratch)
-        rows.append(load)
+        rows.append(_load(config.gateway_url, sizes, scratch))
         _log("site: first load and Lighthouse")
         rows.extend(site.measure(config.gateway_url, demo))
     finally:
-        running.stop()
+        server.terminate()
+        server.wait(timeout=60)
     return rows
 
 

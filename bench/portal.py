@@ -66,17 +66,16 @@ def sign_in(url: str, user: DemoUser) -> Session:
     return Session(url, {"Cookie": f"{name}={value}"}, http)
 
 
-def add_large_account(count: int, today: date) -> int:
+def add_large_account(table_name: str, count: int, today: date) -> int:
     """`count` settled invoices spread over the last year, written in batches as a migration would."""
-    from mesfactures import wiring
     from mesfactures.domain.creditors import Creditor
     from mesfactures.domain.ids import new_id
     from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
     from mesfactures.domain.money import Money
     from mesfactures.persistence.ledger import item_from_entry
-    from mesfactures.persistence.models import EntryItem
+    from mesfactures.persistence.models import EntryItem, bind_table
 
-    wiring.ledger()  # binds the models to the stack's table
+    bind_table(table_name)
     draw = random.Random(2026)  # noqa: S311 (test data, not a secret)
     with EntryItem.batch_write() as batch:
         for index in range(count):
