@@ -79,6 +79,7 @@ class _Clock:
         import threading
 
         self.seconds: dict[str, float] = {}
+        self.last_end: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def timed(self, name: str, action: Any) -> Any:
@@ -87,8 +88,10 @@ class _Clock:
             try:
                 return action(*args)
             finally:
+                ended = time.perf_counter()
                 with self._lock:
-                    self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+                    self.seconds[name] = self.seconds.get(name, 0.0) + ended - started
+                    self.last_end[name] = max(ended, self.last_end.get(name, ended))
 
         return run
 
@@ -96,6 +99,7 @@ class _Clock:
 class _TimedWriter:
     def __init__(self, inner: Any, clock: _Clock) -> None:
         self.upsert_document = clock.timed("ledger writes", inner.upsert_document)
+        self.insert_new_documents = clock.timed("ledger writes", inner.insert_new_documents)
         self.record_payment = clock.timed("ledger writes", inner.record_payment)
 
 
@@ -168,6 +172,7 @@ def _seed_account() -> None:
 class ImportRun:
     rows: int
     import_seconds: float
+    ledger_phase_seconds: float  # from the start until the last ledger write returned (PDFs still storing)
     bare_seconds: float
     report: dict[str, Any]
     pdfs_stored: int
@@ -222,27 +227,40 @@ def run(data_dir: Path, rows: int) -> ImportRun:
         )
     summary = asdict(report)
     summary["rejected"] = summary["rejected"][:5]
-    return ImportRun(
-        rows, imported, bare, summary, stored, {k: round(v, 2) for k, v in clock.seconds.items()}
-    )
+    ledger_phase = clock.last_end["ledger writes"] - started
+    seconds_in = {name: round(seconds, 2) for name, seconds in clock.seconds.items()}
+    return ImportRun(rows, imported, ledger_phase, bare, summary, stored, seconds_in)
 
 
-def row(result: ImportRun) -> Row:
+def rows_of(result: ImportRun) -> list[Row]:
     ratio = result.bare_seconds / result.import_seconds  # speed of the import / speed of bare writes
-    return Row(
-        "Import",
-        f"{result.rows:,} ERP rows ≥ 0.5x the speed of bare BatchWriteItem",
-        f"{result.rows / result.import_seconds:,.0f} rows/s ({result.import_seconds:.1f} s)",
-        f"{result.rows / result.bare_seconds:,.0f} items/s ({result.bare_seconds:.1f} s)",
-        ratio,
-        verdict(ratio >= BUDGET and result.report["accepted"] == result.rows),
-        asdict(result),
-    )
+    bare = f"{result.rows / result.bare_seconds:,.0f} items/s ({result.bare_seconds:.1f} s)"
+    ledger_ratio = result.bare_seconds / result.ledger_phase_seconds
+    return [
+        Row(
+            "Import",
+            f"{result.rows:,} ERP rows, PDFs rendered and stored: ≥ 0.5x the speed of bare BatchWriteItem",
+            f"{result.rows / result.import_seconds:,.0f} rows/s ({result.import_seconds:.1f} s)",
+            bare,
+            ratio,
+            verdict(ratio >= BUDGET and result.report["accepted"] == result.rows),
+            asdict(result),
+        ),
+        Row(
+            "Import",
+            f"{result.rows:,} ERP rows, until the last ledger write (PDFs still being stored)",
+            f"{result.rows / result.ledger_phase_seconds:,.0f} rows/s ({result.ledger_phase_seconds:.1f} s)",
+            bare,
+            ledger_ratio,
+            "info",
+            {"ledger_phase_seconds": round(result.ledger_phase_seconds, 2)},
+        ),
+    ]
 
 
 def main() -> None:
     data_dir, rows, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
-    out.write_text(json.dumps(asdict(row(run(data_dir, rows)))))
+    out.write_text(json.dumps([asdict(row) for row in rows_of(run(data_dir, rows))]))
 
 
 if __name__ == "__main__":

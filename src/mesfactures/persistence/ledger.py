@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -273,6 +274,9 @@ def entry_from_item(item: EntryItem) -> LedgerEntry:
     )
 
 
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+
+
 class EntryWriter:
     """The ERP feed's writes: documents upserted by version, payments applied to invoices atomically."""
 
@@ -321,6 +325,25 @@ class EntryWriter:
                 raise ConcurrentChange() from error
             raise
         return UpsertOutcome.UPDATED
+
+    def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool:
+        """Inserts up to 100 new documents (entry, version, document key) in one transaction, each on the
+        condition that its number is new: all go in, or none does and False says so (a number already
+        known, or twice in the list); the caller then takes them one by one with upsert_document."""
+        if not 0 < len(documents) <= MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"1 to {MAX_TRANSACTION_ITEMS} documents per transaction")
+        try:
+            with TransactWrite(connection=Connection()) as transaction:
+                for entry, version, document_key in documents:
+                    item = item_from_entry(entry, document_key)
+                    item.erp_version = version
+                    transaction.save(item, condition=EntryItem.sk.does_not_exist())
+        except TransactWriteError as error:
+            # Cancelled (a number known, a concurrent write) or refused (a number twice in the list).
+            if error.cause_response_code in ("TransactionCanceledException", "ValidationException"):
+                return False
+            raise
+        return True
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
         """Records a payment received by other means and settles the invoices it names, oldest first, in
