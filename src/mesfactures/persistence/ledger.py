@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.pagination import ResultIterator
@@ -28,6 +27,7 @@ from mesfactures.domain.money import Money
 from mesfactures.persistence import keys
 from mesfactures.persistence.cursors import decode_cursor, encode_cursor
 from mesfactures.persistence.models import EntryItem, LedgerItem, LineMap, ProfileItem
+from mesfactures.persistence.transactions import shared_connection
 from mesfactures.statement.statement import EntryPage, Scope, StatementQuery
 
 _OPEN_STATUSES = {EntryStatus.OPEN, EntryStatus.PARTIALLY_PAID}
@@ -333,7 +333,7 @@ class EntryWriter:
         if not 0 < len(documents) <= MAX_TRANSACTION_ITEMS:
             raise ValueError(f"1 to {MAX_TRANSACTION_ITEMS} documents per transaction")
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 for entry, version, document_key in documents:
                     item = item_from_entry(entry, document_key)
                     item.erp_version = version
@@ -353,7 +353,7 @@ class EntryWriter:
             return UpsertOutcome.UNCHANGED
         updates = self._allocate(pk, payment)
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.save(item_from_entry(payment, None), condition=EntryItem.sk.does_not_exist())
                 for invoice, balance in updates:
                     actions: list[Any] = [
