@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`. Each installs what it needs first.
+# The commands of the README: `make run`, `make test` and `make bench`. Each installs what it needs first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -12,11 +12,12 @@ export AWS_DEFAULT_REGION := eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit synth infra-check
+.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit synth infra-check bench
 
 help:
 	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
 	@echo "make test   run every test tier, ruff and mypy --strict"
+	@echo "make bench  measure the budgets of DESIGN.md section 5 (BENCH_QUICK=1: smaller sizes)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -49,7 +50,7 @@ lint: $(STAMP)
 	@for file in web/js/*.js; do node --experimental-default-type=module --check $$file || exit 1; done
 
 typecheck: $(STAMP)
-	$(PY) -m mypy src services/*/app.py devstack tests infra
+	$(PY) -m mypy src services/*/app.py devstack tests infra bench
 
 # The CDK app (infra/): CloudFormation templates in cdk.out/, offline (no credentials, no network). Where
 # the machine allows it (root), synthesis runs in a network namespace of its own, so offline is enforced.
@@ -76,6 +77,14 @@ test: install browser-deps node_modules/.package-lock.json lint typecheck infra-
 # workplace cannot reach (only the package index is): run it where they are reachable, as CI in AWS would.
 audit: $(STAMP)
 	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.lock
+
+# Lighthouse, for the benchmark only (its own package.json, apart from the tests' tools).
+bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json | system-deps
+	npm ci --prefix bench --silent --no-audit --no-fund
+
+# Every budget of DESIGN.md section 5 beside its baseline; writes bench/results/latest.json (a few minutes).
+bench: install browser-deps bench/node_modules/.package-lock.json
+	$(PY) -m bench $(if $(filter 1,$(BENCH_QUICK)),--quick,)
 
 # Forget the local ledger (DynamoDB Local's files and the demo data's anchor day).
 reset-data:

@@ -75,8 +75,8 @@ class FaultPlan:
             return fault
 
 
-def forward(handler: BaseHTTPRequestHandler, upstream_port: int, body: bytes) -> None:
-    """Sends the request on to the emulator and its answer back, unchanged."""
+def forward(handler: BaseHTTPRequestHandler, upstream_port: int, body: bytes) -> tuple[int, bytes]:
+    """Sends the request on to the emulator and its answer back, unchanged; returns that answer."""
     upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
     try:
         upstream.request(handler.command, handler.path, body=body, headers=dict(handler.headers.items()))
@@ -91,6 +91,7 @@ def forward(handler: BaseHTTPRequestHandler, upstream_port: int, body: bytes) ->
         handler.wfile.write(payload)
     finally:
         upstream.close()
+    return answer.status, payload
 
 
 def answer_with(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
@@ -120,6 +121,7 @@ class MailLink(ThreadingHTTPServer):
 class _MailHandler(BaseHTTPRequestHandler):
     server: MailLink
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))

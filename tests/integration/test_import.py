@@ -35,6 +35,11 @@ HEADER = ";".join(
 )
 
 
+# The API tier pays and disputes AG-1001's open POLIRIS invoices from its first page: large imports go to
+# the other demo agency, so as not to push them off it.
+OTHER_AGENCY = "AG-2002"
+
+
 def _csv(tmp_path: Path, name: str, *lines: str) -> Path:
     path = tmp_path / name
     path.write_text("\ufeff" + "\n".join((HEADER, *lines)) + "\n", encoding="utf-8")
@@ -255,3 +260,40 @@ def test_an_erp_payment_waits_while_a_card_payment_of_the_invoice_is_under_way(
     )
     assert report["accepted"] == 0 and "en cours de paiement par carte" in report["rejected"][0]["reason"]
     assert wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-990001").balance.cents == 12_000
+
+
+def test_new_and_known_numbers_mixed_in_one_chunk_each_get_their_own_outcome(
+    portal: Portal, tmp_path: Path
+) -> None:
+    _import(portal, _csv(tmp_path, "first.csv", _invoice("FA-2027-500001", 10_000, agency=OTHER_AGENCY)))
+    mixed = _csv(
+        tmp_path,
+        "mixed.csv",
+        _invoice("FA-2027-500001", 10_000, agency=OTHER_AGENCY),
+        _invoice("FA-2027-500002", 20_000, agency=OTHER_AGENCY),
+        _invoice("FA-2027-500003", 30_000, agency=OTHER_AGENCY),
+        _invoice("FA-2027-500003", 40_000, version=2, agency=OTHER_AGENCY),
+    )
+    report = _import(portal, mixed)
+    assert (report["inserted"], report["unchanged"], report["updated"], report["rejected"]) == (2, 1, 1, [])
+    replaced = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, "FA-2027-500003")
+    assert replaced.amount.cents == 48_000
+    for number in ("FA-2027-500002", "FA-2027-500003"):
+        key = wiring.ledger().document_key(OTHER_AGENCY, Creditor.POLIRIS, number)
+        assert wiring.documents().read(key).startswith(b"%PDF-")
+
+
+def test_a_file_of_several_hundred_new_documents_goes_in_whole_with_every_pdf(
+    portal: Portal, tmp_path: Path
+) -> None:
+    numbers = [f"FA-2027-51{index:04d}" for index in range(250)]
+    report = _import(
+        portal,
+        _csv(tmp_path, "many.csv", *(_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers)),
+    )
+    assert (report["accepted"], report["inserted"], report["rejected"]) == (250, 250, [])
+    for number in (numbers[0], numbers[99], numbers[100], numbers[-1]):
+        entry = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, number)
+        assert (entry.amount.cents, entry.balance.cents) == (1_200, 1_200)
+        key = wiring.ledger().document_key(OTHER_AGENCY, Creditor.POLIRIS, number)
+        assert wiring.documents().read(key).startswith(b"%PDF-")

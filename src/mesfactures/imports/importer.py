@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Protocol
@@ -23,10 +24,14 @@ INBOX = "imports/inbox/"
 REPORTS = "imports/reports/"
 DATA_SUFFIXES = (".csv", ".jsonl")
 MAX_PDF_BYTES = 10 * 1024 * 1024
+CHUNK = 100  # new documents per transaction (DynamoDB's limit)
+PDF_WORKERS = 8  # PDFs stored side by side while the next documents are written
 
 
 class Writer(Protocol):
     def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome: ...
+
+    def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool: ...
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome: ...
 
@@ -128,8 +133,7 @@ def import_file(
         (payments if valid.entry.type is EntryType.PAYMENT else documents).append(valid)
     for extra in rows[MAX_ROWS:]:
         report.reject(extra.line if isinstance(extra, RawRow) else extra[0], f"au-delà de {MAX_ROWS} lignes")
-    for valid in documents:
-        _apply(report, valid, lambda v: _import_document(v, writer, store, context, attachment))
+    _import_documents(report, documents, writer, store, context, attachment)
     for valid in payments:
         _apply(report, valid, lambda v: writer.record_payment(v.entry))
     report.rejected.sort(key=lambda rejection: rejection.line)
@@ -146,6 +150,63 @@ def _apply(report: ImportReport, row: ImportRow, action: Callable[[ImportRow], U
         _log.exception("row failed", extra={"file": report.file, "line": row.line})
         report.reject(row.line, "erreur technique sur cette ligne : elle sera réessayée")
         report.retry_later += 1
+
+
+def _import_documents(
+    report: ImportReport,
+    rows: list[ImportRow],
+    writer: Writer,
+    store: Store,
+    context: _Context,
+    attachment: Callable[[str], str | None],
+) -> None:
+    """New documents go in a hundred at a time, each still on the condition that its number is new; a
+    chunk with a number already known goes row by row, as do rows with a PDF sent beside. One conditional
+    write per row made 100,000 rows take 100,000 round trips (make bench: 0.18x the speed of bare batch
+    writes). The PDFs of the new documents are rendered and stored by a few threads meanwhile; a row
+    whose PDF could not be stored is rejected for a resend, which stores it (its entry is then unchanged)."""
+    stored: list[tuple[ImportRow, Future[None]]] = []
+    with ThreadPoolExecutor(max_workers=PDF_WORKERS, thread_name_prefix="pdf") as pdfs:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            new = [row for row in chunk if not row.pdf_name]
+            if new and _inserted_together(writer, new):
+                for row in new:
+                    seller, buyer = context.parties(row.entry)
+                    stored.append(
+                        (row, pdfs.submit(_store_rendered, store, _key(row), row.entry, seller, buyer))
+                    )
+                chunk = [row for row in chunk if row.pdf_name]
+            for row in chunk:
+                _apply(report, row, lambda v: _import_document(v, writer, store, context, attachment))
+        for row, done in stored:
+            _apply(report, row, _once_stored(done))
+
+
+def _inserted_together(writer: Writer, rows: list[ImportRow]) -> bool:
+    try:
+        return writer.insert_new_documents([(row.entry, row.version, _key(row)) for row in rows])
+    except Exception:
+        _log.exception("chunk failed: its rows are taken one by one", extra={"first_line": rows[0].line})
+        return False
+
+
+def _key(row: ImportRow) -> str:
+    return document_key(row.entry.agency_id, row.entry.creditor, row.entry.entry_id)
+
+
+def _store_rendered(
+    store: Store, key: str, entry: LedgerEntry, seller: CreditorDetails, buyer: AccountProfile
+) -> None:
+    store.put_pdf(key, render_pdf(document_view(entry, seller, buyer)))
+
+
+def _once_stored(done: Future[None]) -> Callable[[ImportRow], UpsertOutcome]:
+    def outcome(_row: ImportRow) -> UpsertOutcome:
+        done.result()  # a failed store raises here, and the row is rejected for a resend
+        return UpsertOutcome.INSERTED
+
+    return outcome
 
 
 def _import_document(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from mesfactures.notifications.messages import View
+
+if TYPE_CHECKING:
+    import jinja2  # imported by the first mail rendered, not at every function's cold start
 
 SUBJECTS = {
     "dispute_opened": "[{creditor_name}] Nouveau litige {reference} — {agency_name}",
@@ -30,6 +32,8 @@ class RenderedMail:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("mesfactures", "templates/mail"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),

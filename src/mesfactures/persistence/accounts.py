@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -41,7 +40,7 @@ from mesfactures.persistence.models import (
 )
 from mesfactures.persistence.models import PostalAddress as PostalAddressMap
 from mesfactures.persistence.outbox import outbox_item
-from mesfactures.persistence.transactions import condition_failed
+from mesfactures.persistence.transactions import condition_failed, shared_connection
 
 
 class AccountRepository:
@@ -250,7 +249,7 @@ class ProfileChanges:
         condition = ProfileItem.pending_change_id == change.change_id
         pk = keys.account_pk(change.agency_id, change.creditor)
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.update(item, actions=actions, condition=condition)
                 transaction.update(
                     ProfileChangeItem(pk, keys.change_sk(change.change_id)),
@@ -303,7 +302,7 @@ class ProfileChanges:
         """Counts one message in the user's window and queues its e-mails, or refuses past the limit."""
         counter = RateLimitItem(keys.rate_limit_pk(user_id), keys.rate_limit_sk("messages", window))
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.update(
                     counter,
                     actions=[
@@ -328,7 +327,7 @@ class ProfileChanges:
         message: MailMessage,
     ) -> None:
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.update(item, actions=actions, condition=condition)
                 transaction.save(_change_item(change), condition=ProfileChangeItem.sk.does_not_exist())
                 transaction.save(outbox_item(message, change.requested_at))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -39,7 +38,7 @@ from mesfactures.persistence.models import (
     LedgerItem,
 )
 from mesfactures.persistence.outbox import outbox_item
-from mesfactures.persistence.transactions import condition_failed
+from mesfactures.persistence.transactions import condition_failed, shared_connection
 
 
 class DisputeRepository:
@@ -50,7 +49,7 @@ class DisputeRepository:
     def open(self, dispute: Dispute, event: DisputeEvent, message: MailMessage) -> None:
         pk = keys.account_pk(dispute.agency_id, dispute.creditor)
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.save(_dispute_item(dispute), condition=DisputeItem.sk.does_not_exist())
                 transaction.save(_event_item(dispute, event))
                 for invoice in dispute.invoices:
@@ -76,7 +75,7 @@ class DisputeRepository:
         updated = Dispute(**{**dispute.__dict__, "status": status, "updated_at": event.at})
         pk = keys.account_pk(dispute.agency_id, dispute.creditor)
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.update(
                     DisputeItem(pk, keys.dispute_sk(dispute.dispute_id)),
                     actions=[

@@ -7,7 +7,6 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -27,7 +26,7 @@ from mesfactures.persistence.models import (
     ProcessedEventItem,
 )
 from mesfactures.persistence.outbox import outbox_item
-from mesfactures.persistence.transactions import condition_failed
+from mesfactures.persistence.transactions import condition_failed, shared_connection
 
 KEEP_EVENTS_DAYS = 30
 
@@ -48,7 +47,7 @@ class PaymentRepository:
         pk = keys.account_pk(payment.agency_id, payment.creditor)
         now = int(payment.created_at.timestamp())
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.save(_payment_item(payment), condition=PaymentItem.sk.does_not_exist())
                 for number, balance in _held(payment):
                     transaction.update(
@@ -98,7 +97,7 @@ class PaymentRepository:
     def _close(self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime) -> bool:
         pk = keys.account_pk(payment.agency_id, payment.creditor)
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 if event_id:
                     transaction.save(
                         _event_item(event_id, now), condition=ProcessedEventItem.sk.does_not_exist()
@@ -127,7 +126,7 @@ class PaymentRepository:
             now,
         )
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.save(_event_item(event_id, now), condition=ProcessedEventItem.sk.does_not_exist())
                 transaction.update(
                     PaymentItem(pk, keys.payment_sk(payment.payment_id)),
@@ -177,7 +176,7 @@ class PaymentRepository:
             now,
         )
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.save(_event_item(event_id, now), condition=ProcessedEventItem.sk.does_not_exist())
                 transaction.update(
                     PaymentItem(pk, keys.payment_sk(payment.payment_id)),
