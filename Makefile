@@ -12,17 +12,17 @@ export AWS_DEFAULT_REGION := eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit synth infra-check bench
+.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit lock synth infra-check bench
 
 help:
 	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
 	@echo "make test   run every test tier, ruff and mypy --strict"
 	@echo "make bench  measure the budgets of DESIGN.md section 5 (BENCH_QUICK=1: smaller sizes)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q 'pip<26.3' 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import mesfactures, chalice, moto, pynamodb, playwright"
 	touch $@
 
@@ -72,6 +72,11 @@ infra-check: synth $(CHECKOV)
 
 test: install browser-deps node_modules/.package-lock.json lint typecheck infra-check
 	$(PY) -m pytest
+
+# The exact versions installed, after a change to pyproject.toml's dependencies.
+lock: $(STAMP)
+	{ sed -n '1,2p' requirements.lock; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 # Known vulnerabilities in the locked dependencies. pip-audit asks PyPI's JSON API or OSV, which this
 # workplace cannot reach (only the package index is): run it where they are reachable, as CI in AWS would.

@@ -168,7 +168,7 @@ def main() -> int:
         sections: list[tuple[str, Callable[[], list[Row]]]] = [
             (
                 "cold",
-                lambda: coldstart.import_times(times=sizes.import_times) + coldstart.package_rows(scratch),
+                lambda: coldstart.import_times(times=sizes.import_times) + coldstart.package_rows(),
             ),
             ("pdf", lambda: pdf.measure(times=sizes.pdf_repeats)),
             ("stack", lambda: _stack_sections(scratch, sizes)),

@@ -9,8 +9,6 @@ import re
 import statistics
 import subprocess
 import sys
-import zipfile
-from importlib import metadata
 from pathlib import Path
 
 from bench.report import Row, verdict
@@ -120,64 +118,25 @@ def import_times(*, times: int) -> list[Row]:
 
 
 # --- Deployment package size --------------------------------------------------------------------------
-# The lead wires `package_sizes` to infra/packaging.py (issue 7) at merge. Until then it is an ESTIMATE:
-# the zip of app.py, .chalice/ and the shared package, plus the runtime dependencies of pyproject.toml
-# that the Lambda runtime does not provide (boto3, botocore and theirs are provided), as installed here.
-
-PROVIDED_BY_LAMBDA = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 
 
-def _requirement_name(requirement: str) -> str | None:
-    if "extra ==" in requirement:
-        return None
-    match = re.match(r"[A-Za-z0-9_.\-]+", requirement)
-    return match.group(0).lower().replace("_", "-") if match else None
-
-
-def runtime_distributions() -> set[str]:
-    """The project's runtime dependencies and theirs, less what the Lambda runtime already has."""
-    wanted: set[str] = set()
-    pending = [name for name in map(_requirement_name, metadata.requires("mesfactures") or []) if name]
-    while pending:
-        name = pending.pop()
-        if name in wanted or name in PROVIDED_BY_LAMBDA:
-            continue
-        wanted.add(name)
-        pending.extend(n for n in map(_requirement_name, metadata.requires(name) or []) if n)
-    return wanted
-
-
-def _add_tree(archive: zipfile.ZipFile, folder: Path, prefix: str) -> None:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and "deployments" not in path.parts:
-            archive.write(path, f"{prefix}{path.relative_to(folder)}")
-
-
-def estimated_zip_bytes(service: str, scratch: Path) -> int:
-    target = scratch / f"{service}.zip"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        app = ROOT / "services" / service
-        archive.write(app / "app.py", "app.py")
-        if (app / ".chalice").is_dir():
-            _add_tree(archive, app / ".chalice", ".chalice/")
-        _add_tree(archive, ROOT / "src" / "mesfactures", "mesfactures/")
-        for name in sorted(runtime_distributions()):
-            for file in metadata.distribution(name).files or []:
-                path = Path(str(file.locate()))
-                if path.is_file() and "__pycache__" not in path.parts and ".." not in str(file):
-                    archive.write(path, str(file))
-    return target.stat().st_size
-
-
-def package_sizes(scratch: Path) -> tuple[dict[str, int], str]:
-    """Zipped size of each function's package, and how it was obtained (adapter for infra/packaging.py)."""
-    return {service: estimated_zip_bytes(service, scratch) for service in SERVICES}, (
-        "estimate: app.py + .chalice + src/mesfactures + runtime deps not in Lambda"
+def package_sizes() -> dict[str, int]:
+    """Zipped bytes of each function's package, built by infra/packaging.py as `chalice.cdk` builds it
+    (vendored shared package and runtime libraries), in a process of its own (it loads each app)."""
+    built = subprocess.run(
+        [sys.executable, "-m", "infra.packaging"],
+        cwd=ROOT,
+        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-3", "AWS_EC2_METADATA_DISABLED": "true"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
     )
+    sizes: dict[str, int] = json.loads(built.stdout)
+    return sizes
 
 
-def package_rows(scratch: Path) -> list[Row]:
-    sizes, method = package_sizes(scratch)
+def package_rows() -> list[Row]:
     return [
         Row(
             "Cold start",
@@ -186,19 +145,17 @@ def package_rows(scratch: Path) -> list[Row]:
             "5 MB budget",
             size / ZIP_BUDGET_BYTES,
             verdict(size < ZIP_BUDGET_BYTES),
-            {"bytes": size, "method": method, "distributions": sorted(runtime_distributions())},
+            {"bytes": size, "method": "infra/packaging.py (chalice package of the vendored app)"},
         )
-        for service, size in sizes.items()
+        for service, size in package_sizes().items()
     ]
 
 
 def main() -> None:
     """`python -m bench.coldstart`: the cold-start rows alone, as JSON."""
-    import tempfile
     from dataclasses import asdict
 
-    with tempfile.TemporaryDirectory() as scratch:
-        rows = import_times(times=5) + package_rows(Path(scratch))
+    rows = import_times(times=5) + package_rows()
     print(json.dumps([asdict(row) for row in rows], indent=2))
 
 

@@ -111,3 +111,21 @@ def test_api_answers_are_never_cached_nor_sniffed(
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Content-Type"].startswith("application/json")
+
+
+def test_the_lock_pins_exactly_what_is_installed() -> None:
+    """`make audit` audits requirements.lock: it must be what runs, or the audit says nothing."""
+    frozen = subprocess.run(
+        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    installed = {line.strip().lower() for line in frozen.splitlines() if line.strip()}
+    locked = {
+        line.strip().lower()
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert installed == locked, "run `make lock` after changing pyproject.toml's dependencies"
