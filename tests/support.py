@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import stripe
 
 from devstack import stack as devstack
 from devstack.mailbox import SentMail, sent_mails
@@ -126,3 +128,47 @@ def all_entries(portal: Portal, cookie: dict[str, str], creditor: str) -> list[d
         cursor = answer.json()["next_cursor"]
         if not cursor:
             return entries
+
+
+def checkout_event(
+    kind: str,
+    payment: dict[str, Any],
+    event_id: str,
+    *,
+    creditor: str = "POLIRIS",
+    agency_id: str = "AG-1001",
+    payment_status: str = "paid",
+) -> dict[str, Any]:
+    """A Stripe event about the Checkout session of `payment`, as Stripe sends it."""
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": "cs_test_x",
+                "object": "checkout.session",
+                "payment_status": payment_status,
+                "metadata": {
+                    "payment_id": payment["payment_id"],
+                    "agency_id": agency_id,
+                    "creditor": creditor,
+                },
+            }
+        },
+    }
+
+
+def send_webhook(portal: Portal, event: dict[str, Any], secret: str | None = None) -> requests.Response:
+    """Delivers `event` to the webhook, signed as Stripe signs it (with the stand-in's secret by default)."""
+    payload = json.dumps(event)
+    standin = portal.running.stripe
+    assert standin is not None
+    header = stripe.WebhookSignature.generate_signature_header(payload, secret or standin.webhook_secret)
+    return requests.post(
+        portal.api("payments/stripe/webhook"),
+        data=payload,
+        timeout=30,
+        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+    )

@@ -100,6 +100,7 @@ def document(principal: AgencyUser, creditor: str, number: str) -> Response | di
     link = document_link(
         wiring.ledger(),
         wiring.documents(),
+        wiring.accounts(),
         principal.agency_id,
         Creditor.parse(creditor),
         number,

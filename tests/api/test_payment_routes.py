@@ -12,7 +12,16 @@ import pytest
 import requests
 import stripe
 
-from tests.support import DEMO, OTHER, Portal, fresh_invoices, mails_to, together
+from tests.support import (
+    DEMO,
+    OTHER,
+    Portal,
+    checkout_event,
+    fresh_invoices,
+    mails_to,
+    send_webhook,
+    together,
+)
 
 
 def _open_invoices(portal: Portal, cookie: dict[str, str], creditor: str) -> list[dict[str, Any]]:
@@ -106,38 +115,11 @@ def test_cancelling_at_stripe_releases_the_invoices(portal: Portal, demo: dict[s
     assert invoice["number"] in {e["number"] for e in _open_invoices(portal, demo, "POLIRIS")}
 
 
-def _signed(portal: Portal, event: dict[str, Any], secret: str | None = None) -> requests.Response:
-    payload = json.dumps(event)
-    standin = portal.running.stripe
-    assert standin is not None
-    header = stripe.WebhookSignature.generate_signature_header(payload, secret or standin.webhook_secret)
-    return requests.post(
-        portal.api("payments/stripe/webhook"),
-        data=payload,
-        timeout=10,
-        headers={"Content-Type": "application/json", "Stripe-Signature": header},
-    )
+_signed = send_webhook
 
 
 def _event(kind: str, payment: dict[str, Any], event_id: str, payment_status: str = "paid") -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "created": int(time.time()),
-        "data": {
-            "object": {
-                "id": "cs_test_x",
-                "object": "checkout.session",
-                "payment_status": payment_status,
-                "metadata": {
-                    "payment_id": payment["payment_id"],
-                    "agency_id": "AG-1001",
-                    "creditor": "POLIRIS",
-                },
-            }
-        },
-    }
+    return checkout_event(kind, payment, event_id, payment_status=payment_status)
 
 
 def test_a_duplicated_or_reordered_webhook_changes_nothing_more(portal: Portal, demo: dict[str, str]) -> None:

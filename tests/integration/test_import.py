@@ -51,6 +51,16 @@ def _import(portal: Portal, *files: Path) -> dict[str, Any]:
     return report
 
 
+def _opened(agency_id: str, number: str) -> bytes:
+    """The PDF a user gets on opening the document (drawn then when the ERP sent none)."""
+    from mesfactures.statement.documents import document_link
+
+    document_link(
+        wiring.ledger(), wiring.documents(), wiring.accounts(), agency_id, Creditor.POLIRIS, number, "inline"
+    )
+    return wiring.documents().read(wiring.ledger().document_key(agency_id, Creditor.POLIRIS, number))
+
+
 def _invoice(number: str, net: int, version: int = 1, agency: str = "AG-1001", pdf: str = "") -> str:
     vat = net // 5
     return (
@@ -90,7 +100,7 @@ def test_good_rows_are_imported_and_each_bad_row_is_reported_with_its_line(
     with pytest.raises(NotFound):
         wiring.ledger().entry("AG-1001", Creditor.POLIRIS, "FA-2026-910002")
 
-    pdf = wiring.documents().read(wiring.ledger().document_key("AG-1001", Creditor.POLIRIS, "FA-2026-910001"))
+    pdf = _opened("AG-1001", "FA-2026-910001")
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "FA-2026-910001" in text and "120,00" in text
 
@@ -279,11 +289,12 @@ def test_new_and_known_numbers_mixed_in_one_chunk_each_get_their_own_outcome(
     replaced = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, "FA-2027-500003")
     assert replaced.amount.cents == 48_000
     for number in ("FA-2027-500002", "FA-2027-500003"):
-        key = wiring.ledger().document_key(OTHER_AGENCY, Creditor.POLIRIS, number)
-        assert wiring.documents().read(key).startswith(b"%PDF-")
+        assert _opened(OTHER_AGENCY, number).startswith(b"%PDF-")
+    text = pypdf.PdfReader(io.BytesIO(_opened(OTHER_AGENCY, "FA-2027-500003"))).pages[0].extract_text()
+    assert "480,00" in text, "the new version's PDF, not the first one's"
 
 
-def test_a_file_of_several_hundred_new_documents_goes_in_whole_with_every_pdf(
+def test_a_file_of_several_hundred_new_documents_goes_in_whole_and_each_pdf_is_drawn_when_opened(
     portal: Portal, tmp_path: Path
 ) -> None:
     numbers = [f"FA-2027-51{index:04d}" for index in range(250)]
@@ -296,4 +307,5 @@ def test_a_file_of_several_hundred_new_documents_goes_in_whole_with_every_pdf(
         entry = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, number)
         assert (entry.amount.cents, entry.balance.cents) == (1_200, 1_200)
         key = wiring.ledger().document_key(OTHER_AGENCY, Creditor.POLIRIS, number)
-        assert wiring.documents().read(key).startswith(b"%PDF-")
+        assert not wiring.documents().exists(key), "the import draws no PDF: the first opening does"
+        assert _opened(OTHER_AGENCY, number).startswith(b"%PDF-")

@@ -4,17 +4,14 @@ invoices. One wins, the others get 409; nothing is settled twice; every balance 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import requests
-import stripe
 
 from tests.security.conftest import AttackLog
-from tests.support import Portal, all_entries, fresh_invoices, together
+from tests.support import Portal, all_entries, checkout_event, fresh_invoices, send_webhook, together
 
 THREADS = 24
 
@@ -50,37 +47,11 @@ def _alternating(*attempts: Callable[[], int]) -> Callable[[], int]:
 
 
 def _event(kind: str, payment: dict[str, Any], creditor: str, event_id: str) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "created": int(time.time()),
-        "data": {
-            "object": {
-                "id": "cs_test_race",
-                "object": "checkout.session",
-                "payment_status": "paid",
-                "metadata": {
-                    "payment_id": payment["payment_id"],
-                    "agency_id": "AG-1001",
-                    "creditor": creditor,
-                },
-            }
-        },
-    }
+    return checkout_event(kind, payment, event_id, creditor=creditor)
 
 
 def _deliver(portal: Portal, event: dict[str, Any]) -> int:
-    payload = json.dumps(event)
-    assert portal.running.stripe is not None
-    header = stripe.WebhookSignature.generate_signature_header(payload, portal.running.stripe.webhook_secret)
-    answer = requests.post(
-        portal.api("payments/stripe/webhook"),
-        data=payload,
-        headers={"Content-Type": "application/json", "Stripe-Signature": header},
-        timeout=30,
-    )
-    return answer.status_code
+    return send_webhook(portal, event).status_code
 
 
 def _ledger_disagreements(

@@ -14,8 +14,10 @@ Disposition = Literal["inline", "attachment"]
 URL_LIFETIME_SECONDS = 60
 
 
-def document_key(agency_id: str, creditor: Creditor, entry_id: str) -> str:
-    return f"documents/{agency_id}/{creditor.value}/{entry_id}.pdf"
+def document_key(agency_id: str, creditor: Creditor, entry_id: str, version: int | None = None) -> str:
+    """Where a document's PDF is kept; with the ERP's version, so that a new version is a new PDF."""
+    suffix = f"-v{version}" if version is not None else ""
+    return f"documents/{agency_id}/{creditor.value}/{entry_id}{suffix}.pdf"
 
 
 def upload_key(agency_id: str, creditor: Creditor, attachment_id: str) -> str:

@@ -118,6 +118,16 @@ class LedgerRepository:
             return False
         return True
 
+    def document(self, agency_id: str, creditor: Creditor, number: str) -> tuple[LedgerEntry, str]:
+        """A document (invoice or credit note) with the key of its PDF, within the agency's own account."""
+        try:
+            item = EntryItem.get(keys.account_pk(agency_id, creditor), keys.document_sk(number))
+        except (DoesNotExist, ValueError):
+            raise NotFound("Document introuvable.") from None
+        if not item.document_key:
+            raise NotFound("Document introuvable.")
+        return entry_from_item(item), item.document_key
+
     def document_key(self, agency_id: str, creditor: Creditor, number: str) -> str:
         try:
             item = EntryItem.get(

@@ -6,16 +6,28 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition
+from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput
+from mesfactures.domain.ledger import LedgerEntry
 
 
-class DocumentKeys(Protocol):
-    def document_key(self, agency_id: str, creditor: Creditor, number: str) -> str: ...
+class Documents(Protocol):
+    def document(self, agency_id: str, creditor: Creditor, number: str) -> tuple[LedgerEntry, str]: ...
 
 
-class DocumentUrls(Protocol):
+class DocumentFiles(Protocol):
+    def exists(self, key: str) -> bool: ...
+
+    def put_pdf(self, key: str, content: bytes) -> None: ...
+
     def url(self, key: str, disposition: Disposition, filename: str) -> str: ...
+
+
+class Parties(Protocol):
+    def creditor(self, creditor: Creditor) -> CreditorDetails: ...
+
+    def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile: ...
 
 
 @dataclass(frozen=True)
@@ -34,14 +46,26 @@ def parse_disposition(raw: str | None) -> Disposition:
 
 
 def document_link(
-    ledger: DocumentKeys,
-    store: DocumentUrls,
+    ledger: Documents,
+    store: DocumentFiles,
+    parties: Parties,
     agency_id: str,
     creditor: Creditor,
     number: str,
     disposition: Disposition,
 ) -> DocumentLink:
-    """The key is looked up under the agency's own account: another agency's number is not found."""
-    key = ledger.document_key(agency_id, creditor, number)
+    """The document is looked up under the agency's own account: another agency's number is not found.
+    A PDF the ERP did not send is drawn on the document's first opening and kept: an import of 100,000
+    rows writes the ledger only, and most documents are never opened."""
+    entry, key = ledger.document(agency_id, creditor, number)
+    if not store.exists(key):
+        store.put_pdf(key, _drawn(entry, parties))
     filename = f"{number}.pdf"
     return DocumentLink(store.url(key, disposition, filename), filename, URL_LIFETIME_SECONDS)
+
+
+def _drawn(entry: LedgerEntry, parties: Parties) -> bytes:
+    from mesfactures.documents.pdf import document_view, render_pdf  # jinja2, pydyf: on a first opening only
+
+    seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
+    return render_pdf(document_view(entry, seller, buyer))
