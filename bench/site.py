@@ -13,18 +13,8 @@ from urllib.parse import urlsplit
 
 from bench.portal import Session
 from bench.report import Row, verdict
+from devstack.chromium import ARGS, CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LIGHTHOUSE = Path(__file__).resolve().parent / "node_modules" / ".bin" / "lighthouse"
 FIRST_LOAD_BUDGET = 150 * 1024
 SCORE_BUDGET = 95
