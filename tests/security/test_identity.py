@@ -24,7 +24,7 @@ from devstack.config import REGION
 from devstack.provisioning import DemoUser, ensure_user
 from mesfactures import wiring
 from tests.security.conftest import AttackLog
-from tests.support import DEMO, OTHER, Portal
+from tests.support import DEMO, OTHER, Portal, together
 
 AGENCY_ROUTES = [
     "account/me",
@@ -210,6 +210,13 @@ def test_after_five_wrong_passwords_even_the_right_one_is_refused_for_a_while(
     assert _log_in(portal, OTHER.email, OTHER.password).status_code == 201, "other users are not locked out"
 
 
+def test_guesses_sent_all_at_once_get_five_tries_not_more(portal: Portal, attacks: AttackLog) -> None:
+    statuses = together(20, lambda: _log_in(portal, "rafale@agence-exemple.fr", "Essai-2026!").status_code)
+    tried = statuses.count(401)
+    attacks.record("identity: password guessing", len(statuses), [] if tried <= 5 else [f"{tried} tries"])
+    assert tried <= 5 and statuses.count(429) == 20 - tried
+
+
 def test_an_unknown_identifier_is_limited_the_same_way(portal: Portal) -> None:
     statuses = [_log_in(portal, "personne@nulle-part.example", "Essai-2026!").status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
@@ -224,8 +231,10 @@ def test_a_session_copied_before_sign_out_is_refused_after_it(portal: Portal, at
     replayed = [
         requests.get(portal.api(route), headers=copied, timeout=10).status_code for route in AGENCY_ROUTES
     ]
+    respelt = {"Cookie": copied["Cookie"] + "=="}  # the same signature, spelt with padding
+    replayed.append(requests.get(portal.api("account/me"), headers=respelt, timeout=10).status_code)
     attacks.record(
         "identity: replay after sign-out", len(replayed), [s for s in map(str, replayed) if s != "401"]
     )
-    assert replayed == [401] * len(AGENCY_ROUTES)
+    assert replayed == [401] * (len(AGENCY_ROUTES) + 1)
     assert requests.get(portal.api("account/me"), headers=elsewhere, timeout=10).status_code == 200

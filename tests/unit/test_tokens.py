@@ -167,3 +167,14 @@ def test_keys_are_fetched_once_then_again_only_after_a_while() -> None:
     now[0] += 301
     assert keys.key("unknown") is None
     assert loads == [1000.0, 1301.0]
+
+
+@pytest.mark.parametrize("respelling", ["==", "=", "!", "\n"])
+def test_a_signature_spelt_otherwise_is_refused_so_a_signed_out_token_cannot_come_back(
+    respelling: str,
+) -> None:
+    token = _token(_claims())
+    assert _verifier().principal(token)
+    head, _, signature = token.rpartition(".")
+    _refused(f"{head}.{signature}{respelling}")
+    _refused(f"{head}.{signature[:10]}{respelling}{signature[10:]}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from mesfactures.auth.sessions import fingerprint
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidCredentials, NotAuthenticated, TooManySignIns
+from mesfactures.domain.errors import NotAuthenticated, TooManySignIns
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
 
 if TYPE_CHECKING:  # the adapters (boto3, pynamodb) load on first use, not with the app (cold start)
@@ -37,11 +37,9 @@ class Me:
 
 
 class SignInAttempts(Protocol):
-    def failed_sign_ins(self, subject: str, window: str) -> int: ...
+    def take(self, subject: str, window: str, limit: int, forget_at_epoch: int) -> bool: ...
 
-    def count_failed_sign_in(self, subject: str, window: str, forget_at_epoch: int) -> None: ...
-
-    def forget_failed_sign_ins(self, subject: str, window: str) -> None: ...
+    def forget(self, subject: str, window: str) -> None: ...
 
 
 class SignedOutSessions(Protocol):
@@ -56,19 +54,17 @@ def sign_in(
     password: str,
     now: datetime,
 ) -> SignedIn:
-    """Signs in, unless the identifier had too many failures in the current quarter of an hour: then even
-    the right password is refused until the quarter ends, so guessing gets five tries, not thousands."""
+    """Signs in, unless the identifier had too many attempts in the current quarter of an hour: then even
+    the right password is refused until the quarter ends, so guessing gets five tries, not thousands. The
+    attempt is counted before the password is checked, in one conditional write: guesses sent all at once
+    cannot all read "no failure yet" and pass. A successful sign-in forgets the count."""
     subject = fingerprint(username.strip().casefold())
     window = _sign_in_window(now)
-    if attempts.failed_sign_ins(subject, window) >= MAX_FAILED_SIGN_INS:
+    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+    if not attempts.take(subject, window, MAX_FAILED_SIGN_INS, forget_at):
         raise TooManySignIns()
-    try:
-        token = identity.sign_in(username.strip(), password)
-    except InvalidCredentials:
-        forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
-        attempts.count_failed_sign_in(subject, window, forget_at)
-        raise
-    attempts.forget_failed_sign_ins(subject, window)
+    token = identity.sign_in(username.strip(), password)
+    attempts.forget(subject, window)
     return SignedIn(token=token, principal=verifier.principal(token))
 
 

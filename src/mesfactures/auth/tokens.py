@@ -121,7 +121,14 @@ def _signature_is_valid(token: str, key: rsa.PublicKey) -> bool:
     import rsa
 
     signing_input, _, encoded_signature = token.rpartition(".")
-    signature = base64.urlsafe_b64decode(encoded_signature + "=" * (-len(encoded_signature) % 4))
+    try:
+        signature = base64.urlsafe_b64decode(encoded_signature + "=" * (-len(encoded_signature) % 4))
+    except ValueError:
+        return False
+    # Only the one canonical spelling: padding or stray characters would make a signed-out token, whose
+    # fingerprint is refused, a different string with the same valid signature.
+    if base64.urlsafe_b64encode(signature).rstrip(b"=").decode() != encoded_signature:
+        return False
     try:
         return bool(rsa.verify(signing_input.encode("ascii"), signature, key) == "SHA-256")
     except rsa.VerificationError:

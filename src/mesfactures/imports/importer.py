@@ -189,11 +189,11 @@ def _import_document(
     row: ImportRow, writer: Writer, store: Store, attachment: Callable[[str], str | None]
 ) -> UpsertOutcome:
     key = _key(row)
-    pdf = _attached_pdf(row, store, attachment) if row.pdf_name else None
-    outcome = writer.upsert_document(row.entry, row.version, key)
-    if pdf is not None and (outcome is not UpsertOutcome.UNCHANGED or not store.exists(key)):
-        store.put_pdf(key, pdf)
-    return outcome
+    if row.pdf_name:
+        # Stored before the entry: once the entry is there, a first opening would draw a PDF for a key
+        # still empty and keep it, hiding the ERP's own. The key is the version's, so this is harmless.
+        store.put_pdf(key, _attached_pdf(row, store, attachment))
+    return writer.upsert_document(row.entry, row.version, key)
 
 
 def _attached_pdf(row: ImportRow, store: Store, attachment: Callable[[str], str | None]) -> bytes:

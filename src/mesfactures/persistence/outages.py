@@ -1,15 +1,10 @@
-"""Telling AWS being unavailable (throttled, unreachable, timing out) from a bug: the first is a 503 the
-user may retry in a moment, the second a 500 that someone must look at."""
+"""Telling AWS refusing a request (throttled, or not reached at all) from a bug: the first is a 503 the user
+may retry in a moment, knowing nothing was done; anything else, a timeout after the request left included
+(it may have been applied), stays a 500 that someone must look at."""
 
 from __future__ import annotations
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 _BUSY = {
@@ -19,12 +14,8 @@ _BUSY = {
     "Throttling",
     "ThrottlingError",
     "SlowDown",
-    "ServiceUnavailable",
-    "InternalServerError",
-    "InternalError",
-    "RequestTimeout",
 }
-_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError)  # the request never left
 
 
 def is_outage(error: BaseException) -> bool:
@@ -34,7 +25,7 @@ def is_outage(error: BaseException) -> bool:
         seen.add(id(current))
         if _busy(current) or isinstance(current, _UNREACHABLE):
             return True
-        current = current.__cause__ or current.__context__
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
     return False
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from mesfactures.persistence import keys
 from mesfactures.persistence.models import RateLimitItem, RevokedSessionItem
 
-_LOGIN_FAILURES = "login"
+_LOGIN_ATTEMPTS = "login"
 
 
 class SessionRepository:
@@ -31,18 +31,19 @@ class SessionRepository:
             return False
         return True
 
-    def failed_sign_ins(self, subject: str, window: str) -> int:
+    def take(self, subject: str, window: str, limit: int, forget_at_epoch: int) -> bool:
+        """Counts one sign-in attempt of the identifier in the window, unless `limit` are counted already."""
+        counter = RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_ATTEMPTS, window))
         try:
-            item = RateLimitItem.get(
-                keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_FAILURES, window), consistent_read=True
+            counter.update(
+                actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at_epoch)],
+                condition=RateLimitItem.hits.does_not_exist() | (RateLimitItem.hits < limit),
             )
-        except DoesNotExist:
-            return 0
-        return int(item.hits)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
-    def count_failed_sign_in(self, subject: str, window: str, forget_at_epoch: int) -> None:
-        counter = RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_FAILURES, window))
-        counter.update(actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at_epoch)])
-
-    def forget_failed_sign_ins(self, subject: str, window: str) -> None:
-        RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_FAILURES, window)).delete()
+    def forget(self, subject: str, window: str) -> None:
+        RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_ATTEMPTS, window)).delete()
