@@ -22,6 +22,7 @@ import requests
 from bench.portal import DEMO, DEMO_AGENCY, Session, bench_config, open_invoices, sign_in
 from bench.report import Row, Verdict, verdict
 from devstack import stack as devstack
+from devstack.stripe_standin import session_event
 
 CREDITOR = "POLIRIS"
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
@@ -31,34 +32,19 @@ REPEATS = 3
 def _signed_webhook(
     running: devstack.RunningStack, payment: dict[str, Any], event_id: str
 ) -> requests.Response:
-    import stripe
-
     assert running.stripe is not None  # noqa: S101
-    event = {
-        "id": event_id,
-        "object": "event",
-        "type": "checkout.session.completed",
-        "created": int(time.time()),
-        "data": {
-            "object": {
-                "id": "cs_test_bench",
-                "object": "checkout.session",
-                "payment_status": "paid",
-                "metadata": {
-                    "payment_id": payment["payment_id"],
-                    "agency_id": DEMO_AGENCY,
-                    "creditor": CREDITOR,
-                },
-            }
-        },
+    session = {
+        "id": "cs_test_bench",
+        "object": "checkout.session",
+        "payment_status": "paid",
+        "metadata": {"payment_id": payment["payment_id"], "agency_id": DEMO_AGENCY, "creditor": CREDITOR},
     }
-    payload = json.dumps(event)
-    header = stripe.WebhookSignature.generate_signature_header(payload, running.stripe.webhook_secret)
+    payload = json.dumps(session_event("checkout.session.completed", session, event_id))
     return requests.post(
         f"{running.config.gateway_url}/api/payments/stripe/webhook",
         data=payload,
         timeout=30,
-        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        headers={"Content-Type": "application/json", "Stripe-Signature": running.stripe.signature(payload)},
     )
 
 

@@ -172,10 +172,10 @@ def _seed_account() -> None:
 class ImportRun:
     rows: int
     import_seconds: float
-    ledger_phase_seconds: float  # from the start until the last ledger write returned (PDFs still storing)
+    ledger_phase_seconds: float  # from the start until the last ledger write returned
     bare_seconds: float
     report: dict[str, Any]
-    pdfs_stored: int
+    pdfs_stored: int  # none since PDFs are drawn on first opening
     seconds_in: dict[str, float]
 
 

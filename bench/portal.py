@@ -102,38 +102,13 @@ def add_large_account(table_name: str, count: int, today: date) -> int:
     return count
 
 
-_FRESH = iter(range(1, 1_000_000))
-
-
 def open_invoices(agency_id: str, creditor: str, count: int, amount_cents: int = 12_000) -> list[str]:
-    """New open invoices of their own, written as the ERP import writes them; their numbers."""
+    """New open invoices of the benchmark's own, written as the ERP import writes them; their numbers."""
+    from devstack.demo_data import write_open_documents
     from mesfactures import wiring
-    from mesfactures.documents.store import document_key
-    from mesfactures.domain.calendar import today_in_paris
     from mesfactures.domain.creditors import Creditor
-    from mesfactures.domain.ids import new_id
-    from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
-    from mesfactures.domain.money import Money
 
-    today = today_in_paris()
-    numbers = []
-    for _ in range(count):
-        number = f"FA-2032-{next(_FRESH):06d}"
-        entry = LedgerEntry(
-            new_id(),
-            agency_id,
-            Creditor(creditor),
-            EntryType.INVOICE,
-            number,
-            today,
-            today + timedelta(days=30),
-            f"Banc d'essai {number}",
-            Money(amount_cents),
-            Money(amount_cents),
-            EntryStatus.OPEN,
-            (DocumentLine("Prestation", 1, amount_cents * 10 // 12, 2000),),
-        )
-        key = document_key(agency_id, Creditor(creditor), entry.entry_id)
-        wiring.entry_writer().upsert_document(entry, 1, key)
-        numbers.append(number)
-    return numbers
+    entries = write_open_documents(
+        wiring.entry_writer(), agency_id, Creditor(creditor), count, amount_cents, year=2032
+    )
+    return [entry.number for entry in entries]

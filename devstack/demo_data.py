@@ -6,6 +6,7 @@ changed. Entries are generated relative to the day of the first start and then s
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,15 +24,16 @@ from mesfactures.domain.accounts import (
     PostalAddress,
     ServiceContact,
 )
+from mesfactures.domain.calendar import today_in_paris
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import DisputeReason
-from mesfactures.domain.ids import stable_id
+from mesfactures.domain.ids import new_id, stable_id
 from mesfactures.domain.ledger import Agency, DocumentLine, EntryStatus, EntryType, LedgerEntry
 from mesfactures.domain.money import Money, vat_cents
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.persistence.accounts import AccountRepository
 from mesfactures.persistence.disputes import DisputeRepository
-from mesfactures.persistence.ledger import LedgerRepository
+from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
 
 VAT_STANDARD = 2000
 HOURS = "Du lundi au vendredi, de 9 h à 12 h 30 et de 14 h à 18 h"
@@ -315,3 +317,43 @@ def load(
                     store.put_pdf(key, render_pdf(document_view(item, seller, profile)))
             open_demo_dispute(disputes, accounts, store, agency, creditor, today, site_url)
     return added
+
+
+_FRESH_NUMBERS = itertools.count(1)
+
+
+def write_open_documents(
+    writer: EntryWriter,
+    agency_id: str,
+    creditor: Creditor,
+    count: int,
+    amount_cents: int = 12_000,
+    *,
+    credit_notes: bool = False,
+    year: int = 2030,
+) -> list[LedgerEntry]:
+    """New open invoices (or unused credit notes) written as the ERP import writes them, numbered in a year
+    the demo never uses: for tests and benchmarks that pay or dispute documents of their own, so that they
+    never compete for the demo accounts' few open invoices."""
+    today = today_in_paris()
+    kind, sign, prefix = (EntryType.CREDIT_NOTE, -1, "AV") if credit_notes else (EntryType.INVOICE, 1, "FA")
+    written = []
+    for _ in range(count):
+        number = f"{prefix}-{year}-{next(_FRESH_NUMBERS):06d}"
+        entry = LedgerEntry(
+            new_id(),
+            agency_id,
+            creditor,
+            kind,
+            number,
+            today,
+            None if credit_notes else today + timedelta(days=30),
+            f"Prestation {number}",
+            Money(sign * amount_cents),
+            Money(sign * amount_cents),
+            EntryStatus.OPEN,
+            (DocumentLine("Prestation", 1, amount_cents * 10 // 12, 2000),),
+        )
+        writer.upsert_document(entry, 1, document_key(agency_id, creditor, entry.entry_id))
+        written.append(entry)
+    return written

@@ -48,6 +48,19 @@ def _euros(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d} €"
 
 
+def session_event(kind: str, session: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An event about a Checkout session, in Stripe's shape."""
+    return {
+        "id": event_id or f"evt_{secrets.token_hex(12)}",
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "livemode": False,
+        "api_version": stripe.api_version,
+        "data": {"object": {k: v for k, v in session.items() if k != "line_items_preview"}},
+    }
+
+
 class StripeStandIn(ThreadingHTTPServer):
     request_queue_size = 128  # the default (5) resets connections when many users arrive at once
     daemon_threads = True
@@ -94,19 +107,14 @@ class StripeStandIn(ThreadingHTTPServer):
         self.sessions[session_id] = session
         return session
 
+    def signature(self, payload: str, secret: str | None = None) -> str:
+        """The `Stripe-Signature` header Stripe would send with `payload` (with our secret unless told)."""
+        return str(stripe.WebhookSignature.generate_signature_header(payload, secret or self.webhook_secret))
+
     def send_event(self, kind: str, session: dict[str, Any]) -> int:
         """Signs and posts an event as Stripe would; returns the webhook's HTTP status."""
-        event = {
-            "id": f"evt_{secrets.token_hex(12)}",
-            "object": "event",
-            "type": kind,
-            "created": int(time.time()),
-            "livemode": False,
-            "api_version": stripe.api_version,
-            "data": {"object": {k: v for k, v in session.items() if k != "line_items_preview"}},
-        }
-        payload = json.dumps(event)
-        header = stripe.WebhookSignature.generate_signature_header(payload, self.webhook_secret)
+        payload = json.dumps(session_event(kind, session))
+        header = self.signature(payload)
         request = urllib.request.Request(  # noqa: S310 (the local gateway's address, from config)
             self.webhook_url,
             data=payload.encode(),

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-import stripe
 
 from devstack import stack as devstack
 from devstack.mailbox import SentMail, sent_mails
 from devstack.provisioning import DEMO_USERS, DemoUser
+from devstack.stripe_standin import session_event
 
 DEMO, OTHER, FINANCE = DEMO_USERS
 
@@ -38,60 +38,35 @@ class Portal:
         return {"Cookie": f"{name}={value}"}
 
 
-def mails_to(portal: Portal, recipient: str, subject_part: str, timeout: float = 20) -> list[SentMail]:
-    """The mails sent to `recipient` whose subject contains `subject_part`, once at least one is there."""
+def mails_to(
+    portal: Portal, recipient: str, subject_part: str, timeout: float = 20, body_part: str = ""
+) -> list[SentMail]:
+    """The mails sent to `recipient` whose subject contains `subject_part` (and body `body_part`), once at
+    least one is there."""
     deadline = time.monotonic() + timeout
     while True:
         found = [
             mail
             for mail in sent_mails(portal.running.config.moto_url)
-            if recipient in mail.recipients and subject_part in mail.subject
+            if recipient in mail.recipients and subject_part in mail.subject and body_part in mail.body
         ]
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
 
 
-_FRESH = iter(range(1, 1_000_000))
-
-
 def fresh_invoices(
     agency_id: str, creditor: str, count: int, amount_cents: int = 12_000, credit_notes: bool = False
 ) -> list[dict[str, Any]]:
-    """New open invoices (or credit notes) of their own for a test that pays or disputes them, so that
-    tests never compete for the demo accounts' few open invoices. Written as the ERP import writes them."""
-    from datetime import date, timedelta
-
+    """Open invoices (or credit notes) of the test's own, as the statement shows them."""
+    from devstack.demo_data import write_open_documents
     from mesfactures import wiring
     from mesfactures.domain.creditors import Creditor
-    from mesfactures.domain.ids import new_id
-    from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
-    from mesfactures.domain.money import Money
 
-    today = date.today()
-    kind, sign, prefix = (EntryType.CREDIT_NOTE, -1, "AV") if credit_notes else (EntryType.INVOICE, 1, "FA")
-    documents = []
-    for _ in range(count):
-        number = f"{prefix}-2030-{next(_FRESH):06d}"
-        entry = LedgerEntry(
-            new_id(),
-            agency_id,
-            Creditor(creditor),
-            kind,
-            number,
-            today,
-            None if credit_notes else today + timedelta(days=30),
-            f"Test {number}",
-            Money(sign * amount_cents),
-            Money(sign * amount_cents),
-            EntryStatus.OPEN,
-            (DocumentLine("Prestation de test", 1, amount_cents * 10 // 12, 2000),),
-        )
-        wiring.entry_writer().upsert_document(
-            entry, 1, f"documents/{agency_id}/{creditor}/{entry.entry_id}.pdf"
-        )
-        documents.append({"number": number, "balance_cents": sign * amount_cents, "type": kind.value})
-    return documents
+    entries = write_open_documents(
+        wiring.entry_writer(), agency_id, Creditor(creditor), count, amount_cents, credit_notes=credit_notes
+    )
+    return [{"number": e.number, "balance_cents": e.balance.cents, "type": e.type.value} for e in entries]
 
 
 def together(count: int, attempt: Callable[[], int]) -> list[int]:
@@ -140,35 +115,25 @@ def checkout_event(
     payment_status: str = "paid",
 ) -> dict[str, Any]:
     """A Stripe event about the Checkout session of `payment`, as Stripe sends it."""
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "created": int(time.time()),
-        "data": {
-            "object": {
-                "id": "cs_test_x",
-                "object": "checkout.session",
-                "payment_status": payment_status,
-                "metadata": {
-                    "payment_id": payment["payment_id"],
-                    "agency_id": agency_id,
-                    "creditor": creditor,
-                },
-            }
-        },
+    session = {
+        "id": "cs_test_x",
+        "object": "checkout.session",
+        "payment_status": payment_status,
+        "metadata": {"payment_id": payment["payment_id"], "agency_id": agency_id, "creditor": creditor},
     }
+    return session_event(kind, session, event_id)
 
 
 def send_webhook(portal: Portal, event: dict[str, Any], secret: str | None = None) -> requests.Response:
     """Delivers `event` to the webhook, signed as Stripe signs it (with the stand-in's secret by default)."""
     payload = json.dumps(event)
-    standin = portal.running.stripe
-    assert standin is not None
-    header = stripe.WebhookSignature.generate_signature_header(payload, secret or standin.webhook_secret)
+    assert portal.running.stripe is not None
     return requests.post(
         portal.api("payments/stripe/webhook"),
         data=payload,
         timeout=30,
-        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": portal.running.stripe.signature(payload, secret),
+        },
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -361,17 +360,9 @@ def _detail(portal: Portal, cookie: dict[str, str], dispute_id: str) -> dict[str
 
 def _mail_with(portal: Portal, recipient: str, needle: str, timeout: float = 20) -> SentMail:
     """The latest mail to `recipient` whose HTML contains `needle`, once the outbox has delivered it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [
-            mail
-            for mail in sent_mails(portal.running.config.moto_url)
-            if recipient in mail.recipients and needle in mail.body
-        ]
-        if found:
-            return found[-1]
-        assert time.monotonic() < deadline, f"no mail to {recipient} with {needle!r}"
-        time.sleep(0.2)
+    found = mails_to(portal, recipient, "", timeout, body_part=needle)
+    assert found, f"no mail to {recipient} with {needle!r}"
+    return found[-1]
 
 
 def _escaped_in(mail_html: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from devstack.demo_data import DEMO_AGENCIES, creditor_details, profile_for
-from mesfactures.domain.accounts import AccountProfile, CreditorDetails
+from devstack.demo_data import DEMO_AGENCIES, profile_for
+from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
 from mesfactures.imports.importer import import_file
@@ -37,9 +37,6 @@ class Ledger:
 
 
 class Accounts:
-    def creditor(self, creditor: Creditor) -> CreditorDetails:
-        return creditor_details(creditor)
-
     def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile:
         return profile_for(DEMO_AGENCIES[0], creditor, 0)
 

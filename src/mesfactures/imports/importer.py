@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from mesfactures.documents.store import document_key
-from mesfactures.domain.accounts import AccountProfile, CreditorDetails
+from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
@@ -34,8 +34,6 @@ class Writer(Protocol):
 
 
 class Accounts(Protocol):
-    def creditor(self, creditor: Creditor) -> CreditorDetails: ...
-
     def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile: ...
 
 
@@ -77,22 +75,19 @@ class ImportReport:
         self.rejected.append(Rejection(line, reason))
 
 
-class _Context:
-    """What a file's rows share: the creditors and accounts they name, each looked up once (a row for an
-    agency without an account at the creditor is refused)."""
+class _KnownAccounts:
+    """The accounts a file's rows name, each looked up once: a row for an agency without an account at the
+    creditor is refused."""
 
     def __init__(self, accounts: Accounts) -> None:
         self._accounts = accounts
-        self._creditors: dict[Creditor, CreditorDetails] = {}
-        self._profiles: dict[tuple[str, Creditor], AccountProfile] = {}
+        self._known: set[tuple[str, Creditor]] = set()
 
-    def parties(self, entry: LedgerEntry) -> tuple[CreditorDetails, AccountProfile]:
-        if entry.creditor not in self._creditors:
-            self._creditors[entry.creditor] = self._accounts.creditor(entry.creditor)
+    def check(self, entry: LedgerEntry) -> None:
         account = (entry.agency_id, entry.creditor)
-        if account not in self._profiles:
-            self._profiles[account] = self._accounts.profile(*account)
-        return self._creditors[entry.creditor], self._profiles[account]
+        if account not in self._known:
+            self._accounts.profile(*account)  # NotFound for an unknown account
+            self._known.add(account)
 
 
 def import_file(
@@ -107,7 +102,7 @@ def import_file(
 ) -> ImportReport:
     """Validates and applies every row; `attachment(pdf_name)` gives the store key of a PDF sent beside."""
     report = ImportReport(file=name)
-    context = _Context(accounts)
+    known = _KnownAccounts(accounts)
     documents: list[ImportRow] = []
     payments: list[ImportRow] = []
     try:
@@ -121,7 +116,7 @@ def import_file(
             continue
         try:
             valid = validate(row, creditor)
-            context.parties(valid.entry)
+            known.check(valid.entry)
         except RowError as error:
             report.reject(row.line, str(error))
             continue
