@@ -102,8 +102,9 @@ class _Routes:
 def _budget(route: str, calls: Counter[str]) -> tuple[str, Verdict]:
     writes = sum(calls[name] for name in WRITES)
     if route.startswith("statement"):
-        # Plus the GetItem of every authenticated request: was the session signed out? (docs/decisions.md)
-        return "one Query, nothing per entry", verdict(dict(calls) == {"Query": 1, "GetItem": 1})
+        # Plus the one read of every authenticated request: was the session signed out, and is its member
+        # active, with which role? (one BatchGetItem, docs/decisions.md)
+        return "one Query, nothing per entry", verdict(dict(calls) == {"Query": 1, "BatchGetItem": 1})
     if route in ("open_dispute", "webhook_settle"):
         return "one transaction", verdict(calls["TransactWriteItems"] == 1 and writes == 0)
     return "counted (no budget)", "info"

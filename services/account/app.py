@@ -16,7 +16,30 @@ from mesfactures.account.profile import (
     send_changes,
     write_to_service,
 )
-from mesfactures.account.sessions import Me, sign_in, sign_out, who_is
+from mesfactures.account.sessions import (
+    ChallengeAsked,
+    Me,
+    SignInStep,
+    answer_new_password,
+    answer_totp,
+    change_password,
+    finish_totp_setup,
+    password_policy,
+    request_password_reset,
+    reset_password,
+    sign_in,
+    sign_out,
+    sign_out_everywhere,
+    who_is,
+)
+from mesfactures.account.team import (
+    activity_page,
+    change_member,
+    invite_first_administrator,
+    invite_member,
+    parse_invitation,
+    resend_invitation,
+)
 from mesfactures.domain.accounts import (
     AccountProfile,
     ChangeStatus,
@@ -24,9 +47,11 @@ from mesfactures.domain.accounts import (
     ProfileChange,
     ServiceContact,
 )
+from mesfactures.domain.calendar import today_in_paris
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
-from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
+from mesfactures.domain.team import Member
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.http.session import expired_session_cookie, session_cookie
@@ -37,11 +62,35 @@ edge = Edge(app, wiring.authenticator)
 
 def _me(me: Me) -> dict[str, Any]:
     return {
+        "user_id": me.user_id,
         "email": me.email,
         "role": me.role,
+        "role_label": me.role_label,
+        "first_name": me.first_name,
+        "last_name": me.last_name,
+        "permissions": list(me.permissions),
         "agency": {"id": me.agency_id, "name": me.agency_name} if me.agency_id else None,
         "creditors": [{"code": c.value, "name": c.display_name} for c in me.creditors],
     }
+
+
+def _text(body: dict[str, Any], *names: str) -> list[str]:
+    values = [body.get(name) for name in names]
+    if not all(isinstance(value, str) for value in values):
+        raise InvalidInput(f"Champs attendus : {', '.join(names)}.")
+    return [str(value) for value in values]
+
+
+def _step(step: SignInStep) -> Response:
+    """A session (201 and the cookie), or the next challenge to answer (200, no cookie)."""
+    if isinstance(step, ChallengeAsked):
+        body: dict[str, Any] = {"challenge": step.challenge, "session": step.session}
+        if step.secret:
+            body.update(secret=step.secret, otpauth_uri=step.otpauth_uri)
+        return json_response(body, status=200)
+    me = who_is(step.principal, wiring.accounts(), wiring.team())
+    cookie = session_cookie(step.token, wiring.settings().session_max_age_seconds)
+    return json_response({"user": _me(me)}, status=201, headers={"Set-Cookie": cookie})
 
 
 @app.route("/account/health", methods=["GET"])
@@ -57,12 +106,28 @@ def log_in() -> Response:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise InvalidInput("Saisissez votre identifiant et votre mot de passe.")
-    signed_in = sign_in(
-        wiring.identity(), wiring.token_verifier(), wiring.sessions(), username, password, datetime.now(UTC)
-    )
-    me = who_is(signed_in.principal, wiring.accounts())
-    cookie = session_cookie(signed_in.token, wiring.settings().session_max_age_seconds)
-    return json_response({"user": _me(me)}, status=201, headers={"Set-Cookie": cookie})
+    return _step(sign_in(wiring.sign_in_ports(), username, password, datetime.now(UTC)))
+
+
+@app.route("/account/session/new-password", methods=["POST"], content_types=["application/json"])
+@edge.public
+def first_password() -> Response:
+    handle, new_password = _text(edge.json_body(), "session", "new_password")
+    return _step(answer_new_password(wiring.sign_in_ports(), handle, new_password, datetime.now(UTC)))
+
+
+@app.route("/account/session/totp", methods=["POST"], content_types=["application/json"])
+@edge.public
+def second_factor() -> Response:
+    handle, code = _text(edge.json_body(), "session", "code")
+    return _step(answer_totp(wiring.sign_in_ports(), handle, code.strip(), datetime.now(UTC)))
+
+
+@app.route("/account/session/totp/setup", methods=["POST"], content_types=["application/json"])
+@edge.public
+def second_factor_setup() -> Response:
+    handle, code = _text(edge.json_body(), "session", "code")
+    return _step(finish_totp_setup(wiring.sign_in_ports(), handle, code.strip(), datetime.now(UTC)))
 
 
 @app.route("/account/session", methods=["DELETE"])
@@ -72,10 +137,136 @@ def log_out() -> Response:
     return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
 
 
+@app.route("/account/sessions", methods=["DELETE"])
+@edge.signed_in
+def log_out_everywhere(principal: Principal) -> Response:
+    token = edge.session_token() or ""
+    sign_out_everywhere(wiring.sign_in_ports(), principal, token, datetime.now(UTC))
+    return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
+
+
+@app.route("/account/password/policy", methods=["GET"])
+@edge.public
+def policy() -> dict[str, Any]:
+    return password_policy()
+
+
+@app.route("/account/password/forgot", methods=["POST"], content_types=["application/json"])
+@edge.public
+def forgotten_password() -> Response:
+    (username,) = _text(edge.json_body(), "username")
+    request_password_reset(wiring.sign_in_ports(), username, datetime.now(UTC))
+    message = "Si un compte existe pour cet identifiant, un code vient de lui être envoyé par e-mail."
+    return json_response({"status": "sent_if_known", "message": message}, status=202)
+
+
+@app.route("/account/password/reset", methods=["POST"], content_types=["application/json"])
+@edge.public
+def password_reset() -> Response:
+    username, code, new_password = _text(edge.json_body(), "username", "code", "new_password")
+    reset_password(wiring.sign_in_ports(), username, code.strip(), new_password, datetime.now(UTC))
+    return Response(body="", status_code=204)
+
+
+@app.route("/account/password", methods=["POST"], content_types=["application/json"])
+@edge.signed_in
+def new_password(principal: Principal) -> Response:
+    current, new = _text(edge.json_body(), "current", "new")
+    change_password(wiring.sign_in_ports(), principal, current, new, datetime.now(UTC))
+    return Response(body="", status_code=204)
+
+
 @app.route("/account/me", methods=["GET"])
 @edge.signed_in
 def me(principal: Principal) -> dict[str, Any]:
-    return _me(who_is(principal, wiring.accounts()))
+    return _me(who_is(principal, wiring.accounts(), wiring.team()))
+
+
+def _member(member: Member, principal: AgencyUser | None = None) -> dict[str, Any]:
+    return {
+        "user_id": member.user_id,
+        "email": member.email,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "role": member.role.value,
+        "role_label": member.role.label,
+        "status": member.status.value,
+        "status_label": member.status.label,
+        "invited_at": member.invited_at.isoformat(),
+        "invited_by": member.invited_by,
+        "is_self": principal is not None and principal.user_id == member.user_id,
+    }
+
+
+@app.route("/account/team", methods=["GET"])
+@edge.allowed(Permission.TEAM)
+def team(principal: AgencyUser) -> dict[str, Any]:
+    return {
+        "members": [_member(member, principal) for member in wiring.team().members(principal.agency_id)],
+        "roles": [{"code": r.value, "label": r.label, "description": r.description} for r in Role],
+    }
+
+
+@app.route("/account/team/invitations", methods=["POST"], content_types=["application/json"])
+@edge.allowed(Permission.TEAM)
+def invite(principal: AgencyUser) -> Response:
+    invitation = parse_invitation(edge.json_body())
+    member = invite_member(wiring.team_ports(), principal, invitation, datetime.now(UTC))
+    return json_response({"member": _member(member, principal)}, status=201)
+
+
+@app.route("/account/team/{user_id}/invitation", methods=["POST"])
+@edge.allowed(Permission.TEAM)
+def reinvite(principal: AgencyUser, user_id: str) -> Response:
+    member = resend_invitation(wiring.team_ports(), principal, user_id, datetime.now(UTC))
+    return json_response({"member": _member(member, principal)}, status=202)
+
+
+@app.route("/account/team/{user_id}", methods=["PATCH"], content_types=["application/json"])
+@edge.allowed(Permission.TEAM)
+def change_teammate(principal: AgencyUser, user_id: str) -> dict[str, Any]:
+    member = change_member(wiring.team_ports(), principal, user_id, edge.json_body(), datetime.now(UTC))
+    return {"member": _member(member, principal)}
+
+
+@app.route("/account/activity", methods=["GET"])
+@edge.allowed(Permission.ACTIVITY)
+def activity(principal: AgencyUser) -> dict[str, Any]:
+    page = activity_page(wiring.activity(), principal, edge.query_params(), today_in_paris())
+    return {
+        "events": [
+            {
+                "at": event.at.isoformat(),
+                "user_id": event.user_id,
+                "user_name": event.user_name,
+                "action": event.action.value,
+                "action_label": event.action.label,
+                "creditor": event.creditor.value if event.creditor else None,
+                "creditor_name": event.creditor.display_name if event.creditor else None,
+                "documents": list(event.documents),
+                "detail": event.detail,
+            }
+            for event in page.events
+        ],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@app.route("/account/finance/invitations", methods=["POST"], content_types=["application/json"])
+@edge.finance
+def finance_invite(principal: FinanceUser) -> Response:
+    body = edge.json_body()
+    creditor, agency_id = _text(body, "creditor", "agency_id")
+    invitation = parse_invitation(body, role_required=False)
+    member = invite_first_administrator(
+        wiring.team_ports(),
+        principal,
+        Creditor.parse(creditor),
+        agency_id.strip(),
+        invitation,
+        datetime.now(UTC),
+    )
+    return json_response({"member": _member(member), "agency_id": member.agency_id}, status=201)
 
 
 def _address(address: PostalAddress) -> dict[str, str]:
@@ -160,7 +351,7 @@ def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 @app.route(
     "/account/creditors/{creditor}/profile/changes", methods=["POST"], content_types=["application/json"]
 )
-@edge.agency
+@edge.allowed(Permission.EDIT_PROFILE)
 def send_profile_changes(principal: AgencyUser, creditor: str) -> Response:
     code = Creditor.parse(creditor)
     recorded = send_changes(
@@ -204,7 +395,7 @@ def contacts(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 
 
 @app.route("/account/creditors/{creditor}/messages", methods=["POST"], content_types=["application/json"])
-@edge.agency
+@edge.allowed(Permission.MESSAGE)
 def message(principal: AgencyUser, creditor: str) -> Response:
     write_to_service(
         wiring.accounts(),

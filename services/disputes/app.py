@@ -22,7 +22,7 @@ from mesfactures.disputes.use_cases import (
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import NEXT_STATUSES, Dispute, DisputeDetail, DisputeStatus
 from mesfactures.domain.errors import InvalidInput, NotFound
-from mesfactures.domain.principal import AgencyUser, FinanceUser
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 
@@ -96,7 +96,7 @@ def health() -> dict[str, str]:
 
 
 @app.route("/disputes/creditors/{creditor}/disputes", methods=["POST"], content_types=["application/json"])
-@edge.agency
+@edge.allowed(Permission.DISPUTE)
 def open_one(principal: AgencyUser, creditor: str) -> Response:
     request = parse_open_request(edge.json_body())
     dispute = open_dispute(
@@ -113,7 +113,7 @@ def open_one(principal: AgencyUser, creditor: str) -> Response:
 
 
 @app.route("/disputes/creditors/{creditor}/attachments", methods=["POST"], content_types=["application/json"])
-@edge.agency
+@edge.allowed(Permission.DISPUTE)
 def new_attachment(principal: AgencyUser, creditor: str) -> Response:
     """A presigned upload for one file; the browser sends the file straight to the document store."""
     body = edge.json_body()
@@ -154,7 +154,7 @@ def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> dict[s
     methods=["POST"],
     content_types=["application/json"],
 )
-@edge.agency
+@edge.allowed(Permission.DISPUTE)
 def comment(principal: AgencyUser, creditor: str, dispute_id: str) -> Response:
     text = parse_comment(edge.json_body())
     code = Creditor.parse(creditor)

@@ -10,7 +10,7 @@ from chalice.app import Chalice, Response
 from mesfactures import wiring
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.payments import Payment
-from mesfactures.domain.principal import AgencyUser
+from mesfactures.domain.principal import AgencyUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.observability import logger
@@ -33,6 +33,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
         "created_at": payment.created_at.isoformat(),
         "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,
         "receipt_number": payment.receipt_number,
+        "payer": payment.payer_name or payment.payer,
     }
 
 
@@ -43,7 +44,7 @@ def health() -> dict[str, str]:
 
 
 @app.route("/payments/creditors/{creditor}/checkout", methods=["POST"], content_types=["application/json"])
-@edge.agency
+@edge.allowed(Permission.PAY)
 def checkout(principal: AgencyUser, creditor: str) -> Response:
     payment = start_checkout(
         wiring.ledger(),

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from mesfactures.settings import Settings, settings_from
 
 if TYPE_CHECKING:
+    from mesfactures.account.sessions import SignInPorts
+    from mesfactures.account.team import TeamPorts
     from mesfactures.auth.identity import CognitoIdentity
     from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
     from mesfactures.persistence.sessions import SessionRepository
+    from mesfactures.persistence.team import ActivityRepository, TeamRepository
 
 
 @functools.cache
@@ -145,7 +148,34 @@ def authenticator() -> Authenticator:
 def identity() -> CognitoIdentity:
     from mesfactures.auth.identity import CognitoIdentity
 
-    return CognitoIdentity(lambda: aws_client("cognito-idp"), settings().user_pool_client_id)
+    config = settings()
+    return CognitoIdentity(lambda: aws_client("cognito-idp"), config.user_pool_client_id, config.user_pool_id)
+
+
+def team() -> TeamRepository:
+    from mesfactures.persistence.team import TeamRepository
+
+    _bound_table()
+    return TeamRepository()
+
+
+def activity() -> ActivityRepository:
+    from mesfactures.persistence.team import ActivityRepository
+
+    _bound_table()
+    return ActivityRepository()
+
+
+def sign_in_ports() -> SignInPorts:
+    from mesfactures.account.sessions import SignInPorts
+
+    return SignInPorts(identity(), token_verifier(), sessions(), team())
+
+
+def team_ports() -> TeamPorts:
+    from mesfactures.account.team import TeamPorts
+
+    return TeamPorts(identity(), team(), accounts())
 
 
 @functools.cache

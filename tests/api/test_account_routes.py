@@ -55,7 +55,7 @@ def test_contact_and_billing_changes_apply_at_once_with_history_and_an_email(
         portal.api("account/creditors/POLIRIS/profile/changes"), headers=demo, timeout=10
     ).json()
     latest = history["changes"][0]
-    assert (latest["status"], latest["requested_by"]) == ("applied", DEMO.email)
+    assert (latest["status"], latest["requested_by"]) == ("applied", f"Claire Martin ({DEMO.email})")
     assert latest["before"]["Ville"] == "Lyon" and latest["after"]["Ville"] == "Villeurbanne"
     (mail,) = mails_to(portal, "finance@poliris.example", "Coordonnées modifiées")
     assert "Villeurbanne" in mail.body

@@ -58,7 +58,8 @@ def test_an_agency_opens_a_dispute_in_one_transaction_and_finance_is_told(
     )
     calls = portal.running.meter.reset()
     assert answer.status_code == 201, answer.text
-    assert calls["TransactWriteItems"] == 1 and calls["BatchGetItem"] == 1 and "PutItem" not in calls
+    # One BatchGetItem for the session and its member, one for the invoices; one transaction writes.
+    assert calls["TransactWriteItems"] == 1 and calls["BatchGetItem"] == 2 and "PutItem" not in calls
     dispute = answer.json()
     assert dispute["status"] == "open" and dispute["reference"].startswith("LIT-")
     assert dispute["amount_cents"] == 1000 + invoices[1]["balance_cents"]

@@ -12,10 +12,17 @@ import requests
 from devstack.gateway import AREAS
 from tests.support import Portal
 
-# Routes anyone may call: logging in and out, the health checks, and Stripe's webhook (signed instead).
+# Routes anyone may call: logging in and out with their challenges, the forgotten password, the health
+# checks, and Stripe's webhook (signed instead).
 PUBLIC = {
     ("POST", "/account/session"),
     ("DELETE", "/account/session"),
+    ("POST", "/account/session/new-password"),
+    ("POST", "/account/session/totp"),
+    ("POST", "/account/session/totp/setup"),
+    ("GET", "/account/password/policy"),
+    ("POST", "/account/password/forgot"),
+    ("POST", "/account/password/reset"),
     ("POST", "/payments/stripe/webhook"),
 } | {("GET", f"/{area}/health") for area in AREAS}
 

@@ -54,7 +54,8 @@ def test_a_malformed_login_is_bad_input(portal: Portal, body: bytes, content_typ
 
 def test_me_describes_the_agency_and_its_creditors(portal: Portal) -> None:
     me = requests.get(portal.api("account/me"), headers=portal.session_cookie(OTHER), timeout=10).json()
-    assert me["role"] == "agency"
+    assert me["role"] == "administrateur"
+    assert "team" in me["permissions"]
     assert me["agency"]["id"] == "AG-2002"
     assert [c["code"] for c in me["creditors"]] == ["PRESSIMMO", "POLIRIS"]
 

@@ -5,20 +5,33 @@ from __future__ import annotations
 import pytest
 
 from mesfactures import wiring
-from mesfactures.domain.errors import InvalidCredentials, InvalidInput
+from mesfactures.domain.errors import InvalidCode, InvalidCredentials, InvalidInput
 from mesfactures.domain.principal import AgencyUser, FinanceUser
-from tests.support import DEMO, FINANCE, Portal
+from mesfactures.domain.signing_in import Challenge, Tokens
+from tests.support import DEMO, FINANCE, LOCAL_TOTP_SECRET, Portal, totp_code
 
 
 def test_a_demo_user_signs_in_and_their_token_names_their_agency(portal: Portal) -> None:
-    token = wiring.identity().sign_in(DEMO.email, DEMO.password)
-    principal = wiring.token_verifier().principal(token)
+    outcome = wiring.identity().sign_in(DEMO.email, DEMO.password)
+    assert isinstance(outcome, Tokens)
+    principal = wiring.token_verifier().principal(outcome.id_token)
     assert isinstance(principal, AgencyUser)
     assert principal.agency_id == "AG-1001"
 
 
-def test_the_finance_user_is_recognised_by_their_group(portal: Portal) -> None:
-    principal = wiring.token_verifier().principal(wiring.identity().sign_in(FINANCE.email, FINANCE.password))
+def test_the_finance_user_answers_a_totp_challenge_and_is_recognised_by_their_group(portal: Portal) -> None:
+    identity = wiring.identity()
+    challenge = identity.sign_in(FINANCE.email, FINANCE.password)
+    assert isinstance(challenge, Challenge) and challenge.name == "totp"
+    with pytest.raises(InvalidCode):
+        identity.complete_totp(
+            FINANCE.email,
+            challenge.cognito_session,
+            "000000" if totp_code(LOCAL_TOTP_SECRET) != "000000" else "111111",
+        )
+    outcome = identity.complete_totp(FINANCE.email, challenge.cognito_session, totp_code(LOCAL_TOTP_SECRET))
+    assert isinstance(outcome, Tokens)
+    principal = wiring.token_verifier().principal(outcome.id_token)
     assert isinstance(principal, FinanceUser)
     assert len(principal.creditors) == 3
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack.config import REGION
 from devstack.provisioning import DemoUser, ensure_user
+from devstack.team import ensure_member
 from mesfactures import wiring
 from tests.security.conftest import AttackLog
 from tests.support import DEMO, OTHER, Portal, together
@@ -61,13 +62,21 @@ def _pool_key() -> Any:
     return jwt.algorithms.RSAAlgorithm.from_jwk(gzip.decompress(packed).decode())
 
 
+def _demo_sub() -> str:
+    """The demo administrator's id: a minted token of theirs finds their member (active, with a role)."""
+    user = boto3.client("cognito-idp", region_name=REGION).admin_get_user(
+        UserPoolId=wiring.settings().user_pool_id, Username=DEMO.email
+    )
+    return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+
+
 def _claims(**overrides: Any) -> dict[str, Any]:
     settings = wiring.settings()
     now = int(time.time())
     claims = {
         "iss": settings.cognito_issuer,
         "aud": settings.user_pool_client_id,
-        "sub": "4e0c1b7a-0000-4000-8000-000000000001",
+        "sub": _demo_sub(),
         "token_use": "id",
         "email": DEMO.email,
         "custom:agency_id": "AG-1001",
@@ -197,9 +206,9 @@ def test_after_five_wrong_passwords_even_the_right_one_is_refused_for_a_while(
     portal: Portal, attacks: AttackLog
 ) -> None:
     guessed = DemoUser("devinette@agence-exemple.fr", "Devinette-2026!", agency_id="AG-2002")
-    ensure_user(
-        boto3.client("cognito-idp", region_name=REGION), portal.running.identity.user_pool_id, guessed
-    )
+    pool_id = portal.running.identity.user_pool_id
+    ensure_user(boto3.client("cognito-idp", region_name=REGION), pool_id, guessed)
+    ensure_member(pool_id, guessed.email, "lecture", "Devi", "Nette")
     assert _log_in(portal, guessed.email, guessed.password).status_code == 201
     statuses = [_log_in(portal, guessed.email, f"Essai-{n}-2026!").status_code for n in range(5)]
     locked = _log_in(portal, guessed.email.upper(), guessed.password)

@@ -46,6 +46,7 @@ class World:
     change_id: str
     pressimmo_dispute_id: str
     own_dispute_id: str
+    other_admin_id: str
     finance_of_poliris: dict[str, str]
 
 
@@ -112,6 +113,13 @@ def world(portal: Portal, demo: dict[str, str], other: dict[str, str]) -> World:
         change_id=history.json()["changes"][0]["id"],
         pressimmo_dispute_id=pressimmo.json()["disputes"][0]["id"],
         own_dispute_id=_dispute(portal, demo, [own["number"]], []),
+        other_admin_id=next(
+            a["Value"]
+            for a in boto3.client("cognito-idp", region_name=REGION).admin_get_user(
+                UserPoolId=portal.running.identity.user_pool_id, Username="autre@agence-exemple.fr"
+            )["UserAttributes"]
+            if a["Name"] == "sub"
+        ),
         finance_of_poliris=portal.session_cookie(FINANCE_OF_POLIRIS),
     )
 
@@ -188,6 +196,15 @@ def _cases(w: World) -> list[Case]:
             {"dispute_id": w.pressimmo_dispute_id},
             {"to": "in_review", "comment": "Je prends."},
         ),
+        Case(
+            "demo",
+            "PATCH",
+            "/account/team/{user_id}",
+            {"user_id": w.other_admin_id},
+            {"role": "lecture", "active": False},
+            own=(),
+        ),
+        Case("demo", "POST", "/account/team/{user_id}/invitation", {"user_id": w.other_admin_id}, own=()),
         Case("finance", "GET", "/account/finance/changes/{change_id}", {"change_id": w.change_id}),
         Case(
             "finance",

@@ -13,6 +13,14 @@ def test_the_serialized_keys_are_pinned() -> None:
     assert keys.document_sk("FA-2026-000123") == "DOC#FA-2026-000123"
     assert keys.by_date_sk(date(2026, 3, 1), "AV-2026-000045") == "2026-03-01#AV-2026-000045"
     assert keys.open_item_sk(date(2026, 4, 30), "FA-2026-000123") == "2026-04-30#FA-2026-000123"
+    assert (
+        keys.member_sk("6b3c1e2a-0f00-4c1d-9a8b-1234567890ab") == "USER#6b3c1e2a-0f00-4c1d-9a8b-1234567890ab"
+    )
+    assert keys.activity_pk("AG-1001") == "ACTIVITY#AG-1001"
+    assert keys.activity_sk("2026-11-30T10:00:00.000000Z", "01J") == "2026-11-30T10:00:00.000000Z#01J"
+    assert keys.activity_of_person("AG-1001", "u-1") == "ACTIVITY#AG-1001#u-1"
+    assert keys.activity_range(date(2026, 11, 1), date(2026, 11, 30)) == ("2026-11-01", "2026-11-30~")
+    assert keys.pending_sign_in_pk("ab12") == "SIGNIN#ab12"
 
 
 @pytest.mark.parametrize("hostile", ["AG-1001#POLIRIS", "", "a" * 65, "FA 2026", "../x", "AG\u00e91"])

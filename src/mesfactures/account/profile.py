@@ -27,13 +27,15 @@ from mesfactures.domain.errors import (
     BusinessRuleViolation,
     ChangeAlreadyPending,
     ConcurrentChange,
+    ForbiddenForRole,
     InvalidFields,
     InvalidInput,
     NotFound,
 )
 from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency
-from mesfactures.domain.principal import AgencyUser, FinanceUser
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
+from mesfactures.domain.team import Action, Activity, activity_of
 from mesfactures.notifications.messages import (
     BankChangeDecided,
     BankChangeRequested,
@@ -63,10 +65,16 @@ class Changes(Protocol):
         billing: BillingDetails,
         change: ProfileChange,
         message: MailMessage,
+        activity: Activity | None = None,
     ) -> None: ...
 
     def request_bank_change(
-        self, profile: AccountProfile, bank: BankDetails, change: ProfileChange, message: MailMessage
+        self,
+        profile: AccountProfile,
+        bank: BankDetails,
+        change: ProfileChange,
+        message: MailMessage,
+        activity: Activity | None = None,
     ) -> None: ...
 
     def decide_bank_change(
@@ -80,7 +88,13 @@ class Changes(Protocol):
     def change(self, change_id: str) -> ProfileChange: ...
 
     def count_and_send(
-        self, user_id: str, window: str, limit: int, messages: list[MailMessage], now: datetime
+        self,
+        user_id: str,
+        window: str,
+        limit: int,
+        messages: list[MailMessage],
+        now: datetime,
+        activity: Activity | None = None,
     ) -> None: ...
 
 
@@ -147,6 +161,8 @@ def send_changes(
     before = contact_and_billing_fields(profile.main_contact, profile.billing)
     after = contact_and_billing_fields(contact, billing) if contact and billing else before
     bank_changed = bank is not None and bank != profile.bank
+    if bank_changed and not user.may(Permission.EDIT_BANK):
+        raise ForbiddenForRole("Seul un administrateur de l'agence peut modifier les coordonnées bancaires.")
     if bank_changed and profile.pending_bank is not None:
         raise ChangeAlreadyPending()
     agency = accounts.agency(user.agency_id)
@@ -158,7 +174,7 @@ def send_changes(
             creditor,
             ChangeKind.CONTACT_AND_BILLING,
             ChangeStatus.APPLIED,
-            user.email,
+            user.signature,
             now,
             before,
             after,
@@ -172,8 +188,15 @@ def send_changes(
             _differences(before, after),
         )
         finance = accounts.creditor(creditor).finance_email
+        journal = activity_of(
+            user,
+            Action.PROFILE_CHANGED,
+            now,
+            creditor,
+            detail=", ".join(name for name in before if before[name] != after[name]),
+        )
         changes.apply_contact_and_billing(
-            profile, contact, billing, change, MailMessage(new_id(), (finance,), applied)
+            profile, contact, billing, change, MailMessage(new_id(), (finance,), applied), journal
         )
         profile = replace(profile, version=(profile.version or 0) + 1)
         recorded.append(change)
@@ -185,7 +208,7 @@ def send_changes(
             creditor,
             ChangeKind.BANK,
             ChangeStatus.PENDING,
-            user.email,
+            user.signature,
             now,
             old,
             new,
@@ -200,7 +223,8 @@ def send_changes(
             f"{site_url}/#/finance/banque/{change.change_id}",
         )
         finance = accounts.creditor(creditor).finance_email
-        changes.request_bank_change(profile, bank, change, MailMessage(new_id(), (finance,), view))
+        journal = activity_of(user, Action.BANK_CHANGE_REQUESTED, now, creditor)
+        changes.request_bank_change(profile, bank, change, MailMessage(new_id(), (finance,), view), journal)
         recorded.append(change)
     if not recorded:
         raise InvalidInput("Aucune modification à envoyer : les informations sont identiques.")
@@ -307,4 +331,7 @@ def write_to_service(
         MailMessage(new_id(), (service.email,), views[0]),
         MailMessage(new_id(), (user.email,), views[1]),
     ]
-    changes.count_and_send(user.user_id, now.strftime("%Y%m%d%H"), MESSAGES_PER_HOUR, messages, now)
+    journal = activity_of(
+        user, Action.MESSAGE_SENT, now, creditor, tuple(documents), f"{service.name} : {subject.strip()}"
+    )
+    changes.count_and_send(user.user_id, now.strftime("%Y%m%d%H"), MESSAGES_PER_HOUR, messages, now, journal)

@@ -1,24 +1,44 @@
-"""Signing in and describing who is signed in."""
+"""Signing in (with its challenges: first password, TOTP, TOTP set-up), passwords, signing out, and
+describing who is signed in."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 from mesfactures.auth.sessions import fingerprint
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import NotAuthenticated, TooManySignIns
-from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
+from mesfactures.domain.errors import (
+    ChallengeExpired,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidInput,
+    InvalidPassword,
+    NotAuthenticated,
+    NotFound,
+    TooManySignIns,
+    WrongPassword,
+)
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal
+from mesfactures.domain.signing_in import PendingSignIn, SignInOutcome, Tokens
+from mesfactures.domain.team import PASSWORD_MAX_LENGTH, broken_password_rules
 
 if TYPE_CHECKING:  # the adapters (boto3, pynamodb) load on first use, not with the app (cold start)
-    from mesfactures.auth.identity import CognitoIdentity
-    from mesfactures.auth.tokens import TokenVerifier
+    from mesfactures.domain.team import Member
     from mesfactures.persistence.accounts import AccountRepository
 
 
 MAX_FAILED_SIGN_INS = 5
 SIGN_IN_WINDOW_MINUTES = 15
+CHALLENGE_SECONDS = 300
+TOTP_ISSUER = "Mes Factures"
+_FORGOT = "forgot"
+_RESET = "reset"
+_CHANGE = "password"
+_CODE_LENGTH = 6
 
 
 @dataclass(frozen=True)
@@ -28,47 +48,174 @@ class SignedIn:
 
 
 @dataclass(frozen=True)
+class ChallengeAsked:
+    """What the browser must answer before a session is given: the handle it sends back, and for a TOTP
+    set-up the secret to enrol."""
+
+    challenge: str
+    session: str
+    secret: str | None = None
+    otpauth_uri: str | None = None
+
+
+SignInStep = SignedIn | ChallengeAsked
+
+
+@dataclass(frozen=True)
 class Me:
+    user_id: str
     email: str
     role: str
+    role_label: str
+    first_name: str
+    last_name: str
+    permissions: tuple[str, ...]
     agency_id: str | None
     agency_name: str | None
     creditors: tuple[Creditor, ...]
 
 
-class SignInAttempts(Protocol):
-    def take(self, subject: str, window: str, limit: int, forget_at_epoch: int) -> bool: ...
+class Verifier(Protocol):
+    """The token verifier as the use cases need it (auth.tokens.TokenVerifier in production)."""
+
+    @property
+    def leeway_seconds(self) -> int: ...
+
+    def principal(self, token: str) -> Principal: ...
+
+    def claims(self, token: str) -> dict[str, Any]: ...
+
+
+class Identity(Protocol):
+    def sign_in(self, username: str, password: str) -> SignInOutcome: ...
+
+    def complete_new_password(
+        self, username: str, cognito_session: str, new_password: str
+    ) -> SignInOutcome: ...
+
+    def complete_totp(self, username: str, cognito_session: str, code: str) -> SignInOutcome: ...
+
+    def start_totp_setup(self, access_token: str) -> str: ...
+
+    def finish_totp_setup(self, access_token: str, code: str) -> None: ...
+
+    def request_password_reset(self, username: str) -> None: ...
+
+    def reset_password(self, username: str, code: str, new_password: str) -> None: ...
+
+    def password_is_right(self, username: str, password: str) -> bool: ...
+
+    def set_password(self, username: str, new_password: str) -> None: ...
+
+    def sign_out_everywhere(self, username: str) -> None: ...
+
+
+class SessionStore(Protocol):
+    def take(
+        self, subject: str, window: str, limit: int, forget_at_epoch: int, action: str = ...
+    ) -> bool: ...
 
     def forget(self, subject: str, window: str) -> None: ...
 
-
-class SignedOutSessions(Protocol):
     def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None: ...
 
+    def hold(self, fingerprint: str, pending: PendingSignIn, until_epoch: int) -> None: ...
 
-def sign_in(
-    identity: CognitoIdentity,
-    verifier: TokenVerifier,
-    attempts: SignInAttempts,
-    username: str,
-    password: str,
-    now: datetime,
-) -> SignedIn:
+    def held(self, fingerprint: str, now_epoch: int) -> PendingSignIn | None: ...
+
+    def release(self, fingerprint: str) -> bool: ...
+
+    def sign_out_user(self, user_id: str, before_epoch: int) -> None: ...
+
+
+class Members(Protocol):
+    def member(self, agency_id: str, user_id: str) -> Member: ...
+
+    def record_sign_in(self, agency_id: str, user_id: str) -> None: ...
+
+    def sign_out_everywhere(self, agency_id: str, user_id: str, before_epoch: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class SignInPorts:
+    identity: Identity
+    verifier: Verifier
+    sessions: SessionStore
+    members: Members
+
+
+def sign_in(ports: SignInPorts, username: str, password: str, now: datetime) -> SignInStep:
     """Signs in, unless the identifier had too many attempts in the current quarter of an hour: then even
     the right password is refused until the quarter ends, so guessing gets five tries, not thousands. The
     attempt is counted before the password is checked, in one conditional write: guesses sent all at once
     cannot all read "no failure yet" and pass. A successful sign-in forgets the count."""
-    subject = fingerprint(username.strip().casefold())
-    window = _sign_in_window(now)
-    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
-    if not attempts.take(subject, window, MAX_FAILED_SIGN_INS, forget_at):
+    username = username.strip()
+    subject, window = _count_attempt(ports.sessions, username, now)
+    outcome = ports.identity.sign_in(username, password)
+    ports.sessions.forget(subject, window)
+    return _next_step(ports, username, outcome, now)
+
+
+def answer_new_password(ports: SignInPorts, handle: str, new_password: str, now: datetime) -> SignInStep:
+    """The first sign-in's new password; the policy is checked here first, so each broken rule is named."""
+    _check_password(new_password)
+    pending = _pending(ports, handle, "new_password", now)
+    outcome = ports.identity.complete_new_password(
+        pending.username, pending.cognito_session or "", new_password
+    )
+    _release(ports, handle)
+    return _next_step(ports, pending.username, outcome, now)
+
+
+def answer_totp(ports: SignInPorts, handle: str, code: str, now: datetime) -> SignInStep:
+    _check_code(code)
+    pending = _pending(ports, handle, "totp", now)
+    outcome = ports.identity.complete_totp(pending.username, pending.cognito_session or "", code)
+    _release(ports, handle)
+    return _next_step(ports, pending.username, outcome, now, second_factor_done=True)
+
+
+def finish_totp_setup(ports: SignInPorts, handle: str, code: str, now: datetime) -> SignedIn:
+    """Enrols the authenticator app that produced `code`, then opens the session held since the password."""
+    _check_code(code)
+    pending = _pending(ports, handle, "totp_setup", now)
+    ports.identity.finish_totp_setup(pending.access_token or "", code)
+    _release(ports, handle)
+    return _signed_in(ports, pending.id_token or "")
+
+
+def request_password_reset(ports: SignInPorts, username: str, now: datetime) -> None:
+    """Cognito e-mails a code if the identifier exists; the answer is the same either way, and requests
+    are limited per identifier like sign-ins (known or not)."""
+    username = _username(username)
+    if not _within_limit(ports.sessions, username, _FORGOT, now):
         raise TooManySignIns()
-    token = identity.sign_in(username.strip(), password)
-    attempts.forget(subject, window)
-    return SignedIn(token=token, principal=verifier.principal(token))
+    ports.identity.request_password_reset(username)
 
 
-def sign_out(token: str | None, verifier: TokenVerifier, sessions: SignedOutSessions, now: datetime) -> None:
+def reset_password(ports: SignInPorts, username: str, code: str, new_password: str, now: datetime) -> None:
+    username = _username(username)
+    _check_code(code)
+    _check_password(new_password)
+    if not _within_limit(ports.sessions, username, _RESET, now):
+        raise TooManySignIns()
+    ports.identity.reset_password(username, code, new_password)
+
+
+def change_password(ports: SignInPorts, principal: Principal, current: str, new: str, now: datetime) -> None:
+    """Needs the current password, guessed no more often than a sign-in (a stolen session must not become
+    a stolen account)."""
+    if not current or len(current) > PASSWORD_MAX_LENGTH:
+        raise WrongPassword()
+    _check_password(new)
+    if not _within_limit(ports.sessions, principal.email, _CHANGE, now):
+        raise TooManySignIns()
+    if not ports.identity.password_is_right(principal.email, current):
+        raise WrongPassword()
+    ports.identity.set_password(principal.email, new)
+
+
+def sign_out(token: str | None, verifier: Verifier, sessions: SessionStore, now: datetime) -> None:
     """Refuses the session's token from now until it expires, wherever a copy of it is replayed."""
     if token is None:
         return
@@ -79,15 +226,146 @@ def sign_out(token: str | None, verifier: TokenVerifier, sessions: SignedOutSess
     sessions.revoke(fingerprint(token), int(claims["exp"]) + verifier.leeway_seconds, now)
 
 
+def sign_out_everywhere(ports: SignInPorts, principal: Principal, token: str, now: datetime) -> None:
+    """Every device: Cognito revokes the refresh tokens; the portal refuses every ID token issued until now
+    (agency users, through their member) and this one (everyone)."""
+    ports.identity.sign_out_everywhere(principal.email)
+    if isinstance(principal, AgencyUser):
+        ports.members.sign_out_everywhere(principal.agency_id, principal.user_id, int(now.timestamp()))
+    else:
+        ports.sessions.sign_out_user(principal.user_id, int(now.timestamp()))
+    sign_out(token, ports.verifier, ports.sessions, now)
+
+
+def who_is(principal: Principal, accounts: AccountRepository, members: Members) -> Me:
+    if isinstance(principal, FinanceUser):
+        handled = tuple(creditor for creditor in Creditor if principal.handles(creditor))
+        return Me(
+            principal.user_id,
+            principal.email,
+            "finance",
+            "Service financier",
+            "",
+            "",
+            (),
+            None,
+            None,
+            handled,
+        )
+    agency = accounts.agency(principal.agency_id)
+    member = members.member(principal.agency_id, principal.user_id)
+    return Me(
+        user_id=principal.user_id,
+        email=principal.email,
+        role=member.role.value,
+        role_label=member.role.label,
+        first_name=member.first_name,
+        last_name=member.last_name,
+        permissions=tuple(p.value for p in Permission if member.role.may(p)),
+        agency_id=agency.agency_id,
+        agency_name=agency.name,
+        creditors=agency.creditors,
+    )
+
+
+def password_policy() -> dict[str, Any]:
+    from mesfactures.domain.team import PASSWORD_MIN_LENGTH, PASSWORD_RULES
+
+    return {
+        "min_length": PASSWORD_MIN_LENGTH,
+        "rules": [{"code": code, "label": label} for code, label, _ in PASSWORD_RULES],
+    }
+
+
+def _next_step(
+    ports: SignInPorts, username: str, outcome: SignInOutcome, now: datetime, second_factor_done: bool = False
+) -> SignInStep:
+    if not isinstance(outcome, Tokens):
+        return _ask(
+            ports, PendingSignIn(username, outcome.name, cognito_session=outcome.cognito_session), now
+        )
+    principal = ports.verifier.principal(outcome.id_token)
+    if isinstance(principal, FinanceUser) and not second_factor_done:
+        # Finance validates bank details: no session without a second factor. Cognito's MFA is optional
+        # pool-wide (agency users choose), so the portal asks for the set-up itself.
+        secret = ports.identity.start_totp_setup(outcome.access_token)
+        pending = PendingSignIn(
+            username, "totp_setup", id_token=outcome.id_token, access_token=outcome.access_token
+        )
+        asked = _ask(ports, pending, now)
+        uri = f"otpauth://totp/{quote(TOTP_ISSUER)}:{quote(principal.email)}?secret={secret}&issuer={quote(TOTP_ISSUER)}"
+        return ChallengeAsked(asked.challenge, asked.session, secret=secret, otpauth_uri=uri)
+    return _signed_in(ports, outcome.id_token)
+
+
+def _signed_in(ports: SignInPorts, id_token: str) -> SignedIn:
+    principal = ports.verifier.principal(id_token)
+    if isinstance(principal, AgencyUser):
+        try:
+            member = ports.members.member(principal.agency_id, principal.user_id)
+        except NotFound:
+            raise InvalidCredentials() from None  # in Cognito, but in no agency's team
+        if not member.active:
+            raise InvalidCredentials()
+        if not member.signed_in_once:
+            ports.members.record_sign_in(principal.agency_id, principal.user_id)
+    return SignedIn(token=id_token, principal=principal)
+
+
+def _ask(ports: SignInPorts, pending: PendingSignIn, now: datetime) -> ChallengeAsked:
+    handle = secrets.token_urlsafe(32)
+    ports.sessions.hold(fingerprint(handle), pending, int(now.timestamp()) + CHALLENGE_SECONDS)
+    return ChallengeAsked(pending.challenge, handle)
+
+
+def _pending(ports: SignInPorts, handle: str, challenge: str, now: datetime) -> PendingSignIn:
+    if not handle or len(handle) > 128:
+        raise ChallengeExpired()
+    pending = ports.sessions.held(fingerprint(handle), int(now.timestamp()))
+    if pending is None or pending.challenge != challenge:
+        raise ChallengeExpired()
+    return pending
+
+
+def _release(ports: SignInPorts, handle: str) -> None:
+    if not ports.sessions.release(fingerprint(handle)):
+        raise ChallengeExpired()  # answered twice at once: the first one won
+
+
+def _count_attempt(sessions: SessionStore, username: str, now: datetime) -> tuple[str, str]:
+    subject = fingerprint(username.casefold())
+    window = _sign_in_window(now)
+    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+    if not sessions.take(subject, window, MAX_FAILED_SIGN_INS, forget_at):
+        raise TooManySignIns()
+    return subject, window
+
+
+def _within_limit(sessions: SessionStore, username: str, action: str, now: datetime) -> bool:
+    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+    return sessions.take(
+        fingerprint(username.casefold()), _sign_in_window(now), MAX_FAILED_SIGN_INS, forget_at, action
+    )
+
+
+def _username(username: str) -> str:
+    username = username.strip()
+    if not username or len(username) > 128:
+        raise InvalidInput("Saisissez votre identifiant (votre adresse e-mail).")
+    return username
+
+
+def _check_code(code: str) -> None:
+    if not (len(code) == _CODE_LENGTH and code.isascii() and code.isdigit()):
+        raise InvalidCode("Saisissez le code à 6 chiffres.")
+
+
+def _check_password(password: str) -> None:
+    broken = broken_password_rules(password)
+    if broken:
+        raise InvalidPassword(broken)
+
+
 def _sign_in_window(now: datetime) -> str:
     quarter = now.minute // SIGN_IN_WINDOW_MINUTES * SIGN_IN_WINDOW_MINUTES
     return f"{now:%Y-%m-%dT%H}:{quarter:02d}"
-
-
-def who_is(principal: Principal, accounts: AccountRepository) -> Me:
-    if isinstance(principal, FinanceUser):
-        handled = tuple(creditor for creditor in Creditor if principal.handles(creditor))
-        return Me(principal.email, "finance", None, None, handled)
-    assert isinstance(principal, AgencyUser)  # noqa: S101 (Principal is a closed union)
-    agency = accounts.agency(principal.agency_id)
-    return Me(principal.email, "agency", agency.agency_id, agency.name, agency.creditors)

@@ -1,16 +1,19 @@
-"""Who is calling: a token whose signature and claims hold, and that was not signed out since."""
+"""Who is calling: a token whose signature and claims hold, that was not signed out since, and — for an
+agency user — whose member is still active, with the role the agency gives them now."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from mesfactures.domain.errors import NotAuthenticated
+from mesfactures.domain.principal import AgencyUser
 
 if TYPE_CHECKING:
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.domain.principal import Principal
+    from mesfactures.domain.team import Member
 
 
 def fingerprint(secret: str) -> str:
@@ -19,7 +22,11 @@ def fingerprint(secret: str) -> str:
 
 
 class Revocations(Protocol):
-    def is_revoked(self, fingerprint: str) -> bool: ...
+    def revoked_and_cutoff(self, fingerprint: str, user_id: str) -> tuple[bool, int | None]: ...
+
+    def revoked_and_member(
+        self, fingerprint: str, agency_id: str, user_id: str
+    ) -> tuple[bool, Member | None]: ...
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,19 @@ class Authenticator:
 
     def principal(self, token: str) -> Principal:
         # The signature first: a forged token costs no lookup.
-        principal = self.verifier.principal(token)
-        if self.revocations.is_revoked(fingerprint(token)):
+        claims = self.verifier.claims(token)
+        principal = self.verifier.principal_from(claims)
+        if not isinstance(principal, AgencyUser):
+            revoked, cutoff = self.revocations.revoked_and_cutoff(fingerprint(token), principal.user_id)
+            if revoked or (cutoff is not None and int(claims["iat"]) <= cutoff):
+                raise NotAuthenticated()
+            return principal
+        revoked, member = self.revocations.revoked_and_member(
+            fingerprint(token), principal.agency_id, principal.user_id
+        )
+        if revoked or member is None or not member.active:
             raise NotAuthenticated()
-        return principal
+        # `iat` counts whole seconds: a token of the very second of the sign-out is refused too.
+        if member.signed_out_before is not None and int(claims["iat"]) <= member.signed_out_before:
+            raise NotAuthenticated()
+        return replace(principal, role=member.role, name=member.name)

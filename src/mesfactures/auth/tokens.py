@@ -85,6 +85,10 @@ class TokenVerifier:
     def principal(self, token: str) -> Principal:
         return principal_from_claims(self.claims(token))
 
+    @staticmethod
+    def principal_from(claims: Mapping[str, Any]) -> Principal:
+        return principal_from_claims(claims)
+
     def claims(self, token: str) -> dict[str, Any]:
         import jwt
 

@@ -35,6 +35,7 @@ from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry, is_document_number
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser, FinanceUser
+from mesfactures.domain.team import Action, Activity, activity_of
 from mesfactures.notifications.messages import (
     DisputeCommented,
     DisputeOpened,
@@ -50,10 +51,17 @@ MAX_COMMENT = 2000
 class Disputes(Protocol):
     def invoices(self, agency_id: str, creditor: Creditor, numbers: list[str]) -> dict[str, LedgerEntry]: ...
 
-    def open(self, dispute: Dispute, event: DisputeEvent, message: MailMessage) -> None: ...
+    def open(
+        self, dispute: Dispute, event: DisputeEvent, message: MailMessage, activity: Activity | None = None
+    ) -> None: ...
 
     def record(
-        self, dispute: Dispute, event: DisputeEvent, message: MailMessage, release_invoices: bool = False
+        self,
+        dispute: Dispute,
+        event: DisputeEvent,
+        message: MailMessage,
+        release_invoices: bool = False,
+        activity: Activity | None = None,
     ) -> Dispute: ...
 
     def for_account(self, agency_id: str, creditor: Creditor) -> list[Dispute]: ...
@@ -186,11 +194,17 @@ def open_dispute(
         disputed,
         now,
         now,
-        user.email,
+        user.signature,
         attachments,
     )
     event = DisputeEvent(
-        new_id(), EventKind.OPENED, now, user.email, "agency", request.comment, to_status=DisputeStatus.OPEN
+        new_id(),
+        EventKind.OPENED,
+        now,
+        user.signature,
+        "agency",
+        request.comment,
+        to_status=DisputeStatus.OPEN,
     )
     view = DisputeOpened(
         agency_name=agency.name,
@@ -201,10 +215,13 @@ def open_dispute(
         comment=request.comment,
         invoices=[InvoiceLine(i.number, format_eur(i.disputed.cents)) for i in disputed],
         total=format_eur(dispute.total.cents),
-        author=user.email,
+        author=user.signature,
         link=finance_link(site_url, dispute),
     )
-    disputes.open(dispute, event, MailMessage(new_id(), (seller.finance_email,), view))
+    journal = activity_of(
+        user, Action.DISPUTE_OPENED, now, creditor, tuple(i.number for i in disputed), dispute.reference
+    )
+    disputes.open(dispute, event, MailMessage(new_id(), (seller.finance_email,), view), journal)
     return dispute
 
 
@@ -222,7 +239,7 @@ def comment_dispute(
     if dispute.status is DisputeStatus.CLOSED:
         raise BusinessRuleViolation("Ce litige est clos : il ne peut plus être commenté.")
     agency, seller = directory.agency(user.agency_id), directory.creditor(creditor)
-    event = DisputeEvent(new_id(), EventKind.COMMENT, now, user.email, "agency", comment)
+    event = DisputeEvent(new_id(), EventKind.COMMENT, now, user.signature, "agency", comment)
     view = DisputeCommented(
         agency_name=agency.name,
         agency_id=agency.agency_id,
@@ -230,10 +247,14 @@ def comment_dispute(
         reference=dispute.reference,
         status=dispute.status.label,
         comment=comment,
-        author=user.email,
+        author=user.signature,
         link=finance_link(site_url, dispute),
     )
-    return disputes.record(dispute, event, MailMessage(new_id(), (seller.finance_email,), view))
+    numbers = tuple(i.number for i in dispute.invoices)
+    journal = activity_of(user, Action.DISPUTE_COMMENTED, now, creditor, numbers, dispute.reference)
+    return disputes.record(
+        dispute, event, MailMessage(new_id(), (seller.finance_email,), view), activity=journal
+    )
 
 
 def transition_dispute(

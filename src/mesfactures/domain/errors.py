@@ -30,6 +30,27 @@ class InvalidFields(InvalidInput):
         self.fields = fields or {}
 
 
+class InvalidPassword(InvalidInput):
+    """A new password that breaks the pool's policy: one French message per rule broken."""
+
+    code = "invalid_password"
+    message = "Ce mot de passe ne respecte pas les règles."
+
+    def __init__(self, rules: list[str] | None = None) -> None:
+        super().__init__()
+        self.rules = rules or []
+
+
+class InvalidCode(InvalidInput):
+    code = "invalid_code"
+    message = "Ce code est incorrect ou n'est plus valable. Demandez-en un nouveau."
+
+
+class WrongPassword(InvalidInput):
+    code = "wrong_password"
+    message = "Le mot de passe actuel est incorrect."
+
+
 class ChangeAlreadyPending(DomainError):
     code = "change_pending"
     message = "Une modification de vos coordonnées bancaires attend déjà la validation du service financier."
@@ -45,9 +66,27 @@ class InvalidCredentials(DomainError):
     message = "Identifiant ou mot de passe incorrect."
 
 
+class InvitationExpired(InvalidCredentials):
+    code = "invitation_expired"
+    message = (
+        "Votre invitation a expiré (elle était valable 7 jours). Demandez à l'administrateur de votre "
+        "agence de vous la renvoyer, ou au service financier s'il s'agit du premier accès de l'agence."
+    )
+
+
+class ChallengeExpired(NotAuthenticated):
+    code = "challenge_expired"
+    message = "Cette étape de connexion a expiré. Reconnectez-vous."
+
+
 class NotAllowed(DomainError):
     code = "forbidden"
     message = "Vous n'avez pas accès à cette fonction."
+
+
+class ForbiddenForRole(NotAllowed):
+    code = "forbidden_for_role"
+    message = "Votre rôle ne permet pas cette action. Adressez-vous à l'administrateur de votre agence."
 
 
 class NotFound(DomainError):
@@ -60,6 +99,11 @@ class NotFound(DomainError):
 class ConcurrentChange(DomainError):
     code = "concurrent_change"
     message = "Cet élément a été modifié entre-temps. Rechargez la page et recommencez."
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    message = "Un compte existe déjà pour cette adresse e-mail."
 
 
 class BusinessRuleViolation(DomainError):
@@ -77,6 +121,11 @@ class InvoiceInDispute(DomainError):
 class InvoiceAlreadyPaid(BusinessRuleViolation):
     code = "already_paid"
     message = "Cette facture est déjà réglée."
+
+
+class LastAdministrator(BusinessRuleViolation):
+    code = "last_admin"
+    message = "L'agence doit garder au moins un administrateur actif."
 
 
 class PaymentInProgress(DomainError):

@@ -41,6 +41,7 @@ class Payment:
     settled_at: datetime | None = None
     credits: tuple[PaidInvoice, ...] = ()  # credit notes offset against the invoices (amounts positive)
     payment_intent: str | None = None
+    payer_name: str = ""  # who started it (name and e-mail); `payer` is where the receipt goes
 
     @property
     def amount(self) -> Money:
@@ -82,6 +83,7 @@ class CheckoutEvent:
     agency_id: str | None
     creditor: str | None
     payment_intent: str | None = None
+    payer_name: str = ""  # who started it (name and e-mail); `payer` is where the receipt goes
     fully_refunded: bool = False
     amount_total: int | None = None
     currency: str | None = None

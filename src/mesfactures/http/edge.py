@@ -17,12 +17,13 @@ from chalice.app import Chalice, Request, Response
 from mesfactures.auth.sessions import Authenticator
 from mesfactures.domain.errors import (
     DomainError,
+    ForbiddenForRole,
     InvalidInput,
     NotAllowed,
     NotAuthenticated,
     TemporarilyUnavailable,
 )
-from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal
 from mesfactures.http.errors import (
     NOT_JSON,
     error_response,
@@ -85,6 +86,21 @@ class Edge:
 
     def finance(self, view: View) -> View:
         return self._for(FinanceUser, view)
+
+    def allowed(self, permission: Permission) -> Callable[[View], View]:
+        """An agency user whose role grants `permission`; another role is refused with 403
+        `forbidden_for_role` (the site hides the action, the server enforces it)."""
+
+        def decorate(view: View) -> View:
+            @functools.wraps(view)
+            def checked(principal: AgencyUser, **params: str) -> Any:
+                if not principal.may(permission):
+                    raise ForbiddenForRole()
+                return view(principal, **params)
+
+            return self._for(AgencyUser, checked)
+
+        return decorate
 
     def json_body(self) -> dict[str, Any]:
         """The request's JSON object; anything else is a 400 that stores nothing."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from chalice.app import Response
 
 from mesfactures.domain.errors import (
+    AlreadyRegistered,
     BusinessRuleViolation,
     ChangeAlreadyPending,
     ConcurrentChange,
@@ -15,6 +16,7 @@ from mesfactures.domain.errors import (
     InvalidCredentials,
     InvalidFields,
     InvalidInput,
+    InvalidPassword,
     InvoiceInDispute,
     NotAllowed,
     NotAuthenticated,
@@ -32,6 +34,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     NotAllowed: 403,
     NotFound: 404,
     ConcurrentChange: 409,
+    AlreadyRegistered: 409,
     BusinessRuleViolation: 422,
     InvoiceInDispute: 409,
     ChangeAlreadyPending: 409,
@@ -68,6 +71,8 @@ def error_response(error: DomainError) -> Response:
     body: dict[str, object] = {"code": error.code, "message": error.message}
     if isinstance(error, InvalidFields):
         body["fields"] = error.fields
+    if isinstance(error, InvalidPassword):
+        body["rules"] = error.rules
     status = status_for(error)
     return json_response(body, status=status, headers={"Retry-After": "5"} if status == 503 else None)
 

@@ -22,6 +22,7 @@ from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry, is_document_number
 from mesfactures.domain.payments import CheckoutEvent, PaidInvoice, Payment, PaymentStatus
 from mesfactures.domain.principal import AgencyUser
+from mesfactures.domain.team import Action, Activity, activity_of
 from mesfactures.notifications.messages import InvoiceLine, MailMessage, PaymentReceipt
 from mesfactures.observability import logger
 from mesfactures.payments.gateway import CheckoutSession
@@ -41,7 +42,7 @@ class Entries(Protocol):
 class Payments(Protocol):
     def payment(self, agency_id: str, creditor: Creditor, payment_id: str) -> Payment: ...
 
-    def lock(self, payment: Payment, until: datetime) -> None: ...
+    def lock(self, payment: Payment, until: datetime, activity: Activity | None = None) -> None: ...
 
     def attach_session(self, payment: Payment, session_id: str, url: str) -> None: ...
 
@@ -127,14 +128,26 @@ def start_checkout(
     invoices = tuple(_payable(number, found.get(number)) for number in numbers)
     credits = tuple(_usable_credit(number, found.get(number)) for number in credit_numbers)
     payment = Payment(
-        new_id(), user.agency_id, creditor, user.email, invoices, PaymentStatus.PENDING, now, credits=credits
+        new_id(),
+        user.agency_id,
+        creditor,
+        user.email,
+        invoices,
+        PaymentStatus.PENDING,
+        now,
+        credits=credits,
+        payer_name=user.signature,
     )
     if payment.amount.cents <= 0:
         raise BusinessRuleViolation(
             "Les avoirs choisis couvrent les factures : retirez un avoir, ou écrivez au service recouvrement "
             "pour les imputer."
         )
-    payments.lock(payment, now + timedelta(minutes=LOCK_MINUTES))
+    documents = tuple(i.number for i in (*invoices, *credits))
+    journal = activity_of(
+        user, Action.PAYMENT_STARTED, now, creditor, documents, format_eur(payment.amount.cents)
+    )
+    payments.lock(payment, now + timedelta(minutes=LOCK_MINUTES), journal)
     back = f"{site_url}/#/c/{creditor.value}/reglement/{payment.payment_id}"
     try:
         session = gateway.create_session(payment, back, f"{back}?annule=1")

@@ -24,8 +24,10 @@ from mesfactures.domain.accounts import (
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import ConcurrentChange, NotFound, TooManyRequests
 from mesfactures.domain.ledger import Agency
+from mesfactures.domain.team import Activity
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
+from mesfactures.persistence.ledger import LedgerRepository
 from mesfactures.persistence.models import (
     AgencyItem,
     BankMap,
@@ -40,6 +42,7 @@ from mesfactures.persistence.models import (
 )
 from mesfactures.persistence.models import PostalAddress as PostalAddressMap
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.team import activity_item
 from mesfactures.persistence.transactions import condition_failed, shared_connection
 
 
@@ -56,13 +59,24 @@ class AccountRepository:
         )
 
     def save_agency(self, agency: Agency) -> None:
-        AgencyItem(
+        """Creates the agency, or updates its name and creditors: never its count of active administrators,
+        which only the team's transactions change."""
+        item = AgencyItem(
             keys.agency_pk(agency.agency_id),
             keys.AGENCY_SK,
             agency_id=agency.agency_id,
             name=agency.name,
             creditors=[creditor.value for creditor in agency.creditors],
-        ).save()
+        )
+        try:
+            item.save(condition=AgencyItem.sk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            item.update(
+                actions=[AgencyItem.name.set(item.name), AgencyItem.creditors.set(item.creditors)],
+                condition=AgencyItem.sk.exists(),
+            )
 
     def creditor(self, creditor: Creditor) -> CreditorDetails:
         try:
@@ -95,6 +109,9 @@ class AccountRepository:
             collections=_service_map(details.collections),
             finance_email=details.finance_email,
         ).save()
+
+    def has_account(self, agency_id: str, creditor: Creditor) -> bool:
+        return LedgerRepository().has_account(agency_id, creditor)
 
     def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile:
         try:
@@ -207,6 +224,7 @@ class ProfileChanges:
         billing: BillingDetails,
         change: ProfileChange,
         message: MailMessage,
+        activity: Activity | None = None,
     ) -> None:
         item = _locked_profile(profile)
         self._write(
@@ -218,10 +236,16 @@ class ProfileChanges:
             None,
             change,
             message,
+            activity,
         )
 
     def request_bank_change(
-        self, profile: AccountProfile, bank: BankDetails, change: ProfileChange, message: MailMessage
+        self,
+        profile: AccountProfile,
+        bank: BankDetails,
+        change: ProfileChange,
+        message: MailMessage,
+        activity: Activity | None = None,
     ) -> None:
         item = _locked_profile(profile)
         actions = [
@@ -230,7 +254,7 @@ class ProfileChanges:
             ProfileItem.pending_requested_at.set(change.requested_at.isoformat()),
             ProfileItem.pending_requested_by.set(change.requested_by),
         ]
-        self._write(item, actions, ProfileItem.pending_change_id.does_not_exist(), change, message)
+        self._write(item, actions, ProfileItem.pending_change_id.does_not_exist(), change, message, activity)
 
     def decide_bank_change(
         self, profile: AccountProfile, change: ProfileChange, message: MailMessage
@@ -297,7 +321,13 @@ class ProfileChanges:
         return _change(items[0])
 
     def count_and_send(
-        self, user_id: str, window: str, limit: int, messages: list[MailMessage], now: datetime
+        self,
+        user_id: str,
+        window: str,
+        limit: int,
+        messages: list[MailMessage],
+        now: datetime,
+        activity: Activity | None = None,
     ) -> None:
         """Counts one message in the user's window and queues its e-mails, or refuses past the limit."""
         counter = RateLimitItem(keys.rate_limit_pk(user_id), keys.rate_limit_sk("messages", window))
@@ -313,6 +343,8 @@ class ProfileChanges:
                 )
                 for message in messages:
                     transaction.save(outbox_item(message, now))
+                if activity:
+                    transaction.save(activity_item(activity))
         except TransactWriteError as error:
             if condition_failed(error):
                 raise TooManyRequests() from error
@@ -325,12 +357,15 @@ class ProfileChanges:
         condition: Any,
         change: ProfileChange,
         message: MailMessage,
+        activity: Activity | None,
     ) -> None:
         try:
             with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.update(item, actions=actions, condition=condition)
                 transaction.save(_change_item(change), condition=ProfileChangeItem.sk.does_not_exist())
                 transaction.save(outbox_item(message, change.requested_at))
+                if activity:
+                    transaction.save(activity_item(activity))
         except TransactWriteError as error:
             if condition_failed(error):
                 raise ConcurrentChange(

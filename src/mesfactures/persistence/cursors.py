@@ -18,6 +18,7 @@ _KEYS_OF_VIEW = {
     "number": {"SK"},
     "open": {"SK", "OPEN_SK"},
     "all": {"SK", "BY_DATE"},
+    "activity": {"SK"},
 }
 _INVALID = "Le curseur de pagination est invalide ; rechargez la liste."
 

@@ -26,6 +26,7 @@ from mesfactures.domain.disputes import (
 from mesfactures.domain.errors import ConcurrentChange, InvoiceInDispute, NotFound
 from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.money import Money
+from mesfactures.domain.team import Activity
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import LedgerRepository, unlocked
@@ -38,6 +39,7 @@ from mesfactures.persistence.models import (
     LedgerItem,
 )
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.team import activity_item
 from mesfactures.persistence.transactions import condition_failed, shared_connection
 
 
@@ -46,7 +48,9 @@ class DisputeRepository:
         """The named entries of the agency's own account (one BatchGetItem); unknown numbers are absent."""
         return LedgerRepository().entries_by_number(agency_id, creditor, numbers)
 
-    def open(self, dispute: Dispute, event: DisputeEvent, message: MailMessage) -> None:
+    def open(
+        self, dispute: Dispute, event: DisputeEvent, message: MailMessage, activity: Activity | None = None
+    ) -> None:
         pk = keys.account_pk(dispute.agency_id, dispute.creditor)
         try:
             with TransactWrite(connection=shared_connection()) as transaction:
@@ -61,13 +65,20 @@ class DisputeRepository:
                         & unlocked(int(dispute.opened_at.timestamp())),
                     )
                 transaction.save(outbox_item(message, dispute.opened_at))
+                if activity:
+                    transaction.save(activity_item(activity))
         except TransactWriteError as error:
             if condition_failed(error):
                 raise InvoiceInDispute() from error
             raise
 
     def record(
-        self, dispute: Dispute, event: DisputeEvent, message: MailMessage, release_invoices: bool = False
+        self,
+        dispute: Dispute,
+        event: DisputeEvent,
+        message: MailMessage,
+        release_invoices: bool = False,
+        activity: Activity | None = None,
     ) -> Dispute:
         """Writes a comment or a status change (the event says which) with its message, conditioned on the
         dispute's status being the one the change was decided on."""
@@ -96,6 +107,8 @@ class DisputeRepository:
                             condition=EntryItem.dispute_id == dispute.dispute_id,
                         )
                 transaction.save(outbox_item(message, event.at))
+                if activity:
+                    transaction.save(activity_item(activity))
         except TransactWriteError as error:
             if condition_failed(error):
                 raise ConcurrentChange() from error

@@ -126,6 +126,44 @@ def rate_limit_sk(action: str, window: str) -> str:
 SESSION_SK = "SESSION"
 
 
+def signed_out_everywhere_pk(user_id: str) -> str:
+    return f"SIGNEDOUT#{_part(user_id)}"
+
+
 def revoked_session_pk(fingerprint: str) -> str:
     """A signed-out session, by the fingerprint of its token (never the token itself)."""
     return f"REVOKED#{_part(fingerprint)}"
+
+
+MEMBER_PREFIX = "USER#"
+
+
+def member_sk(user_id: str) -> str:
+    """A member sorts under its agency's partition: one Query lists the team."""
+    return f"{MEMBER_PREFIX}{_part(user_id)}"
+
+
+def activity_pk(agency_id: str) -> str:
+    return f"ACTIVITY#{_part(agency_id)}"
+
+
+def activity_sk(stamp: str, activity_id: str) -> str:
+    """Journal lines in time order (`stamp` is UTC, fixed width), ties broken by id."""
+    return f"{_part(stamp)}#{_part(activity_id)}"
+
+
+def activity_range(day_from: date, day_to: date) -> tuple[str, str]:
+    """Bounds of the journal's sort key for a range of UTC days, both included."""
+    return day_from.isoformat(), f"{day_to.isoformat()}~"
+
+
+def activity_of_person(agency_id: str, user_id: str) -> str:
+    """The `by_id` index key of one person's journal lines (same sort key as the journal)."""
+    return f"ACTIVITY#{_part(agency_id)}#{_part(user_id)}"
+
+
+def pending_sign_in_pk(fingerprint: str) -> str:
+    return f"SIGNIN#{_part(fingerprint)}"
+
+
+PENDING_SIGN_IN_SK = "SIGNIN"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
@@ -125,6 +126,51 @@ class AgencyItem(LedgerItem, discriminator="agency"):
     agency_id = UnicodeAttribute()
     name = UnicodeAttribute()
     creditors = ListAttribute(of=UnicodeAttribute)
+    # Active administrators: a transaction changes it with the member, on a condition that keeps it >= 1.
+    active_admins = NumberAttribute(null=True)
+
+
+class MemberItem(LedgerItem, discriminator="member"):
+    """A person of an agency's team (their credentials live in Cognito, never here)."""
+
+    user_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    active = BooleanAttribute()
+    signed_in_once = BooleanAttribute(default=False)
+    invited_at = UnicodeAttribute()
+    invited_by = UnicodeAttribute()
+    signed_out_before = NumberAttribute(null=True)
+
+
+class ActivityItem(LedgerItem, discriminator="activity"):
+    """One line of an agency's activity journal, written in the transaction of the action it records."""
+
+    activity_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    user_name = UnicodeAttribute()
+    action = UnicodeAttribute()
+    creditor = UnicodeAttribute(null=True)
+    documents = ListAttribute(of=UnicodeAttribute, null=True)
+    detail = UnicodeAttribute(null=True)
+
+
+class PendingSignInItem(LedgerItem, discriminator="pending_sign_in"):
+    """A sign-in halfway through a challenge, by the SHA-256 of the handle the browser holds: Cognito's
+    session (and, for a TOTP set-up, the tokens it already gave) for five minutes. Never a password or a
+    code."""
+
+    username = UnicodeAttribute()
+    challenge = UnicodeAttribute()
+    cognito_session = UnicodeAttribute(null=True)
+    id_token = UnicodeAttribute(null=True)
+    access_token = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(attr_name="TTL")
 
 
 class ContactMap(MapAttribute[str, Any]):
@@ -184,6 +230,13 @@ class RateLimitItem(LedgerItem, discriminator="rate_limit"):
     expires_at = NumberAttribute(null=True, attr_name="TTL")
 
 
+class SignedOutEverywhereItem(LedgerItem, discriminator="signed_out_everywhere"):
+    """A person without a member item (finance) who signed out of every device: tokens issued until then
+    are refused."""
+
+    signed_out_before = NumberAttribute()
+
+
 class RevokedSessionItem(LedgerItem, discriminator="revoked_session"):
     """A token signed out before its expiry: refused until then, forgotten after (TTL)."""
 
@@ -239,6 +292,7 @@ class PaymentItem(LedgerItem, discriminator="payment"):
     settled_at = UnicodeAttribute(null=True)
     credits = ListAttribute(of=PaidInvoiceMap, null=True)
     payment_intent = UnicodeAttribute(null=True)
+    payer_name = UnicodeAttribute(null=True)
 
 
 class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):

@@ -15,6 +15,7 @@ from mesfactures.domain.errors import NotFound, PaymentInProgress
 from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry, invoice_status
 from mesfactures.domain.money import Money
 from mesfactures.domain.payments import PaidInvoice, Payment, PaymentStatus
+from mesfactures.domain.team import Activity
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import item_from_entry, unlocked
@@ -26,6 +27,7 @@ from mesfactures.persistence.models import (
     ProcessedEventItem,
 )
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.team import activity_item
 from mesfactures.persistence.transactions import condition_failed, shared_connection
 
 KEEP_EVENTS_DAYS = 30
@@ -41,7 +43,7 @@ class PaymentRepository:
             raise NotFound("Paiement introuvable.") from None
         return _payment(item)
 
-    def lock(self, payment: Payment, until: datetime) -> None:
+    def lock(self, payment: Payment, until: datetime, activity: Activity | None = None) -> None:
         """Records the pending payment and locks its invoices, each still open, undisputed, unlocked and
         owing exactly what the basket pays: the second of two baskets with one invoice gets 409."""
         pk = keys.account_pk(payment.agency_id, payment.creditor)
@@ -60,6 +62,8 @@ class PaymentRepository:
                         & EntryItem.dispute_id.does_not_exist()
                         & (EntryItem.balance_cents == balance),
                     )
+                if activity:
+                    transaction.save(activity_item(activity))
         except TransactWriteError as error:
             if condition_failed(error):
                 raise PaymentInProgress() from error
@@ -273,6 +277,7 @@ def _payment_item(payment: Payment) -> PaymentItem:
         agency_id=payment.agency_id,
         creditor=payment.creditor.value,
         payer=payment.payer,
+        payer_name=payment.payer_name or None,
         invoices=[PaidInvoiceMap(number=i.number, amount_cents=i.amount.cents) for i in payment.invoices],
         credits=[PaidInvoiceMap(number=c.number, amount_cents=c.amount.cents) for c in payment.credits]
         or None,
@@ -300,4 +305,5 @@ def _payment(item: PaymentItem) -> Payment:
         checkout_url=item.checkout_url,
         settled_at=datetime.fromisoformat(item.settled_at) if item.settled_at else None,
         payment_intent=item.payment_intent or None,
+        payer_name=item.payer_name or item.payer,
     )

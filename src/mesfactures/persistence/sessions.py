@@ -1,13 +1,24 @@
-"""Signed-out sessions and failed sign-ins, in the ledger table (both forgotten by TTL)."""
+"""Sessions in the ledger table: signed-out tokens, failed sign-ins, sign-ins halfway through a challenge
+(all forgotten by TTL), and the one read every authenticated request makes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
+from mesfactures.domain.signing_in import PendingSignIn
+from mesfactures.domain.team import Member
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import RateLimitItem, RevokedSessionItem
+from mesfactures.persistence.models import (
+    LedgerItem,
+    MemberItem,
+    PendingSignInItem,
+    RateLimitItem,
+    RevokedSessionItem,
+    SignedOutEverywhereItem,
+)
+from mesfactures.persistence.team import member_from_item
 
 _LOGIN_ATTEMPTS = "login"
 
@@ -21,19 +32,48 @@ class SessionRepository:
             expires_at=until_epoch,
         ).save()
 
-    def is_revoked(self, fingerprint: str) -> bool:
-        # Strongly consistent: a token replayed right after its sign-out must already be refused.
-        try:
-            RevokedSessionItem.get(
-                keys.revoked_session_pk(fingerprint), keys.SESSION_SK, consistent_read=True
-            )
-        except DoesNotExist:
-            return False
-        return True
+    def revoked_and_member(
+        self, fingerprint: str, agency_id: str, user_id: str
+    ) -> tuple[bool, Member | None]:
+        """Whether the token was signed out, and the member it belongs to: one consistent BatchGetItem, so
+        an agency user's request costs the same one read as before there were teams."""
+        wanted = [
+            (keys.revoked_session_pk(fingerprint), keys.SESSION_SK),
+            (keys.agency_pk(agency_id), keys.member_sk(user_id)),
+        ]
+        revoked, member = False, None
+        for item in LedgerItem.batch_get(wanted, consistent_read=True):
+            if isinstance(item, RevokedSessionItem):
+                revoked = True
+            elif isinstance(item, MemberItem):
+                member = member_from_item(item)
+        return revoked, member
 
-    def take(self, subject: str, window: str, limit: int, forget_at_epoch: int) -> bool:
-        """Counts one sign-in attempt of the identifier in the window, unless `limit` are counted already."""
-        counter = RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_ATTEMPTS, window))
+    def revoked_and_cutoff(self, fingerprint: str, user_id: str) -> tuple[bool, int | None]:
+        """For a person without a member item (finance): whether the token was signed out, and before when
+        every token of theirs is refused — one consistent BatchGetItem."""
+        wanted = [
+            (keys.revoked_session_pk(fingerprint), keys.SESSION_SK),
+            (keys.signed_out_everywhere_pk(user_id), keys.SESSION_SK),
+        ]
+        revoked, cutoff = False, None
+        for item in LedgerItem.batch_get(wanted, consistent_read=True):
+            if isinstance(item, RevokedSessionItem):
+                revoked = True
+            elif isinstance(item, SignedOutEverywhereItem):
+                cutoff = int(item.signed_out_before)
+        return revoked, cutoff
+
+    def sign_out_user(self, user_id: str, before_epoch: int) -> None:
+        SignedOutEverywhereItem(
+            keys.signed_out_everywhere_pk(user_id), keys.SESSION_SK, signed_out_before=before_epoch
+        ).save()
+
+    def take(
+        self, subject: str, window: str, limit: int, forget_at_epoch: int, action: str = _LOGIN_ATTEMPTS
+    ) -> bool:
+        """Counts one attempt of the identifier in the window, unless `limit` are counted already."""
+        counter = RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(action, window))
         try:
             counter.update(
                 actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at_epoch)],
@@ -47,3 +87,43 @@ class SessionRepository:
 
     def forget(self, subject: str, window: str) -> None:
         RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_ATTEMPTS, window)).delete()
+
+    def hold(self, fingerprint: str, pending: PendingSignIn, until_epoch: int) -> None:
+        PendingSignInItem(
+            keys.pending_sign_in_pk(fingerprint),
+            keys.PENDING_SIGN_IN_SK,
+            username=pending.username,
+            challenge=pending.challenge,
+            cognito_session=pending.cognito_session,
+            id_token=pending.id_token,
+            access_token=pending.access_token,
+            expires_at=until_epoch,
+        ).save()
+
+    def held(self, fingerprint: str, now_epoch: int) -> PendingSignIn | None:
+        try:
+            item = PendingSignInItem.get(
+                keys.pending_sign_in_pk(fingerprint), keys.PENDING_SIGN_IN_SK, consistent_read=True
+            )
+        except DoesNotExist:
+            return None
+        if item.expires_at < now_epoch:  # TTL deletes within days, not at the second
+            return None
+        return PendingSignIn(
+            username=item.username,
+            challenge=item.challenge,
+            cognito_session=item.cognito_session,
+            id_token=item.id_token,
+            access_token=item.access_token,
+        )
+
+    def release(self, fingerprint: str) -> bool:
+        """Ends a held sign-in; False when another request ended it first (a handle is used once)."""
+        item = PendingSignInItem(keys.pending_sign_in_pk(fingerprint), keys.PENDING_SIGN_IN_SK)
+        try:
+            item.delete(condition=PendingSignInItem.sk.exists())
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
