@@ -15,6 +15,9 @@ class StackConfig:
     gateway_port: int = 8080
     dynamodb_port: int = 8000
     moto_port: int = 5000
+    # The local Cognito (devstack/cognito.py), in front of moto's; None: the port after moto's, so that a
+    # stack configured before it existed (the benchmark's) gets one of its own.
+    cognito_port: int | None = None
     stripe_port: int = 12111
     data_dir: Path = ROOT / "var"
     table_name: str = "mesfactures-ledger"
@@ -34,6 +37,14 @@ class StackConfig:
     @property
     def moto_url(self) -> str:
         return f"http://127.0.0.1:{self.moto_port}"
+
+    @property
+    def cognito_listen_port(self) -> int:
+        return self.cognito_port if self.cognito_port is not None else self.moto_port + 1
+
+    @property
+    def cognito_url(self) -> str:
+        return f"http://127.0.0.1:{self.cognito_listen_port}"
 
     @property
     def gateway_url(self) -> str:
@@ -57,7 +68,9 @@ def aws_environment(config: StackConfig) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SES": f"http://127.0.0.1:{config.mail_link_port}"
         if config.mail_link_port
         else config.moto_url,
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.moto_url,
+        # Cognito's API goes through the local Cognito (invitations, reset codes, expiry, persistence); the
+        # pool's keys (JWKS) are read from moto itself.
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": config.cognito_url,
         "LEDGER_TABLE": config.table_name,
         "DOCUMENT_BUCKET": config.bucket_name,
     }

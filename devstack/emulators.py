@@ -68,6 +68,8 @@ def start_moto(config: StackConfig) -> subprocess.Popen[bytes]:
     process = start(
         [str(moto_server), "-H", "127.0.0.1", "-p", str(config.moto_port)],
         config.data_dir / "logs" / "moto.log",
+        # TOTP codes are checked (devstack/totp.py: moto gives every user one constant secret).
+        environment={"MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"},
     )
     wait_for_port(config.moto_port, "moto server", process)
     return process

@@ -7,12 +7,15 @@ would, and the code above it must fail cleanly, retry later, and lose nothing.
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from devstack.mailbox import Postmarks
 
 
 @dataclass(frozen=True)
@@ -102,16 +105,26 @@ def answer_with(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
     handler.wfile.write(fault.body)
 
 
+_SENDS = ("SendEmail", "SendRawEmail")
+_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
+
+
 class MailLink(ThreadingHTTPServer):
-    """Stands between the portal and moto's SES: passes every call on, unless a fault is planned."""
+    """Stands between the portal and moto's SES: passes every call on, unless a fault is planned, and
+    postmarks each mail that leaves (its time and text part, which moto does not keep)."""
 
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, port: int, upstream_port: int) -> None:
-        super().__init__(("127.0.0.1", port), _MailHandler)
+    def __init__(self, port: int, upstream_port: int, postmarks: Postmarks | None = None) -> None:
+        super().__init__(("127.0.0.1", port), _MailHandler)  # port 0: any free port
         self.upstream_port = upstream_port
         self.faults = FaultPlan()
+        self.postmarks = postmarks or Postmarks()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> MailLink:
         threading.Thread(target=self.serve_forever, name="mail-link", daemon=True).start()
@@ -125,12 +138,17 @@ class _MailHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        action = form.get("Action", [""])[0]
         fault = self.server.faults.take(action)
         if fault is not None:
             answer_with(self, fault)
-        else:
-            forward(self, self.server.upstream_port, body)
+            return
+        status, payload = forward(self, self.server.upstream_port, body)
+        sent = _MESSAGE_ID.search(payload) if status == 200 and action in _SENDS else None
+        if sent is not None:
+            text = form.get("Message.Body.Text.Data", [None])[0]
+            self.server.postmarks.stamp(sent.group(1).decode(), text)
 
     def log_message(self, format: str, *args: Any) -> None:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import json
 import mimetypes
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,7 @@ from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from devstack.config import ROOT
-from devstack.mailbox import index_page, sent_mails
+from devstack.mailbox import Postmarks, as_json, index_page, sent_mails
 
 AREAS = ("statement", "disputes", "account", "payments")  # the apps with an HTTP API
 EVENT_ONLY = ("notifications",)  # apps that only handle events (queues, the table's stream)
@@ -152,8 +153,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response["statusCode"], out_headers, raw)
 
     def _mail(self) -> None:
-        """The local outbox page: what SES would have delivered. Mail HTML is shown with no script allowed."""
-        mails = sent_mails(self.server.moto_url)
+        """The local outbox page: what SES would have delivered. Mail HTML is shown with no script allowed.
+        /_dev/mail.json gives the same mails as data (newest last), for tests and scripts."""
+        mails = sent_mails(self.server.moto_url, self.server.postmarks)
+        if urlsplit(self.path).path == "/_dev/mail.json":
+            data = json.dumps(as_json(mails), ensure_ascii=False).encode()
+            headers = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+            self._send(200, headers, data)
+            return
         wanted = self.path.removeprefix("/_dev/mail").strip("/")
         if not wanted:
             page = index_page(mails).encode()
@@ -204,15 +211,20 @@ class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default (5) resets connections when many users arrive at once
 
-    def __init__(self, port: int, gateway: Gateway, verbose: bool, moto_url: str) -> None:
+    def __init__(
+        self, port: int, gateway: Gateway, verbose: bool, moto_url: str, postmarks: Postmarks | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.gateway = gateway
         self.verbose = verbose
         self.moto_url = moto_url
+        self.postmarks = postmarks  # when and with what text part each mail left (devstack/mailbox.py)
 
 
-def serve(port: int, moto_url: str, verbose: bool = False) -> GatewayServer:
+def serve(
+    port: int, moto_url: str, verbose: bool = False, postmarks: Postmarks | None = None
+) -> GatewayServer:
     """Starts the gateway in a background thread and returns its server (call shutdown() to stop)."""
-    server = GatewayServer(port, Gateway(), verbose, moto_url)
+    server = GatewayServer(port, Gateway(), verbose, moto_url, postmarks)
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
     return server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -33,7 +34,10 @@ def wait_for_port(port: int, name: str, process: subprocess.Popen[bytes], timeou
     raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
-def start(command: list[str], log: Path, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def start(
+    command: list[str], log: Path, cwd: Path | None = None, environment: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Starts `command` with the stack's environment, plus `environment`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = log.open("ab")
     # A session of its own: Ctrl-C reaches the stack, which then stops its consumers (saving the document
@@ -43,6 +47,7 @@ def start(command: list[str], log: Path, cwd: Path | None = None) -> subprocess.
         stdout=handle,
         stderr=subprocess.STDOUT,
         cwd=cwd,
+        env={**os.environ, **(environment or {})},
         preexec_fn=_die_with_parent,
         start_new_session=True,
     )

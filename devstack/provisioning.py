@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import requests
 
+from devstack import totp
 from devstack.config import REGION, StackConfig
 from mesfactures.persistence.models import LedgerItem, bind_table
 
@@ -18,23 +19,79 @@ class DemoUser:
     password: str
     agency_id: str | None = None
     finance_creditors: tuple[str, ...] = ()
+    role: str = ""  # an agency user's: administrateur, comptable or lecture; "finance" for the finance team
+    first_name: str = ""
+    last_name: str = ""
+    totp: bool = False  # signs in with a TOTP code (devstack/totp.py)
 
 
+# The three users of the design card, in this order (tests unpack them).
 DEMO_USERS = (
-    DemoUser("demo@agence-exemple.fr", "Demo-2026!", agency_id="AG-1001"),
-    DemoUser("autre@agence-exemple.fr", "Autre-2026!", agency_id="AG-2002"),
+    DemoUser(
+        "demo@agence-exemple.fr",
+        "Demo-2026!",
+        agency_id="AG-1001",
+        role="administrateur",
+        first_name="Claire",
+        last_name="Martin",
+    ),
+    DemoUser(
+        "autre@agence-exemple.fr",
+        "Autre-2026!",
+        agency_id="AG-2002",
+        role="administrateur",
+        first_name="Marc",
+        last_name="Durand",
+    ),
     DemoUser(
         "finance@mesfactures.example",
         "Finance-2026!",
         finance_creditors=("PRESSIMMO", "BELLES_DEMEURES", "POLIRIS"),
+        role="finance",
+        first_name="Nadia",
+        last_name="Lefèvre",
+        totp=True,
     ),
 )
+# The rest of AG-1001's team: one user per role.
+TEAM_DEMO_USERS = (
+    DemoUser(
+        "compta@agence-exemple.fr",
+        "Compta-2026!",
+        agency_id="AG-1001",
+        role="comptable",
+        first_name="Julien",
+        last_name="Bernard",
+    ),
+    DemoUser(
+        "lecture@agence-exemple.fr",
+        "Lecture-2026!",
+        agency_id="AG-1001",
+        role="lecture",
+        first_name="Sophie",
+        last_name="Petit",
+    ),
+)
+ALL_DEMO_USERS = DEMO_USERS + TEAM_DEMO_USERS
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    """An agency's demo user as the agency's team lists it; `user_id` is the user's Cognito sub."""
+
+    agency_id: str
+    user_id: str
+    email: str
+    first_name: str
+    last_name: str
+    role: str
 
 
 @dataclass(frozen=True)
 class Identity:
     user_pool_id: str
     client_id: str
+    members: tuple[DemoMember, ...] = ()
 
 
 def ensure_table(config: StackConfig) -> None:
@@ -77,9 +134,13 @@ def ensure_mail_sender(sender: str) -> None:
 
 
 def ensure_identity(config: StackConfig) -> Identity:
-    """The user pool, its public client and the demo users; moto keeps nothing, so this runs every start."""
+    """The user pool, its public client and the demo users; moto keeps nothing, so this runs every start.
+
+    moto is seeded first: its ids (the pool's, the client's, the demo users' subs) are then the same at
+    every start. This talks to moto itself, not through the local Cognito: the demo users are made afresh
+    at each start, not kept like the users the portal creates."""
     requests.post(f"{config.moto_url}/moto-api/seed", params={"a": "2026"}, timeout=5)
-    cognito = boto3.client("cognito-idp", region_name=REGION)
+    cognito = boto3.client("cognito-idp", region_name=REGION, endpoint_url=config.moto_url)
     pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
     pool_id = next((pool["Id"] for pool in pools if pool["Name"] == config.user_pool_name), None)
     if pool_id is None:
@@ -92,16 +153,37 @@ def ensure_identity(config: StackConfig) -> Identity:
             ClientName="site",
             GenerateSecret=False,
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            # The agency and the creditors a user acts for are set by administrators only: a user who
-            # could write custom:agency_id through the public client would become another agency.
-            WriteAttributes=["email", "name"],
-            ReadAttributes=["email", "email_verified", "name", "custom:agency_id", "custom:creditors"],
+            # The agency, the role and the creditors a user acts for are set by administrators only: a
+            # user who could write custom:agency_id through the public client would become another agency;
+            # one who could write their e-mail would sign their actions as someone else (as in infra/).
+            WriteAttributes=["name"],
+            ReadAttributes=[
+                "email",
+                "email_verified",
+                "name",
+                "given_name",
+                "family_name",
+                "custom:agency_id",
+                "custom:creditors",
+                "custom:role",
+            ],
             IdTokenValidity=60,
             TokenValidityUnits={"IdToken": "minutes"},
+            # As the deployed client (infra/portal/identity.py): an unknown user is answered as a wrong
+            # password, and a reset asked for one looks sent (the local Cognito follows this setting).
+            PreventUserExistenceErrors="ENABLED",
         )["UserPoolClient"]["ClientId"]
-    for user in DEMO_USERS:
-        ensure_user(cognito, pool_id, user)
-    return Identity(user_pool_id=pool_id, client_id=client_id)
+    subs = {user.email: ensure_user(cognito, pool_id, user) for user in ALL_DEMO_USERS}
+    # After every demo user is made: a second factor's setup draws ids too, which must not shift the subs.
+    for user in ALL_DEMO_USERS:
+        if user.totp:
+            ensure_totp(cognito, client_id, user)
+    members = tuple(
+        DemoMember(user.agency_id, subs[user.email], user.email, user.first_name, user.last_name, user.role)
+        for user in ALL_DEMO_USERS
+        if user.agency_id
+    )
+    return Identity(user_pool_id=pool_id, client_id=client_id, members=members)
 
 
 def _create_pool(cognito: Any, name: str) -> str:
@@ -120,28 +202,65 @@ def _create_pool(cognito: Any, name: str) -> str:
         Schema=[
             {"Name": "agency_id", "AttributeDataType": "String", "Mutable": True},
             {"Name": "creditors", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "role", "AttributeDataType": "String", "Mutable": True},
         ],
+        # As the deployed pool: a forgotten password is reset by a code sent by e-mail, never by SMS.
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
     )["UserPool"]
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"], SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
+    )
     cognito.create_group(GroupName="finance", UserPoolId=pool["Id"])
     return str(pool["Id"])
 
 
-def ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> None:
+def ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> str:
+    """Creates the user with their password, unless the pool has them; returns their sub."""
     try:
-        cognito.admin_get_user(UserPoolId=pool_id, Username=user.email)
-        return
+        existing = cognito.admin_get_user(UserPoolId=pool_id, Username=user.email)
+        return _sub(existing["UserAttributes"])
     except cognito.exceptions.UserNotFoundException:
         pass
     attributes = [{"Name": "email", "Value": user.email}, {"Name": "email_verified", "Value": "true"}]
-    if user.agency_id:
-        attributes.append({"Name": "custom:agency_id", "Value": user.agency_id})
-    if user.finance_creditors:
-        attributes.append({"Name": "custom:creditors", "Value": ",".join(user.finance_creditors)})
-    cognito.admin_create_user(
-        UserPoolId=pool_id, Username=user.email, UserAttributes=attributes, MessageAction="SUPPRESS"
+    named = {
+        "given_name": user.first_name,
+        "family_name": user.last_name,
+        "custom:agency_id": user.agency_id or "",
+        "custom:creditors": ",".join(user.finance_creditors),
+        "custom:role": user.role if user.agency_id else "",
+    }
+    attributes += [{"Name": name, "Value": value} for name, value in named.items() if value]
+    created = cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=user.email,
+        UserAttributes=attributes,
+        TemporaryPassword=user.password,
+        MessageAction="SUPPRESS",
     )
     cognito.admin_set_user_password(
         UserPoolId=pool_id, Username=user.email, Password=user.password, Permanent=True
     )
     if user.finance_creditors:
         cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.email, GroupName="finance")
+    return _sub(created["User"]["Attributes"])
+
+
+def ensure_totp(cognito: Any, client_id: str, user: DemoUser) -> None:
+    """Sets up the user's second factor as an authenticator app would, with moto's one secret."""
+    signed_in = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user.email, "PASSWORD": user.password},
+    )
+    token = signed_in.get("AuthenticationResult", {}).get("AccessToken")
+    if token is None:  # a second factor already: the pool kept the user (not moto's way, but harmless)
+        return
+    cognito.associate_software_token(AccessToken=token)
+    cognito.verify_software_token(AccessToken=token, UserCode=totp.fresh_code(), FriendlyDeviceName="démo")
+    cognito.set_user_mfa_preference(
+        AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+
+
+def _sub(attributes: list[dict[str, str]]) -> str:
+    return next(attribute["Value"] for attribute in attributes if attribute["Name"] == "sub")

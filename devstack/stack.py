@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from devstack import emulators, gateway, provisioning
+from devstack.cognito import LocalCognito
 from devstack.config import StackConfig, apply_environment, aws_environment
 from devstack.events import QueueDelivery, StreamDelivery, ensure_import_notifications
 from devstack.faults import MailLink
+from devstack.mailbox import Postmarks
 from devstack.meter import DynamoDBMeter
 from devstack.mirror import BucketMirror
 from devstack.processes import stop
 from devstack.stripe_standin import StripeStandIn
+from devstack.team import ensure_demo_members
 
 MAIL_SENDER = "no-reply@mesfactures.example"
 IMPORT_QUEUE = "mesfactures-imports"
@@ -35,6 +38,7 @@ class RunningStack:
     mirror: BucketMirror | None = None
     stripe: StripeStandIn | None = None
     mail_link: MailLink | None = None
+    cognito: LocalCognito | None = None  # the local Cognito (devstack/cognito.py): tests age invitations
 
     def stop(self) -> None:
         for consumer in (self.delivery, self.stream, self.mirror):
@@ -43,7 +47,7 @@ class RunningStack:
         if self.stripe is not None:
             self.stripe.shutdown()
             self.stripe.server_close()
-        for server in (self.server, self.meter, self.mail_link):
+        for server in (self.server, self.meter, self.mail_link, self.cognito):
             if server is not None:
                 server.shutdown()
                 server.server_close()
@@ -70,15 +74,31 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         processes.append(emulators.start_moto(config))
         on_failure.callback(stop, processes[1])
         meter = DynamoDBMeter(config.meter_port, config.dynamodb_port).start() if config.meter_port else None
-        mail_link = (
-            MailLink(config.mail_link_port, config.moto_port).start() if config.mail_link_port else None
-        )
+        # The services' mail always goes through the link (on any free port unless one is set): it stamps
+        # each mail with its time and text part, which moto does not keep (/_dev/mail.json).
+        postmarks = Postmarks()
+        mail_link = MailLink(config.mail_link_port or 0, config.moto_port, postmarks)
+        on_failure.callback(mail_link.server_close)
+        on_failure.callback(mail_link.start().shutdown)
+        os.environ["AWS_ENDPOINT_URL_SES"] = mail_link.url
         provisioning.ensure_table(config)
         provisioning.ensure_bucket(config)
         mirror = BucketMirror(config.bucket_name, config.data_dir / "s3")
         mirror.restore()
         provisioning.ensure_mail_sender(MAIL_SENDER)
         identity = provisioning.ensure_identity(config)
+        cognito = LocalCognito(
+            config.cognito_listen_port,
+            config.moto_port,
+            config.data_dir,
+            site_url=config.gateway_url,
+            mail_sender=MAIL_SENDER,
+            postmarks=postmarks,
+        )
+        on_failure.callback(cognito.server_close)
+        cognito.restore(identity.user_pool_id, identity.client_id)
+        cognito.start()
+        on_failure.callback(cognito.shutdown)
         webhook_secret = f"whsec_{secrets.token_hex(16)}"
         stripe_standin = StripeStandIn(
             config.stripe_port, f"{config.gateway_url}/api/payments/stripe/webhook", webhook_secret
@@ -100,15 +120,29 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         )
         ensure_import_notifications(config, IMPORT_QUEUE)
         added = _load_demo_data(config)
+        ensure_demo_members(identity.user_pool_id)
         server = (
-            gateway.serve(config.gateway_port, config.moto_url, verbose=verbose) if with_gateway else None
+            gateway.serve(config.gateway_port, config.moto_url, verbose=verbose, postmarks=postmarks)
+            if with_gateway
+            else None
         )
         delivery = QueueDelivery(server.gateway.services).start() if server else None
         stream = StreamDelivery(config.table_name, server.gateway.services).start() if server else None
         mirror.start()
         on_failure.pop_all()
     return RunningStack(
-        config, identity, added, processes, server, meter, delivery, stream, mirror, stripe_standin, mail_link
+        config,
+        identity,
+        added,
+        processes,
+        server,
+        meter,
+        delivery,
+        stream,
+        mirror,
+        stripe_standin,
+        mail_link,
+        cognito,
     )
 
 

@@ -25,6 +25,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         gateway_port=18080 + offset,
         dynamodb_port=18000 + offset,
         moto_port=15000 + offset,
+        cognito_port=15001 + offset,
         meter_port=18001 + offset,
         mail_link_port=18002 + offset,
         stripe_port=12112 + offset,

@@ -1,9 +1,12 @@
 """Notifications: delivers the outbox. Each message was written with the change that caused it; the
-table's stream hands it here; a failed send raises, so the stream hands it again, until it is sent."""
+table's stream hands it here; a failed send raises, so the stream hands it again, until it is sent.
+
+It also words the mails Cognito sends itself (invitations, reset codes): Cognito's CustomMessage trigger."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from chalice.app import Chalice, DynamoDBEvent
 
@@ -28,3 +31,12 @@ def deliver_outbox(event: DynamoDBEvent) -> None:
         message_id = image["message_id"]["S"]
         if deliver(wiring.outbox(), wiring.mailer(), message_id):
             log.info("mail sent", extra={"message_id": message_id, "template": image["template"]["S"]})
+
+
+@app.lambda_function(name="cognito_messages")
+def cognito_messages(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Cognito asks for the subject and body of an invitation or a reset code, placeholders included: it
+    fills in the temporary password or the code itself, so this function never sees one."""
+    from mesfactures.notifications.cognito_messages import custom_message, site_url_from
+
+    return custom_message(event, site_url_from())

@@ -31,7 +31,7 @@ class RenderedMail:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def mail_environment() -> jinja2.Environment:
     import jinja2
 
     return jinja2.Environment(
@@ -45,7 +45,7 @@ def _environment() -> jinja2.Environment:
 
 def render_mail(view: View) -> RenderedMail:
     values = asdict(view)
-    environment = _environment()
+    environment = mail_environment()
     return RenderedMail(
         subject=SUBJECTS[view.template].format(**values),
         html=environment.get_template(f"{view.template}.html.j2").render(**values),
