@@ -17,6 +17,9 @@ class Stage:
     site_url: str
     mail_domain: str
     mail_sender: str
+    # Cognito refuses to create a pool whose SES identity is not verified yet: the first deployment sends the
+    # pool's mail with Cognito's own address (`-c mail_verified=false`), every later one through SES.
+    mail_verified: bool
     retain_data: bool
     log_retention: logs.RetentionDays
     alarm_email: str | None
@@ -51,6 +54,7 @@ def stage_from(app: cdk.App) -> Stage:
         site_url=context("site_url").rstrip("/"),
         mail_domain=mail_domain,
         mail_sender=f"no-reply@{mail_domain}",
+        mail_verified=str(app.node.try_get_context("mail_verified")).lower() not in {"false", "0", "no"},
         # The ledger and the documents outlive a stack deleted by mistake, in every stage.
         retain_data=True,
         log_retention=logs.RetentionDays.ONE_YEAR if name == "prod" else logs.RetentionDays.ONE_MONTH,

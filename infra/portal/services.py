@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from chalice.app import Chalice as ChaliceApp
 from chalice.cdk import Chalice
@@ -54,10 +55,14 @@ class Service(Construct):
         area: str,
         environment: Mapping[str, str],
         memory_mb: int = 512,
+        apart: Collection[str] = (),
     ) -> None:
+        """`apart`: the logical ids of functions that run under a role of their own, which the stack grants
+        nothing: they share the app's code, not its permissions."""
         super().__init__(scope, construct_id)
         self.area = area
         self._stage_prefix = stage.prefix
+        self._environment = dict(environment)
         self.role = iam.Role(
             self,
             "Role",
@@ -86,6 +91,7 @@ class Service(Construct):
             function_ids = _function_ids(sys.modules["app"].app)
         self.functions: dict[str, cdk.CfnResource] = {}
         self.function_names: list[str] = []
+        self.roles = {logical_id: self._role_apart(logical_id) for logical_id in apart}
         self._name_functions(stage, function_ids)
         if "APIHandler" in function_ids:
             api = self.app.get_resource("RestAPI")
@@ -110,17 +116,28 @@ class Service(Construct):
             function.node.add_dependency(log_group)
             self.functions[logical_id] = function
             self.function_names.append(name)
-            self.role.add_to_policy(
+            self.roles.get(logical_id, self.role).add_to_policy(
                 iam.PolicyStatement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{log_group.log_group_arn}"],
                 )
             )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+        for role in [self.role, *self.roles.values()]:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+                )
             )
+
+    def _role_apart(self, logical_id: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            f"{logical_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"The {self.area} service's {logical_id} function alone",
         )
+        self.app.get_resource(logical_id).add_property_override("Role", role.role_arn)
+        return role
 
     @property
     def rest_api_id(self) -> str:
@@ -130,6 +147,23 @@ class Service(Construct):
     def api_name(self) -> str:
         """The API's name, under which CloudWatch files its metrics."""
         return f"{self._stage_prefix}-{self.area}"
+
+    def function(self, logical_id: str) -> lambda_.IFunction:
+        """One of the app's functions, for another part of the stack to invoke. Imported as a function of
+        this stack's account: `chalice.cdk`'s `get_function` imports it as foreign, and CDK then drops the
+        invoke permissions granted on it."""
+        return lambda_.Function.from_function_attributes(
+            self,
+            f"{logical_id}Function",
+            function_arn=self.app.get_resource(logical_id).get_att("Arn").to_string(),
+            same_environment=True,
+        )
+
+    def limit_environment(self, logical_id: str, *, keep: Collection[str]) -> None:
+        """Leaves one function only the variables in `keep`, of those the app's functions share."""
+        function = self.app.get_resource(logical_id)
+        for name in sorted(self._environment.keys() - set(keep)):
+            function.add_property_deletion_override(f"Environment.Variables.{name}")
 
     def event_source(self, logical_id: str, event: str, properties: Mapping[str, Any]) -> None:
         """Overrides the properties of one of a function's event sources (the queue's or the stream's ARN,

@@ -20,6 +20,18 @@ from infra.portal.services import Service
 from infra.stages import Stage
 
 API_AREAS = ("statement", "disputes", "account", "payments")
+# services/notifications: `@app.lambda_function(name="cognito_messages")`, Cognito's CustomMessage trigger.
+COGNITO_MESSAGES = "CognitoMessages"
+# What mesfactures.auth.identity calls on the admin API, and nothing else: invitations (and their re-sending),
+# a role changed, a member deactivated or reactivated, a password changed, every device signed out.
+ACCOUNT_ADMIN_ACTIONS = (
+    "AdminCreateUser",
+    "AdminUpdateUserAttributes",
+    "AdminDisableUser",
+    "AdminEnableUser",
+    "AdminUserGlobalSignOut",
+    "AdminSetUserPassword",
+)
 OUTBOX_INSERTS = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 
 
@@ -32,8 +44,8 @@ class PortalStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         ledger = Ledger(self, "Ledger", stage=stage)
         documents = Documents(self, "Documents", stage=stage)
-        identity = Identity(self, "Identity", stage=stage)
         mail = Mail(self, "Mail", stage=stage)
+        identity = Identity(self, "Identity", stage=stage, mail=mail)
         # Set by the operator (README "Deploying"); the template holds only its name.
         stripe = secretsmanager.Secret.from_secret_name_v2(self, "StripeSecret", stripe_secret_name(stage))
 
@@ -66,7 +78,13 @@ class PortalStack(cdk.Stack):
             area="notifications",
             environment=common,
             memory_mb=256,
+            apart=(COGNITO_MESSAGES,),
         )
+
+        # Cognito asks notifications for the text of its invitation and code mails. The pool names the
+        # function, so the function must not name the pool: it keeps only what its templates need.
+        notifications.limit_environment(COGNITO_MESSAGES, keep=("SITE_URL",))
+        identity.render_messages_with(notifications.function(COGNITO_MESSAGES))
 
         # The table: every service reads and writes the ledger (conditions and transactions).
         for service in (statement, disputes, account, payments, notifications):
@@ -128,6 +146,9 @@ class PortalStack(cdk.Stack):
             )
         )
         stripe.grant_read(payments.role)
+        # The team and the invitations (mesfactures.auth): the account service alone administers the pool's
+        # users; sign-in, codes and TOTP go through Cognito's public API, which needs no permission.
+        identity.user_pool.grant(account.role, *(f"cognito-idp:{action}" for action in ACCOUNT_ADMIN_ACTIONS))
 
         apis = dict(zip(API_AREAS, (statement, disputes, account, payments), strict=True))
         edge = Edge(

@@ -84,8 +84,8 @@ def test_alarms_watch_errors_throttles_server_errors_and_dead_letter_queues(
     alarms = [a["Properties"] for a in of_type(resources, "AWS::CloudWatch::Alarm").values()]
     metrics = [(a["Namespace"], a["MetricName"]) for a in alarms]
 
-    assert metrics.count(("AWS/Lambda", "Errors")) == 6
-    assert metrics.count(("AWS/Lambda", "Throttles")) == 6
+    assert metrics.count(("AWS/Lambda", "Errors")) == 7
+    assert metrics.count(("AWS/Lambda", "Throttles")) == 7
     assert metrics.count(("AWS/ApiGateway", "5XXError")) == 4
     assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 2
     assert all(a["AlarmActions"] for a in alarms)

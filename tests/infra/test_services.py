@@ -11,6 +11,7 @@ from tests.infra.conftest import of_type
 WILDCARD_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
 AREAS = ("statement", "disputes", "account", "payments", "notifications")
 # Read by mesfactures.settings.settings_from: a function without one of them refuses to start.
+COGNITO_MESSAGES = "mesfactures-dev-notifications-cognito-messages"
 REQUIRED_ENVIRONMENT = ("LEDGER_TABLE", "DOCUMENT_BUCKET", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
 
 
@@ -35,12 +36,15 @@ def test_each_service_runs_under_a_role_of_its_own(resources: dict[str, Any]) ->
     roles: dict[str, set[str]] = {f"mesfactures-dev-{area}": set() for area in AREAS}
 
     for name, function in functions.items():
+        if name == COGNITO_MESSAGES:
+            continue  # a role of its own, with nothing of its app's (tests/infra/test_access.py)
         area = next(a for a in AREAS if name.startswith(f"mesfactures-dev-{a}-"))
         roles[f"mesfactures-dev-{area}"].add(function["Role"]["Fn::GetAtt"][0])
 
     assert sorted(functions) == [
         "mesfactures-dev-account-api",
         "mesfactures-dev-disputes-api",
+        "mesfactures-dev-notifications-cognito-messages",
         "mesfactures-dev-notifications-deliver-outbox",
         "mesfactures-dev-payments-api",
         "mesfactures-dev-statement-api",
@@ -70,7 +74,7 @@ def test_only_the_services_that_need_them_may_touch_documents_mail_and_stripe(
         role = next(
             f["Role"]["Fn::GetAtt"][0]
             for n, f in functions.items()
-            if n.startswith(f"mesfactures-dev-{area}-")
+            if n.startswith(f"mesfactures-dev-{area}-") and n != COGNITO_MESSAGES
         )
         found: set[str] = set()
         for statement in _statements_of_role(resources, role):
@@ -135,11 +139,13 @@ def test_each_api_is_named_after_its_stage_and_traced(resources: dict[str, Any])
 def test_the_functions_read_their_settings_from_the_stack(resources: dict[str, Any]) -> None:
     functions = _functions(resources)
 
-    for function in functions.values():
+    for function_name, function in functions.items():
         variables = function["Environment"]["Variables"]
+        assert variables["SITE_URL"] == "https://dev.mesfactures.example"
+        if function_name == COGNITO_MESSAGES:
+            continue  # Cognito's trigger: it renders mails from SITE_URL alone (tests/infra/test_access.py)
         for name in REQUIRED_ENVIRONMENT:
             assert isinstance(variables[name], dict), name  # a Ref or a GetAtt, never a copied literal
-        assert variables["SITE_URL"] == "https://dev.mesfactures.example"
 
 
 def test_the_stripe_keys_are_named_never_given(resources: dict[str, Any]) -> None:
