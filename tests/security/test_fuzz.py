@@ -4,6 +4,7 @@ is repeatable; the figures (operations, cases, failures) are printed at the end 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.security.descriptions import AREAS, FuzzFigures, description_path
-from tests.security.users import agency_user
+from tests.security.users import agency_user, invited_user, own_agency
 from tests.support import Portal, fresh_invoices
 
 Operation = APIOperation[Any, Any, Any, Any]
@@ -61,8 +62,9 @@ def _strategy(operation: Operation, real: dict[str, str]) -> st.SearchStrategy[A
 
 
 @pytest.fixture(scope="module")
-def real_ids(portal: Portal, fuzzer: dict[str, str]) -> dict[str, str]:
-    """A dispute, a payment and a document of the fuzzing user's agency, for cases to aim at."""
+def real_ids(portal: Portal, fuzzer: dict[str, str], teammate: str) -> dict[str, str]:
+    """A dispute, a payment and a document of the fuzzing user's agency, and a member of the team the
+    fuzzer administers, for cases to aim at."""
     disputed, paid = fresh_invoices("AG-1001", "POLIRIS", 2)
     dispute = requests.post(
         portal.api("disputes/creditors/POLIRIS/disputes"),
@@ -82,6 +84,7 @@ def real_ids(portal: Portal, fuzzer: dict[str, str]) -> dict[str, str]:
         "dispute_id": dispute.json()["id"],
         "payment_id": payment.json()["payment_id"],
         "number": paid["number"],
+        "user_id": teammate,
     }
 
 
@@ -90,11 +93,47 @@ def fuzzer(portal: Portal) -> dict[str, str]:
     return portal.session_cookie(agency_user(portal, "fuzz@agence-exemple.fr"))
 
 
-def _cookie(operation: Operation, agency: dict[str, str], finance: dict[str, str]) -> dict[str, str]:
+# The team's operations invite people and change members' roles and activity: the fuzzer administers an
+# agency of its own for them, so that the demo agency's team (and its last administrator) stays as it is.
+TEAM_AGENCY = "AG-7007"
+
+
+@pytest.fixture(scope="module")
+def team_admin(portal: Portal) -> dict[str, str]:
+    own_agency(TEAM_AGENCY, "Agence du fuzzing")
+    admin = agency_user(portal, "fuzz-equipe@agence-fuzzing.example", agency_id=TEAM_AGENCY)
+    return portal.session_cookie(admin)
+
+
+@pytest.fixture(scope="module")
+def teammate(portal: Portal, team_admin: dict[str, str]) -> str:
+    """A member of the fuzzer's agency who never signed in (an invitation can be re-sent to them)."""
+    _, user_id = invited_user(portal, "fuzz-invite@agence-fuzzing.example", TEAM_AGENCY)
+    return user_id
+
+
+def _signed_out_everywhere_user(portal: Portal) -> Callable[[], dict[str, str]]:
+    """Signing out of every device refuses every session of the user: each case gets a session of its own,
+    of a user of its own."""
+    user = agency_user(portal, "fuzz-sorties@agence-exemple.fr", role="lecture")
+    return lambda: portal.session_cookie(user)
+
+
+def _cookie(
+    operation: Operation,
+    portal: Portal,
+    agency: dict[str, str],
+    finance: dict[str, str],
+    team: dict[str, str],
+) -> Callable[[], dict[str, str]]:
     """The public routes (log in, log out, health, Stripe's webhook) are fuzzed with no session at all."""
     if not operation.definition.raw.get("security"):
-        return {}
-    return finance if "/finance/" in operation.path else agency
+        return dict
+    if operation.method.upper() == "DELETE" and operation.path == "/account/sessions":
+        return _signed_out_everywhere_user(portal)
+    if "/finance/" in operation.path:
+        return lambda: finance
+    return (lambda: team) if operation.path.startswith("/account/team") else (lambda: agency)
 
 
 def _describe(operation: Operation, case: schemathesis.Case[Operation], error: BaseException) -> str:
@@ -115,10 +154,11 @@ def test_fuzzing_finds_no_server_error_and_no_answer_off_the_description(
     portal: Portal,
     fuzzer: dict[str, str],
     finance: dict[str, str],
+    team_admin: dict[str, str],
     real_ids: dict[str, str],
     fuzz_figures: FuzzFigures,
 ) -> None:
-    headers = _cookie(operation, fuzzer, finance)
+    headers = _cookie(operation, portal, fuzzer, finance, team_admin)
     failures: list[str] = []
     tried = 0
 
@@ -135,7 +175,7 @@ def test_fuzzing_finds_no_server_error_and_no_answer_off_the_description(
         nonlocal tried
         tried += 1
         try:
-            case.call_and_validate(base_url=f"{portal.url}/api", headers=headers, checks=CHECKS, timeout=10)
+            case.call_and_validate(base_url=f"{portal.url}/api", headers=headers(), checks=CHECKS, timeout=10)
         except (Exception, FailureGroup) as failure:  # every case is tried: failures are listed, not shrunk
             failures.append(_describe(operation, case, failure))
 

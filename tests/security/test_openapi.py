@@ -14,9 +14,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from tests.security.descriptions import AREAS, ROOT, description
-from tests.support import Portal
+from tests.security.users import agency_user, invited_user, own_agency
+from tests.support import DEMO, FINANCE, Portal, cookie_of, fresh_invoices
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# The team's answers are read in an agency of the suite's own: what it invites and changes stays there.
+DESCRIBED_AGENCY = "AG-7008"
+NEW_PASSWORD = "Nouveau-2026!x"
 
 
 def _app_routes(area: str) -> set[tuple[str, str]]:
@@ -166,3 +170,119 @@ def test_real_answers_of_the_demo_portal_conform_to_their_descriptions(
         "post",
         requests.post(portal.api("account/session"), json={"username": "x", "password": "y"}, timeout=10),
     )
+
+
+def test_real_answers_of_signing_in_and_passwords_conform_to_their_descriptions(portal: Portal) -> None:
+    """The first sign-in of an invited member, step by step, and each refusal of the password routes."""
+    policy = requests.get(portal.api("account/password/policy"), timeout=10)
+    _conforms("account", "/account/password/policy", "get", policy)
+    own_agency(DESCRIBED_AGENCY, "Agence des descriptions")
+    invited, _ = invited_user(portal, "openapi-invite@agence-descriptions.example", DESCRIBED_AGENCY)
+
+    def post(path: str, body: dict[str, str], cookie: dict[str, str] | None = None) -> requests.Response:
+        answer = requests.post(portal.api(path.lstrip("/")), json=body, headers=cookie or {}, timeout=10)
+        _conforms("account", path, "post", answer)
+        return answer
+
+    challenge = post("/account/session", {"username": invited.email, "password": invited.password})
+    assert challenge.status_code == 200 and challenge.json()["challenge"] == "new_password", challenge.text
+    handle = challenge.json()["session"]
+    weak = post("/account/session/new-password", {"session": handle, "new_password": "court"})
+    assert weak.status_code == 400 and weak.json()["code"] == "invalid_password" and weak.json()["rules"]
+    signed_in = post("/account/session/new-password", {"session": handle, "new_password": NEW_PASSWORD})
+    assert signed_in.status_code == 201, signed_in.text
+    assert post("/account/session/totp", {"session": handle, "code": "123456"}).status_code == 401
+
+    cookie = cookie_of(signed_in)
+    wrong = post("/account/password", {"current": "Pas-le-bon-1!", "new": "Encore-2026!x"}, cookie)
+    assert wrong.status_code == 400 and wrong.json()["code"] == "wrong_password"
+    assert post("/account/password/forgot", {"username": invited.email}).status_code == 202
+    reset = {"username": invited.email, "code": "000000", "new_password": "Encore-2026!x"}
+    assert post("/account/password/reset", reset).status_code == 400
+    everywhere = requests.delete(portal.api("account/sessions"), headers=cookie, timeout=10)
+    _conforms("account", "/account/sessions", "delete", everywhere)
+    assert everywhere.status_code == 204
+
+    totp = post("/account/session", {"username": FINANCE.email, "password": FINANCE.password})
+    assert totp.status_code == 200 and totp.json()["challenge"] in ("totp", "totp_setup"), totp.text
+
+
+def test_real_answers_of_the_team_and_the_roles_conform_to_their_descriptions(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    """The demo administrator's team and journal, an administrator's changes in an agency of the suite's
+    own, and the refusals of a role that may not."""
+    for path, url in (("/account/team", "account/team"), ("/account/activity", "account/activity")):
+        _conforms("account", path, "get", requests.get(portal.api(url), headers=demo, timeout=10))
+
+    own_agency(DESCRIBED_AGENCY, "Agence des descriptions")
+    admin = portal.session_cookie(
+        agency_user(portal, "openapi-admin@agence-descriptions.example", agency_id=DESCRIBED_AGENCY)
+    )
+    me = requests.get(portal.api("account/me"), headers=admin, timeout=10)
+    _conforms("account", "/account/me", "get", me)
+
+    def call(method: str, path: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
+        answer = requests.request(method, portal.api(url), json=body, headers=admin, timeout=10)
+        _conforms("account", path, method.lower(), answer)
+        return answer
+
+    person = {"email": "openapi-equipe@agence-descriptions.example", "first_name": "Léa", "last_name": "Roux"}
+    invited = call(
+        "POST", "/account/team/invitations", "account/team/invitations", {**person, "role": "lecture"}
+    )
+    assert invited.status_code == 201, invited.text
+    again = call(
+        "POST", "/account/team/invitations", "account/team/invitations", {**person, "role": "lecture"}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already_registered"
+    user_id = invited.json()["member"]["user_id"]
+    resent = call("POST", "/account/team/{user_id}/invitation", f"account/team/{user_id}/invitation")
+    assert resent.status_code == 202, resent.text
+    changed = call("PATCH", "/account/team/{user_id}", f"account/team/{user_id}", {"role": "comptable"})
+    assert changed.status_code == 200 and changed.json()["member"]["role"] == "comptable"
+    myself = me.json()["user_id"]
+    last = call("PATCH", "/account/team/{user_id}", f"account/team/{myself}", {"active": False})
+    assert last.status_code == 422 and last.json()["code"] == "last_admin"
+    call("GET", "/account/team", "account/team")
+    call("GET", "/account/activity", "account/activity")
+
+    first = {**person, "creditor": "POLIRIS", "agency_id": DESCRIBED_AGENCY}
+    nowhere = requests.post(
+        portal.api("account/finance/invitations"), json=first, headers=finance, timeout=10
+    )
+    _conforms("account", "/account/finance/invitations", "post", nowhere)
+    assert nowhere.status_code == 404
+
+    reader = portal.session_cookie(agency_user(portal, "openapi-lecture@agence-exemple.fr", role="lecture"))
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    refusals = [
+        ("disputes", "/disputes/creditors/{creditor}/disputes", "disputes/creditors/POLIRIS/disputes"),
+        ("payments", "/payments/creditors/{creditor}/checkout", "payments/creditors/POLIRIS/checkout"),
+        ("account", "/account/team/invitations", "account/team/invitations"),
+    ]
+    for area, path, url in refusals:
+        body = {"invoice_numbers": [invoice["number"]], "reason": "other", "comment": "Non", **person}
+        answer = requests.post(portal.api(url), json=body, headers=reader, timeout=10)
+        _conforms(area, path, "post", answer)
+        assert answer.status_code == 403 and answer.json()["code"] == "forbidden_for_role", (url, answer.text)
+
+
+def test_real_answers_of_a_payment_conform_to_their_description(portal: Portal, demo: dict[str, str]) -> None:
+    """A payment started by the demo administrator, with who started it."""
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    started = requests.post(
+        portal.api("payments/creditors/POLIRIS/checkout"),
+        json={"invoice_numbers": [invoice["number"]]},
+        headers=demo,
+        timeout=10,
+    )
+    _conforms("payments", "/payments/creditors/{creditor}/checkout", "post", started)
+    assert started.status_code == 201, started.text
+    read = requests.get(
+        portal.api(f"payments/creditors/POLIRIS/payments/{started.json()['payment_id']}"),
+        headers=demo,
+        timeout=10,
+    )
+    _conforms("payments", "/payments/creditors/{creditor}/payments/{payment_id}", "get", read)
+    assert read.status_code == 200 and DEMO.email in read.json()["payer"]
