@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import accessibility_violations, screenshot
+from tests.browser.signing_in import answer_the_code_step
 from tests.support import DEMO, FINANCE, OTHER, Portal, mails_to
 
 
@@ -59,6 +60,7 @@ def test_a_bank_change_waits_then_finance_approves_it(portal: Portal, page: Page
     page.get_by_role("button", name="Se déconnecter").click()
 
     _log_in(page, portal, FINANCE.email, FINANCE.password)
+    answer_the_code_step(page)
     page.get_by_role("link", name=re.compile("AG-1001 — BELLES DEMEURES")).first.click()
     expect(page.get_by_text("FR7630004000031234567890143")).to_be_visible()
     page.get_by_role("button", name="Valider le changement").click()

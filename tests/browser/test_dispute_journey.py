@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import accessibility_violations, screenshot
+from tests.browser.signing_in import answer_the_code_step
 from tests.support import DEMO, FINANCE, Portal
 
 
@@ -63,6 +64,7 @@ def test_an_agency_declares_a_dispute_and_finance_resolves_it(
     page.get_by_role("button", name="Se déconnecter").click()
 
     _log_in(page, portal, FINANCE.email, FINANCE.password)
+    answer_the_code_step(page)
     expect(page.get_by_role("heading", name="Espace service financier")).to_be_visible()
     page.get_by_label("Créancier").select_option("POLIRIS")
     page.get_by_label("Statut").select_option("open")

@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.signing_in import answer_the_code_step
 from tests.support import DEMO, FINANCE, Portal
 
 SECTIONS = ["État de compte", "Suivi litiges", "Nous contacter", "Informations compte", "Règlement"]
@@ -55,6 +56,7 @@ def test_an_agency_user_reaches_the_five_sections_of_a_creditor_and_signs_out(
 
 def test_the_finance_user_lands_on_the_finance_space(portal: Portal, page: Page) -> None:
     _log_in(page, portal, FINANCE.email, FINANCE.password)
+    answer_the_code_step(page)
     expect(page.get_by_role("heading", name="Espace service financier")).to_be_visible()
 
 

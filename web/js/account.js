@@ -26,7 +26,9 @@ function field(part, [name, label, autocomplete], value) {
     h("p", { id: `${id}-error`, class: "field-error" }));
 }
 
-export async function profileView(main, creditor) {
+// "Modification" for a role that may change the contact and billing details; the bank details stay
+// read-only for a role that may not change them.
+export async function profileView(main, creditor, can) {
   const profile = await api.profile(creditor.code);
   const { changes } = await api.profileHistory(creditor.code);
   const status = h("p", { class: "form-status", role: "status" });
@@ -38,18 +40,22 @@ export async function profileView(main, creditor) {
   const pending = profile.pending_change;
   const edit = h("button", { type: "button", class: "secondary" }, "Modification");
   const send = h("button", { type: "submit", class: "primary", disabled: true }, "Envoyer modification");
+  const editable = can("edit_profile");
   form.append(...[...fieldsets,
     pending ? h("p", { class: "notice" }, `Changement de coordonnées bancaires en attente de validation par le service
       financier (demandé le ${frenchDateTime(pending.requested_at)} par ${pending.requested_by} : IBAN ${pending.bank.IBAN}).`) : null,
-    h("p", { class: "hint" }, "Les changements d'interlocuteur et de coordonnées s'appliquent aussitôt. ",
-      "Un changement de coordonnées bancaires n'est appliqué qu'après validation par le service financier."),
-    h("div", { class: "filter-actions" }, edit, send), status].filter(Boolean));
-  const inputs = () => [...form.querySelectorAll("input")];
+    editable ? h("p", { class: "hint" }, "Les changements d'interlocuteur et de coordonnées s'appliquent aussitôt. ",
+      can("edit_bank") ? "Un changement de coordonnées bancaires n'est appliqué qu'après validation par le service financier."
+        : "Les coordonnées bancaires ne peuvent être changées que par un administrateur de l'agence.") : null,
+    editable ? h("div", { class: "filter-actions" }, edit, send) : null, status].filter(Boolean));
+  const inputs = () => [...form.querySelectorAll("input")].filter((input) => can("edit_bank") || !input.name.startsWith("bank."));
   edit.addEventListener("click", () => {
     for (const input of inputs()) input.disabled = false;
     const iban = form.querySelector("#bank-iban");
-    iban.value = "";
-    iban.placeholder = `${profile.bank.iban_masked} — saisissez le nouvel IBAN pour le changer`;
+    if (can("edit_bank")) {
+      iban.value = "";
+      iban.placeholder = `${profile.bank.iban_masked} — saisissez le nouvel IBAN pour le changer`;
+    }
     send.disabled = false;
     form.querySelector("#main_contact-last_name").focus();
   });
@@ -60,13 +66,13 @@ export async function profileView(main, creditor) {
       [name, data.get(`${key}.${name}`)]));
     const body = { version: profile.version, main_contact: part("main_contact"), billing: part("billing") };
     const bank = part("bank");
-    if (bank.iban.trim()) body.bank = bank;
+    if (can("edit_bank") && bank.iban.trim()) body.bank = bank;
     for (const error of form.querySelectorAll(".field-error")) error.textContent = "";
     for (const input of inputs()) input.removeAttribute("aria-invalid");
     send.disabled = true;
     try {
       await api.sendProfile(creditor.code, body);
-      await profileView(main, creditor);
+      await profileView(main, creditor, can);
       main.querySelector(".form-status").textContent = "Modification envoyée.";
     } catch (failure) {
       status.textContent = failure.message;
@@ -100,7 +106,7 @@ function historyBlock(changes) {
       : h("p", { class: "status" }, "Aucune modification pour l'instant."));
 }
 
-export async function contactView(main, creditor) {
+export async function contactView(main, creditor, can) {
   const { services } = await api.contacts(creditor.code);
   const documents = takeOver(creditor.code, "contact").map((invoice) => invoice.number);
   const status = h("p", { class: "form-status", role: "status" });
@@ -141,7 +147,8 @@ export async function contactView(main, creditor) {
       h("p", {}, "Téléphone : ", h("a", { href: `tel:${service.phone.replace(/\s/g, "")}` }, service.phone)),
       h("p", {}, "E-mail : ", h("a", { href: `mailto:${service.email}` }, service.email)),
       h("p", { class: "hint" }, service.hours)))),
-    form);
+    can("message") ? form : h("p", { class: "notice" }, "Votre rôle permet de consulter ces coordonnées ; l'envoi de ",
+      "messages depuis le portail est réservé aux administrateurs et comptables de l'agence."));
 }
 
 export async function bankChangesBlock() {

@@ -1,4 +1,5 @@
 // Calls to the portal's API, on the same origin. The session is an HttpOnly cookie the page never sees.
+// A 401 on a call that needs a session means it expired or was revoked: the shell is told (onSessionLost).
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -8,7 +9,13 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+let sessionLost = () => {};
+
+export function onSessionLost(handler) {
+  sessionLost = handler;
+}
+
+async function call(method, path, body, { signedOut = false } = {}) {
   const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
@@ -26,17 +33,37 @@ async function call(method, path, body) {
     const error = new ApiError(response.status, payload.code || "error",
       payload.message || "Une erreur est survenue. Réessayez plus tard.");
     error.fields = payload.fields || {};
+    error.rules = payload.rules || [];
+    if (response.status === 401 && !signedOut) sessionLost(error);
     throw error;
   }
   return payload;
 }
 
+const SIGNED_OUT = { signedOut: true }; // calls made before a session exists: their 401 is an answer
+
 export const api = {
-  logIn: (username, password) => call("POST", "account/session", { username, password }),
-  logOut: () => call("DELETE", "account/session"),
+  logIn: (username, password) => call("POST", "account/session", { username, password }, SIGNED_OUT),
+  newPassword: (session, password) =>
+    call("POST", "account/session/new-password", { session, new_password: password }, SIGNED_OUT),
+  totp: (session, code) => call("POST", "account/session/totp", { session, code }, SIGNED_OUT),
+  totpSetup: (session, code) => call("POST", "account/session/totp/setup", { session, code }, SIGNED_OUT),
+  passwordPolicy: () => call("GET", "account/password/policy", undefined, SIGNED_OUT),
+  forgotPassword: (username) => call("POST", "account/password/forgot", { username }, SIGNED_OUT),
+  resetPassword: (username, code, password) =>
+    call("POST", "account/password/reset", { username, code, new_password: password }, SIGNED_OUT),
+  logOut: () => call("DELETE", "account/session", undefined, SIGNED_OUT),
+  changePassword: (current, password) => call("POST", "account/password", { current, new: password }),
+  logOutEverywhere: () => call("DELETE", "account/sessions"),
+  team: () => call("GET", "account/team"),
+  invite: (body) => call("POST", "account/team/invitations", body),
+  resendInvitation: (userId) => call("POST", `account/team/${encodeURIComponent(userId)}/invitation`),
+  changeMember: (userId, body) => call("PATCH", `account/team/${encodeURIComponent(userId)}`, body),
+  activity: (params) => call("GET", `account/activity?${new URLSearchParams(params)}`),
+  inviteFirstAdministrator: (body) => call("POST", "account/finance/invitations", body),
   entries: (creditor, params) => call("GET", `statement/creditors/${creditor}/entries?${new URLSearchParams(params)}`),
   summary: (creditor) => call("GET", `statement/creditors/${creditor}/summary`),
-  me: () => call("GET", "account/me"),
+  me: () => call("GET", "account/me", undefined, SIGNED_OUT),
   disputes: (creditor) => call("GET", `disputes/creditors/${creditor}/disputes`),
   dispute: (creditor, id) => call("GET", `disputes/creditors/${creditor}/disputes/${encodeURIComponent(id)}`),
   openDispute: (creditor, body) => call("POST", `disputes/creditors/${creditor}/disputes`, body),

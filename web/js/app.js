@@ -1,33 +1,44 @@
-// The portal's shell: sign-in, the choice of creditor, and the five sections, routed by the URL's hash.
+// The portal's shell: the session (who is signed in, what their role may do), the router of the URL's hash,
+// and the one path that forgets the tab's state when nobody is signed in any more. Each area's module is
+// loaded when one of its pages is first shown.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, onSessionLost } from "./api.js";
 import { h, show } from "./dom.js";
-import { bankChangesBlock, bankChangeView, contactView, profileView } from "./account.js";
-import { disputeView, disputesView, financeDisputeView, financeListView } from "./disputes.js";
-import { basketView, paymentResultView } from "./payments.js";
-import { statementView } from "./statement.js";
+import { forgetAll } from "./selection.js";
 
-export const SECTIONS = [
-  { slug: "etat-de-compte", title: "État de compte",
-    about: "Vos factures non réglées, l'ensemble de vos écritures sur un an, vos documents à imprimer." },
-  { slug: "suivi-litiges", title: "Suivi litiges",
-    about: "Les litiges que vous avez déclarés et l'historique de leur traitement." },
-  { slug: "nous-contacter", title: "Nous contacter",
-    about: "Les coordonnées du service après-vente et du service recouvrement." },
-  { slug: "informations-compte", title: "Informations compte",
-    about: "Votre interlocuteur principal, vos coordonnées de facturation et bancaires." },
-  { slug: "reglement", title: "Règlement",
-    about: "Le règlement en ligne de vos factures par carte bancaire, en toute sécurité." },
+const SECTIONS = [
+  { slug: "etat-de-compte", title: "État de compte" },
+  { slug: "suivi-litiges", title: "Suivi litiges" },
+  { slug: "nous-contacter", title: "Nous contacter" },
+  { slug: "informations-compte", title: "Informations compte" },
+  { slug: "reglement", title: "Règlement", permission: "pay" },
 ];
 
 const main = document.getElementById("contenu");
 const nav = document.getElementById("sections");
 const session = document.getElementById("session");
+const layout = document.getElementById("layout");
 let me = null;
+// Where to go once signed in: the page a lost session or a link opened signed out was showing, and whose
+// page it was (another person signing in lands on their own home instead).
+let returnTo = null;
+let signInNotice = null;
+let prefilledUsername = "";
+let routing = 0; // each route() has its number: a newer one makes an older one's rendering moot
+
+// What the signed-in person's role may do. A server that does not say lets everything show: it refuses
+// what the role may not do anyway (403 forbidden_for_role, its message shown).
+function can(permission) {
+  return Boolean(me) && (!Array.isArray(me.permissions) || me.permissions.includes(permission));
+}
 
 function go(hash) {
   if (location.hash === hash) route();
   else location.hash = hash;
+}
+
+function landing() {
+  return me && me.role === "finance" ? "#/finance" : "#/";
 }
 
 function focusHeading() {
@@ -44,55 +55,70 @@ function renderSession() {
     return;
   }
   const who = me.agency ? `${me.agency.name} — ${me.email}` : `Service financier — ${me.email}`;
+  const links = [["#/mon-compte", "Mon compte", true], ["#/equipe", "Équipe", me.agency && can("team")],
+    ["#/journal", "Journal d'activité", me.agency && can("activity")]];
   show(session,
     h("span", { class: "who" }, who),
+    h("nav", { "aria-label": "Votre compte" }, h("ul", { class: "account-links" },
+      links.filter(([, , shown]) => shown).map(([href, label]) => h("li", {}, h("a", { href }, label))))),
     h("button", { type: "button", class: "link-button", onclick: logOut }, "Se déconnecter"));
+}
+
+// The one reset path: sign-out, "every device", an expired or revoked session. Nothing of the previous
+// person stays in the tab: the person, the baskets and selections, the page on screen.
+function forgetTab() {
+  me = null;
+  forgetAll();
+  renderSession();
+  nav.hidden = true;
+  show(nav);
+  show(main);
 }
 
 async function logOut() {
   try {
     await api.logOut();
   } finally {
-    me = null;
-    renderSession();
+    forgetTab();
+    returnTo = null;
     go("#/connexion");
   }
 }
 
-function loginView(message) {
+function signedOutEverywhere() {
+  forgetTab();
+  returnTo = null;
+  signInNotice = "Vous êtes déconnecté de tous vos appareils.";
+  go("#/connexion");
+}
+
+function sessionLost() {
+  if (!me) return;
+  const email = me.email;
+  forgetTab();
+  returnTo = { hash: location.hash === "#contenu" ? "" : location.hash, email };
+  routing += 1;
+  signInNotice = "Votre session a expiré ou a été fermée. Reconnectez-vous pour reprendre où vous en étiez.";
+  askToSignIn().then(focusHeading);
+}
+
+onSessionLost(sessionLost);
+
+async function askToSignIn() {
   nav.hidden = true;
-  const error = h("p", { id: "login-error", class: "error", role: "alert" }, message || "");
-  const username = h("input", { id: "username", name: "username", type: "email", autocomplete: "username",
-    required: true, "aria-describedby": "login-error" });
-  const password = h("input", { id: "password", name: "password", type: "password",
-    autocomplete: "current-password", required: true, "aria-describedby": "login-error" });
-  const submit = h("button", { type: "submit", class: "primary" }, "Se connecter");
-  const form = h("form", { class: "card login", novalidate: true, onsubmit: async (event) => {
-    event.preventDefault();
-    if (!username.value || !password.value) {
-      error.textContent = "Saisissez votre identifiant et votre mot de passe.";
-      return;
-    }
-    submit.disabled = true;
-    error.textContent = "";
-    try {
-      me = (await api.logIn(username.value, password.value)).user;
-      renderSession();
-      go(me.role === "finance" ? "#/finance" : "#/");
-    } catch (failure) {
-      error.textContent = failure.message;
-      password.value = "";
-      password.focus();
-    } finally {
-      submit.disabled = false;
-    }
-  } },
-  h("h1", {}, "Accès au service « Mes Factures »"),
-  h("p", {}, "Consultez votre compte, vos factures et vos règlements auprès de vos créanciers."),
-  h("label", { for: "username" }, "Identifiant (adresse e-mail)"), username,
-  h("label", { for: "password" }, "Mot de passe"), password,
-  error, submit);
-  show(main, form);
+  const { signInView } = await import("./signin.js");
+  const notice = signInNotice;
+  signInNotice = null;
+  signInView(main, { notice, username: prefilledUsername, onSignedIn });
+  prefilledUsername = "";
+}
+
+async function onSignedIn() {
+  me = await api.me();
+  renderSession();
+  const back = returnTo && (!returnTo.email || returnTo.email === me.email) ? returnTo.hash : "";
+  returnTo = null;
+  go(back || landing());
 }
 
 function creditorChoiceView() {
@@ -111,38 +137,75 @@ function renderNav(creditor, current) {
     me.creditors.map((c) => h("option", { value: c.code, selected: c.code === creditor.code }, c.name)));
   show(nav,
     h("label", { for: "creditor" }, "Créancier"), select,
-    h("ul", {}, SECTIONS.map((section) => h("li", {},
+    h("ul", {}, SECTIONS.filter((section) => !section.permission || can(section.permission)).map((section) => h("li", {},
       h("a", { href: `#/c/${creditor.code}/${section.slug}`,
         "aria-current": section.slug === current ? "page" : false }, section.title)))));
   nav.hidden = false;
 }
 
-function sectionView(creditorCode, slug, id, params) {
+async function sectionView(creditorCode, slug, id, params) {
   const creditor = me.creditors.find((c) => c.code === creditorCode);
   const section = SECTIONS.find((s) => s.slug === slug);
   if (!creditor || !section) return notFoundView();
   renderNav(creditor, section.slug);
-  if (section.slug === "etat-de-compte") return statementView(main, creditor);
-  if (section.slug === "suivi-litiges") return id ? disputeView(main, creditor, id) : disputesView(main, creditor);
-  if (section.slug === "informations-compte") return profileView(main, creditor);
-  if (section.slug === "nous-contacter") return contactView(main, creditor);
-  if (section.slug === "reglement") {
-    return id ? paymentResultView(main, creditor, id, params.get("annule") === "1") : basketView(main, creditor);
+  if (section.slug === "etat-de-compte") return (await import("./statement.js")).statementView(main, creditor, can);
+  if (section.slug === "suivi-litiges") {
+    const disputes = await import("./disputes.js");
+    return id ? disputes.disputeView(main, creditor, id, can) : disputes.disputesView(main, creditor, can);
   }
-  return notFoundView();
+  if (section.slug === "informations-compte") return (await import("./account.js")).profileView(main, creditor, can);
+  if (section.slug === "nous-contacter") return (await import("./account.js")).contactView(main, creditor, can);
+  const payments = await import("./payments.js");
+  return id ? payments.paymentResultView(main, creditor, id, params.get("annule") === "1")
+    : payments.basketView(main, creditor, can);
 }
 
 async function financeView(parts, params) {
   nav.hidden = true;
-  if (parts[1] === "litiges" && parts[2]) return financeDisputeView(main, parts[2]);
-  if (parts[1] === "banque" && parts[2]) return bankChangeView(main, parts[2]);
-  await financeListView(main, me, params);
-  main.append(await bankChangesBlock());
+  if (parts[1] === "invitation") return (await import("./access.js")).financeInvitationView(main, me);
+  if (parts[1] === "litiges" && parts[2]) return (await import("./disputes.js")).financeDisputeView(main, parts[2]);
+  const account = await import("./account.js");
+  if (parts[1] === "banque" && parts[2]) return account.bankChangeView(main, parts[2]);
+  await (await import("./disputes.js")).financeListView(main, me, params);
+  main.append(await account.bankChangesBlock(),
+    h("section", { "aria-labelledby": "agencies-title" }, h("h2", { id: "agencies-title" }, "Agences"),
+      h("p", {}, h("a", { href: "#/finance/invitation" }, "Inviter le premier administrateur d'une agence"))));
+}
+
+async function agencyView(parts, params) {
+  if (parts[0] === "equipe" || parts[0] === "journal") {
+    nav.hidden = true;
+    const permission = parts[0] === "equipe" ? "team" : "activity";
+    if (!can(permission)) return forbiddenView("Cette page est réservée aux administrateurs de l'agence.");
+    const access = await import("./access.js");
+    return parts[0] === "equipe" ? access.teamView(main, me, refreshMe) : access.activityView(main, me, params);
+  }
+  if (parts.length === 0) return creditorChoiceView();
+  if (parts[0] === "c" && (parts.length === 3 || parts.length === 4)) return sectionView(parts[1], parts[2], parts[3], params);
+  return notFoundView();
+}
+
+// After a change of one's own role: the header, the sections and this page follow the new permissions.
+async function refreshMe() {
+  try {
+    me = await api.me();
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.status === 401) return sessionLost();
+    throw failure;
+  }
+  renderSession();
+  return route();
 }
 
 function notFoundView() {
   nav.hidden = true;
   show(main, h("h1", {}, "Page introuvable"), h("p", {}, h("a", { href: "#/" }, "Revenir à l'accueil")));
+}
+
+function forbiddenView(message) {
+  nav.hidden = true;
+  show(main, h("h1", {}, "Accès réservé"), h("p", { role: "alert" }, message),
+    h("p", {}, h("a", { href: "#/" }, "Revenir à l'accueil")));
 }
 
 async function ensureSignedIn() {
@@ -152,36 +215,65 @@ async function ensureSignedIn() {
     renderSession();
     return true;
   } catch (failure) {
-    if (failure instanceof ApiError && failure.status === 401) return false;
+    if (failure instanceof ApiError && failure.status === 401) {
+      forgetAll();
+      return false;
+    }
     throw failure;
   }
 }
 
+async function signedOutView(parts) {
+  if (parts[0] === "mot-de-passe-oublie") {
+    nav.hidden = true;
+    const { forgotView } = await import("./signin.js");
+    return forgotView(main, { onDone: (notice, username) => {
+      signInNotice = notice;
+      prefilledUsername = username;
+      go("#/connexion");
+    } });
+  }
+  if (parts.length && parts[0] !== "connexion" && (!returnTo || returnTo.hash !== location.hash)) {
+    returnTo = { hash: location.hash, email: null }; // a link opened signed out: its target, after sign-in
+  }
+  return askToSignIn();
+}
+
+function markCurrentLink(page) {
+  for (const link of session.querySelectorAll("a")) {
+    if (link.getAttribute("href") === `#/${page}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
 async function route() {
-  if (location.hash === "#contenu") return; // the skip link: not a route
-  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  const drawn = !layout.classList.contains("pending");
+  if (location.hash === "#contenu" && drawn) return; // the skip link: not a route
+  const run = ++routing;
+  const hash = location.hash === "#contenu" ? "" : location.hash;
+  const [path, query] = hash.replace(/^#\/?/, "").split("?");
   const parts = path.split("/").filter(Boolean);
   const params = new URLSearchParams(query || "");
   try {
-    if (parts[0] === "connexion") {
-      if (await ensureSignedIn()) go("#/");
-      else loginView();
-    } else if (!(await ensureSignedIn())) {
-      loginView();
-    } else if (me.role === "finance") {
-      await financeView(parts, params);
-    } else if (parts.length === 0) {
-      creditorChoiceView();
-    } else if (parts[0] === "c" && (parts.length === 3 || parts.length === 4)) {
-      await sectionView(parts[1], parts[2], parts[3], params);
-    } else {
-      notFoundView();
-    }
+    if (!(await ensureSignedIn())) await signedOutView(parts);
+    else if (parts[0] === "connexion" || parts[0] === "mot-de-passe-oublie") go(landing());
+    else if (parts[0] === "mon-compte") {
+      nav.hidden = true;
+      await (await import("./access.js")).accountView(main, me, signedOutEverywhere);
+    } else if (me.role === "finance") await financeView(parts, params);
+    else await agencyView(parts, params);
   } catch (failure) {
+    if (run !== routing) return;
+    if (failure instanceof ApiError && failure.status === 401) return; // the sign-in form is on screen
     if (failure instanceof ApiError && failure.status === 404) notFoundView();
+    else if (failure instanceof ApiError && failure.status === 403) forbiddenView(failure.message);
     else show(main, h("h1", {}, "Service indisponible"), h("p", { role: "alert" }, failure.message));
   }
-  focusHeading();
+  if (run === routing) {
+    markCurrentLink(parts[0] || "");
+    layout.classList.remove("pending");
+    focusHeading();
+  }
 }
 
 window.addEventListener("hashchange", route);

@@ -4,7 +4,7 @@
 import { api, upload } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
-import { takeOver } from "./selection.js";
+import { forget, takeOver } from "./selection.js";
 
 export const REASONS = [
   ["wrong_amount", "Montant erroné"],
@@ -143,7 +143,7 @@ function declareForm(main, creditor, invoices) {
         body.attachments.push({ id: ticket.id, filename: file.name });
       }
       const dispute = await api.openDispute(creditor.code, body);
-      sessionStorage.removeItem(`mesfactures:selection:${creditor.code}`);
+      forget(creditor.code);
       location.hash = `#/c/${creditor.code}/suivi-litiges/${dispute.id}`;
     } catch (failure) {
       error.textContent = failure.message;
@@ -161,19 +161,19 @@ function declareForm(main, creditor, invoices) {
   error, submit);
 }
 
-export async function disputesView(main, creditor) {
-  const invoices = takeOver(creditor.code, "dispute");
+export async function disputesView(main, creditor, can) {
+  const invoices = can("dispute") ? takeOver(creditor.code, "dispute") : [];
   show(main, h("p", { class: "breadcrumb" }, creditor.name), h("h1", {}, "Suivi litiges"),
     invoices.length ? declareForm(main, creditor, invoices) : null,
     h("p", { class: "status", role: "status" }, "Chargement…"));
   const { disputes } = await api.disputes(creditor.code);
   const hint = h("p", { class: "hint" },
     "Pour déclarer un litige, cochez les factures concernées dans l'état de compte puis « Créer un litige ».");
-  main.querySelector(".status").replaceWith(...[h("h2", {}, "Vos litiges"), invoices.length ? null : hint,
+  main.querySelector(".status").replaceWith(...[h("h2", {}, "Vos litiges"), invoices.length || !can("dispute") ? null : hint,
     disputeTable(disputes, (d) => `#/c/${creditor.code}/suivi-litiges/${d.id}`)].filter(Boolean));
 }
 
-export async function disputeView(main, creditor, id) {
+export async function disputeView(main, creditor, id, can) {
   const detail = await api.dispute(creditor.code, id);
   show(main,
     h("p", { class: "breadcrumb" }, h("a", { href: `#/c/${creditor.code}/suivi-litiges` }, "Suivi litiges"),
@@ -182,9 +182,9 @@ export async function disputeView(main, creditor, id) {
     ...disputeHeader(detail),
     attachmentList(detail, (a) => `/api/disputes/creditors/${creditor.code}/disputes/${id}/attachments/${a.id}`),
     history(detail),
-    detail.status === "closed" ? null : commentForm("Ajouter le commentaire", async (text) => {
+    detail.status === "closed" || !can("dispute") ? null : commentForm("Ajouter le commentaire", async (text) => {
       await api.commentDispute(creditor.code, id, text);
-      await disputeView(main, creditor, id);
+      await disputeView(main, creditor, id, can);
     }));
 }
 

@@ -4,9 +4,15 @@
 import { api } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros, frenchDate } from "./format.js";
-import { handOver, takeOver } from "./selection.js";
+import { forget, handOver, takeOver } from "./selection.js";
 
-export async function basketView(main, creditor) {
+export async function basketView(main, creditor, can) {
+  if (!can("pay")) {
+    show(main, h("p", { class: "breadcrumb" }, creditor.name), h("h1", {}, "Règlement"),
+      h("p", { class: "notice" }, "Votre rôle permet de consulter le compte, pas de le régler : demandez à un ",
+        "administrateur ou à un comptable de votre agence."));
+    return;
+  }
   const basket = takeOver(creditor.code, "payment");
   const status = h("p", { class: "form-status", role: "status" });
   const { entries } = await api.entries(creditor.code, { scope: "open" });
@@ -71,7 +77,7 @@ export async function paymentResultView(main, creditor, paymentId, cancelled) {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     const payment = await api.payment(creditor.code, paymentId);
     if (payment.status === "settled") {
-      sessionStorage.removeItem(`mesfactures:selection:${creditor.code}`);
+      forget(creditor.code);
       status.textContent = `Paiement reçu : ${euros(payment.amount_cents)} (reçu ${payment.receipt_number}). ` +
         "Les factures sont réglées ; un reçu vous a été envoyé par e-mail.";
       main.append(h("p", {}, h("a", { href: `#/c/${creditor.code}/etat-de-compte` }, "Revenir à l'état de compte")));

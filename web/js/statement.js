@@ -30,7 +30,10 @@ function payable(entry) {
   return entry.type === "invoice" && entry.balance_cents > 0 && !entry.dispute_id && !entry.payment_lock;
 }
 
-export function statementView(main, creditor) {
+// `can` tells what the signed-in person's role may do: a role that may neither pay, dispute nor write
+// sees no check boxes and no actions on a selection.
+export function statementView(main, creditor, can) {
+  const actionsAllowed = ["pay", "dispute", "message"].some((permission) => can(permission));
   const state = { params: { scope: "open" }, entries: [], cursor: null, selected: new Map() };
   const summaryArea = h("div", { "aria-live": "polite" });
   const status = h("p", { class: "status", role: "status" });
@@ -65,7 +68,7 @@ export function statementView(main, creditor) {
   }
 
   function row(entry) {
-    const box = payable(entry)
+    const box = actionsAllowed && payable(entry)
       ? h("input", { type: "checkbox", "aria-label": `Sélectionner ${entry.number}`,
           checked: state.selected.has(entry.number), onchange: (event) => {
             if (event.target.checked) state.selected.set(entry.number, entry);
@@ -163,8 +166,9 @@ export function statementView(main, creditor) {
     h("h1", {}, "État de compte"),
     summaryArea,
     filters,
-    h("div", { class: "toolbar" }, selectionText,
-      h("div", { class: "toolbar-actions" }, payButton, disputeButton, contactButton, exportLink)),
+    h("div", { class: "toolbar" }, actionsAllowed ? selectionText : null,
+      h("div", { class: "toolbar-actions" }, can("pay") ? payButton : null, can("dispute") ? disputeButton : null,
+        can("message") ? contactButton : null, exportLink)),
     status,
     h("div", { class: "table-wrap" },
       h("table", { class: "entries" },
@@ -176,5 +180,5 @@ export function statementView(main, creditor) {
         body)),
     more);
   renderSelection();
-  load(true);
+  return load(true);
 }
