@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from mesfactures.auth.sessions import fingerprint
@@ -37,13 +37,13 @@ class Me:
 
 
 class SignInAttempts(Protocol):
-    def take(self, subject: str, window: str, limit: int, forget_at_epoch: int) -> bool: ...
+    def take(self, subject: str, window: str, limit: int, forget_at: datetime) -> bool: ...
 
     def forget(self, subject: str, window: str) -> None: ...
 
 
 class SignedOutSessions(Protocol):
-    def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None: ...
+    def revoke(self, fingerprint: str, until: datetime, now: datetime) -> None: ...
 
 
 def sign_in(
@@ -60,7 +60,7 @@ def sign_in(
     cannot all read "no failure yet" and pass. A successful sign-in forgets the count."""
     subject = fingerprint(username.strip().casefold())
     window = _sign_in_window(now)
-    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+    forget_at = now + timedelta(minutes=2 * SIGN_IN_WINDOW_MINUTES)
     if not attempts.take(subject, window, MAX_FAILED_SIGN_INS, forget_at):
         raise TooManySignIns()
     token = identity.sign_in(username.strip(), password)
@@ -76,7 +76,8 @@ def sign_out(token: str | None, verifier: TokenVerifier, sessions: SignedOutSess
         claims = verifier.claims(token)
     except NotAuthenticated:
         return  # expired or never valid: nothing left to refuse
-    sessions.revoke(fingerprint(token), int(claims["exp"]) + verifier.leeway_seconds, now)
+    until = datetime.fromtimestamp(int(claims["exp"]) + verifier.leeway_seconds, UTC)
+    sessions.revoke(fingerprint(token), until, now)
 
 
 def _sign_in_window(now: datetime) -> str:

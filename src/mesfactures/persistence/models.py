@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -69,6 +70,10 @@ class ByIdIndex(GlobalSecondaryIndex["LedgerItem"]):
 
 
 class LedgerItem(Model):
+    """The table. An entity that expires keeps its expiry in `expires_at = TTLAttribute(attr_name="TTL")`
+    (an aware datetime in Python, epoch seconds in DynamoDB): infra/ enables the table's TTL on the one
+    `TTLAttribute` the models declare; a plain number there would never be expired."""
+
     class Meta:
         table_name = DEFAULT_TABLE_NAME
         billing_mode = "PAY_PER_REQUEST"
@@ -181,14 +186,14 @@ class ProfileChangeItem(LedgerItem, discriminator="profile_change"):
 
 class RateLimitItem(LedgerItem, discriminator="rate_limit"):
     hits = NumberAttribute(default=0)
-    expires_at = NumberAttribute(null=True, attr_name="TTL")
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
 
 
 class RevokedSessionItem(LedgerItem, discriminator="revoked_session"):
     """A token signed out before its expiry: refused until then, forgotten after (TTL)."""
 
     revoked_at = UnicodeAttribute()
-    expires_at = NumberAttribute(attr_name="TTL")
+    expires_at = TTLAttribute(attr_name="TTL")
 
 
 class LineMap(MapAttribute[str, Any]):
@@ -245,7 +250,7 @@ class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):
     """A Stripe event already handled: its id, kept a while, makes a redelivery change nothing."""
 
     received_at = UnicodeAttribute()
-    expires_at = NumberAttribute(null=True, attr_name="TTL")
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
 
 
 class DisputedInvoiceMap(MapAttribute[str, Any]):
@@ -297,4 +302,4 @@ class OutboxItem(LedgerItem, discriminator="outbox"):
     status = UnicodeAttribute()
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
-    expires_at = NumberAttribute(null=True, attr_name="TTL")
+    expires_at = TTLAttribute(null=True, attr_name="TTL")

@@ -13,12 +13,12 @@ _LOGIN_ATTEMPTS = "login"
 
 
 class SessionRepository:
-    def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None:
+    def revoke(self, fingerprint: str, until: datetime, now: datetime) -> None:
         RevokedSessionItem(
             keys.revoked_session_pk(fingerprint),
             keys.SESSION_SK,
             revoked_at=now.isoformat(),
-            expires_at=until_epoch,
+            expires_at=until,
         ).save()
 
     def is_revoked(self, fingerprint: str) -> bool:
@@ -31,12 +31,12 @@ class SessionRepository:
             return False
         return True
 
-    def take(self, subject: str, window: str, limit: int, forget_at_epoch: int) -> bool:
+    def take(self, subject: str, window: str, limit: int, forget_at: datetime) -> bool:
         """Counts one sign-in attempt of the identifier in the window, unless `limit` are counted already."""
         counter = RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_ATTEMPTS, window))
         try:
             counter.update(
-                actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at_epoch)],
+                actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at)],
                 condition=RateLimitItem.hits.does_not_exist() | (RateLimitItem.hits < limit),
             )
         except UpdateError as error:
