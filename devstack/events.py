@@ -116,9 +116,10 @@ class _Context:
 
 class StreamDelivery:
     """Reads the ledger table's stream (DynamoDB Local's) and hands each batch of records to the apps'
-    stream handlers, as Lambda's event source mapping does by default: in order, and again after a
-    failure (backoff capped at 30 s) until it succeeds, so a message is never dropped; the handlers
-    skip what was already done (a sent mail is marked sent), so a batch replayed changes nothing."""
+    stream handlers, as Lambda's event source mapping does (with ReportBatchItemFailures): in order, and
+    again after a failure (backoff capped at 30 s) until it succeeds, so a message is never dropped. A
+    handler that names a failed record gets that record and those after it again; one that raises, the
+    whole batch. The handlers skip what was already done (a sent mail is marked sent)."""
 
     MAX_BACKOFF_SECONDS = 30.0
 
@@ -164,20 +165,33 @@ class StreamDelivery:
             self._stopping.wait(0.2)
 
     def _deliver(self, arn: str, records: list[dict[str, Any]]) -> None:
-        event = {"Records": [_lambda_record(record, arn) for record in records]}
         for handler in self._handlers:
+            pending = [_lambda_record(record, arn) for record in records]
             attempt, pause = 0, 0.25
-            while not self._stopping.is_set():
+            while pending and not self._stopping.is_set():
                 attempt += 1
                 try:
-                    handler(event, _Context("ledger-stream"))
-                    break
+                    pending = _from_first_failure(
+                        pending, handler({"Records": pending}, _Context("ledger-stream"))
+                    )
                 except Exception:
                     _log.exception(
                         "stream handler failed; the batch will be delivered again", extra={"attempt": attempt}
                     )
+                if pending:
                     self._stopping.wait(pause)
                     pause = min(pause * 2, self.MAX_BACKOFF_SECONDS)
+
+
+def _from_first_failure(records: list[dict[str, Any]], answer: Any) -> list[dict[str, Any]]:
+    """What the stream hands back after an answer that reports batch item failures: the records from the
+    first one named on (Lambda's checkpoint), or nothing."""
+    failures = answer.get("batchItemFailures") or [] if isinstance(answer, dict) else []
+    named = {failure["itemIdentifier"] for failure in failures}
+    for index, record in enumerate(records):
+        if record["dynamodb"]["SequenceNumber"] in named:
+            return records[index:]
+    return []
 
 
 def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:

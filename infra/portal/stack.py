@@ -109,6 +109,8 @@ class PortalStack(cdk.Stack):
                 "Stream": ledger.table.table_stream_arn,
                 "MaximumRetryAttempts": 20,
                 "BisectBatchOnFunctionError": True,
+                # The handler names the first record that failed: the mails sent before it stay sent.
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "DestinationConfig": {"OnFailure": {"Destination": outbox_dead_letters.queue_arn}},
                 # Only new outbox messages wake the function, not every ledger write.
                 "FilterCriteria": {"Filters": [{"Pattern": json.dumps(OUTBOX_INSERTS)}]},
