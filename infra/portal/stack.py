@@ -18,6 +18,7 @@ from infra.portal.ledger import Ledger
 from infra.portal.mail import Mail
 from infra.portal.services import Service
 from infra.stages import Stage
+from mesfactures.documents.origin import document_origin
 
 API_AREAS = ("statement", "disputes", "account", "payments")
 OUTBOX_INSERTS = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
@@ -138,7 +139,8 @@ class PortalStack(cdk.Stack):
             stage=stage,
             site_bucket=documents.site_bucket,
             apis={area: service.rest_api_id for area, service in apis.items()},
-            document_origin=f"https://{document_bucket_name(stage)}.s3.{cdk.Aws.REGION}.amazonaws.com",
+            # The host the functions' S3 client signs upload URLs for (one function decides both).
+            document_origin=document_origin(document_bucket_name(stage), cdk.Aws.REGION, cdk.Aws.URL_SUFFIX),
         )
         Alarms(
             self,

@@ -26,6 +26,8 @@ class Settings:
     stripe_api_base: str | None
     # In AWS the Stripe keys live in Secrets Manager (a JSON secret named here), fetched on first payment.
     stripe_secret_id: str | None = None
+    # An emulator's S3 endpoint (the local stack); None in AWS (documents/origin.py).
+    s3_endpoint: str | None = None
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -59,4 +61,5 @@ def settings_from(env: Mapping[str, str] = os.environ) -> Settings:
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
         stripe_secret_id=env.get("STRIPE_SECRET_ID") or None,
+        s3_endpoint=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None,
     )

@@ -148,8 +148,30 @@ def identity() -> CognitoIdentity:
     return CognitoIdentity(lambda: aws_client("cognito-idp"), settings().user_pool_client_id)
 
 
+def s3_client_for(config: Settings, session: Any = None) -> Any:
+    """The document store's S3 client: its addressing decides the host of the URLs it signs, which the
+    site's CSP must name (documents/origin.py). A test passes a session of its own."""
+    import boto3
+    from botocore.config import Config
+
+    from mesfactures.documents.origin import s3_client_options
+
+    options = s3_client_options(config.s3_endpoint)
+    return (session or boto3.session.Session()).client(
+        "s3",
+        region_name=config.region,
+        endpoint_url=options.get("endpoint_url"),
+        config=Config(**options["config"]),
+    )
+
+
+@functools.cache
+def _s3_client() -> Any:
+    return s3_client_for(settings())
+
+
 @functools.cache
 def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
-    return DocumentStore(lambda: aws_client("s3"), settings().bucket_name)
+    return DocumentStore(_s3_client, settings().bucket_name)
