@@ -4,6 +4,7 @@ the import inbox among them), polled from moto and handed over in Lambda's event
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from types import ModuleType
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import boto3
 
 from devstack.config import REGION, StackConfig
+from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 from mesfactures.observability import logger
 
 _log = logger("devstack.events")
@@ -43,9 +45,16 @@ VISIBILITY_SECONDS = 10
 
 
 class QueueDelivery:
-    """One thread per SQS handler: receive, invoke, delete on success (a failure is received again)."""
+    """One thread per SQS handler: receive, invoke, delete on success (a failure is received again).
+
+    Each invocation has the import function's time, as in AWS (the handler reads what is left from its
+    context); one that takes longer counts as failed, as Lambda would have killed it, and is kept in
+    `overruns`. A test may shorten the time (`time_limit_seconds`)."""
 
     def __init__(self, services: dict[str, ModuleType]) -> None:
+        self.time_limit_seconds: float = IMPORT_TIMEOUT_SECONDS
+        self.overruns: list[float] = []
+        self.invocations = 0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         for module in services.values():
@@ -100,18 +109,35 @@ class QueueDelivery:
                     }
                 ]
             }
+            limit = self.time_limit_seconds
+            context = _Context(queue, limit)
+            self.invocations += 1
             try:
-                handler(event, _Context(queue))
+                handler(event, context)
             except Exception:
                 _log.exception("handler failed; the message will be delivered again", extra={"queue": queue})
+                continue
+            finally:
+                took = time.monotonic() - context.started
+                if took > limit:
+                    self.overruns.append(took)
+            if took > limit:
+                _log.error("handler ran past its time: Lambda would have killed it", extra={"seconds": took})
                 continue
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 class _Context:
-    def __init__(self, name: str) -> None:
+    """The part of Lambda's context the handlers read."""
+
+    def __init__(self, name: str, time_limit_seconds: float = 900) -> None:
         self.function_name = name
         self.aws_request_id = str(uuid.uuid4())
+        self.started = time.monotonic()
+        self._limit = time_limit_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.started + self._limit - time.monotonic()) * 1000))
 
 
 class StreamDelivery:

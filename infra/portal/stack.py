@@ -19,6 +19,7 @@ from infra.portal.mail import Mail
 from infra.portal.services import Service
 from infra.stages import Stage
 from mesfactures.documents.origin import document_origin
+from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 
 API_AREAS = ("statement", "disputes", "account", "payments")
 OUTBOX_INSERTS = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
@@ -46,7 +47,15 @@ class PortalStack(cdk.Stack):
             "SITE_URL": stage.site_url,
             "MAIL_SENDER": mail.sender,
         }
-        statement = Service(self, "Statement", stage=stage, area="statement", environment=common)
+        statement = Service(
+            self,
+            "Statement",
+            stage=stage,
+            area="statement",
+            environment={**common, "IMPORT_QUEUE": documents.import_queue.queue_name},
+        )
+        # An import goes on in slices of this length, each handing on the next (docs/import.md).
+        statement.functions["ImportFiles"].add_property_override("Timeout", IMPORT_TIMEOUT_SECONDS)
         disputes = Service(self, "Disputes", stage=stage, area="disputes", environment=common)
         account = Service(self, "Account", stage=stage, area="account", environment=common)
         payments = Service(
@@ -89,6 +98,7 @@ class PortalStack(cdk.Stack):
             )
         # Import files: S3 → queue → statement.
         documents.import_queue.grant_consume_messages(statement.role)
+        documents.import_queue.grant_send_messages(statement.role)  # the next slice of a long import
         statement.event_source(
             "ImportFiles", "ImportFilesSqsEventSource", {"Queue": documents.import_queue.queue_arn}
         )

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
+    from mesfactures.imports.queue import ImportQueue
     from mesfactures.notifications.mailer import SesMailer
     from mesfactures.payments.gateway import StripeGateway
     from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
     from mesfactures.persistence.disputes import DisputeRepository
+    from mesfactures.persistence.imports import ImportCheckpoints
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
@@ -175,3 +177,32 @@ def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
     return DocumentStore(_s3_client, settings().bucket_name)
+
+
+class ImportPorts:
+    """What an import needs (imports.importer.Ports), each built on first use."""
+
+    def writer(self) -> EntryWriter:
+        return entry_writer()
+
+    def accounts(self) -> AccountRepository:
+        return accounts()
+
+    def store(self) -> DocumentStore:
+        return documents()
+
+    def checkpoints(self) -> ImportCheckpoints:
+        from mesfactures.persistence.imports import ImportCheckpoints
+
+        _bound_table()
+        return ImportCheckpoints()
+
+    def continuations(self) -> ImportQueue:
+        return import_queue()
+
+
+@functools.cache
+def import_queue() -> ImportQueue:
+    from mesfactures.imports.queue import ImportQueue
+
+    return ImportQueue(lambda: aws_client("sqs"), settings().import_queue)

@@ -10,6 +10,7 @@ import boto3
 from mesfactures.documents.origin import origin_of
 from mesfactures.documents.store import DocumentStore, upload_key
 from mesfactures.domain.creditors import Creditor
+from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 from mesfactures.settings import settings_from
 from mesfactures.wiring import s3_client_for
 from tests.infra.conftest import of_type
@@ -90,8 +91,30 @@ def test_the_import_queue_hands_failures_to_its_dead_letter_queue(resources: dic
     assert imports["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0].startswith(
         "DocumentsImportDeadLetters"
     )
-    assert imports["VisibilityTimeout"] >= 6 * 30
+    assert imports["VisibilityTimeout"] == 6 * IMPORT_TIMEOUT_SECONDS, "SQS's advice for Lambda triggers"
     assert all(queue["SqsManagedSseEnabled"] is True for queue in queues.values())
+
+
+def test_the_import_function_has_its_own_time_and_hands_its_slices_on_through_its_queue(
+    resources: dict[str, Any],
+) -> None:
+    functions = {
+        r["Properties"]["FunctionName"]: r["Properties"]
+        for r in of_type(resources, "AWS::Serverless::Function").values()
+    }
+    imports = functions["mesfactures-dev-statement-import-files"]
+    assert imports["Timeout"] == IMPORT_TIMEOUT_SECONDS
+    assert functions["mesfactures-dev-statement-api"]["Timeout"] == 30
+    queue = next(name for name in resources if name.startswith("DocumentsImportQueue"))
+    assert imports["Environment"]["Variables"]["IMPORT_QUEUE"] == {"Fn::GetAtt": [queue, "QueueName"]}
+    sends = [
+        statement
+        for policy in of_type(resources, "AWS::IAM::Policy").values()
+        if policy["Properties"]["Roles"][0]["Ref"].startswith("StatementRole")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "sqs:SendMessage" in statement["Action"]
+    ]
+    assert [s["Resource"]["Fn::GetAtt"][0] for s in sends] == [queue]
 
 
 # What CloudFormation substitutes at deployment, for a URL signed as the deployed functions sign it.

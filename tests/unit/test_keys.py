@@ -13,6 +13,8 @@ def test_the_serialized_keys_are_pinned() -> None:
     assert keys.document_sk("FA-2026-000123") == "DOC#FA-2026-000123"
     assert keys.by_date_sk(date(2026, 3, 1), "AV-2026-000045") == "2026-03-01#AV-2026-000045"
     assert keys.open_item_sk(date(2026, 4, 30), "FA-2026-000123") == "2026-04-30#FA-2026-000123"
+    # The file's key is the ERP's text: only its digest (with the version) goes into a key.
+    assert keys.import_pk("imports/inbox/POLIRIS/b/erp.csv", "v1") == "IMPORT#4e0248ed2ac0a55ea79fc5bcb334b846912a9e6e"
 
 
 @pytest.mark.parametrize("hostile", ["AG-1001#POLIRIS", "", "a" * 65, "FA 2026", "../x", "AG\u00e91"])

@@ -5,6 +5,7 @@ See docs/access-patterns.md for the pattern each key serves.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 
@@ -129,3 +130,12 @@ SESSION_SK = "SESSION"
 def revoked_session_pk(fingerprint: str) -> str:
     """A signed-out session, by the fingerprint of its token (never the token itself)."""
     return f"REVOKED#{_part(fingerprint)}"
+
+
+IMPORT_SK = "PROGRESS"
+
+
+def import_pk(file_key: str, version: str) -> str:
+    """The checkpoint of one version of one ERP file: a digest, since the file's key is the ERP's text."""
+    digest = hashlib.sha256(f"{file_key}\n{version}".encode()).hexdigest()[:40]
+    return f"IMPORT#{digest}"

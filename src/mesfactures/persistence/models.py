@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
@@ -303,3 +304,20 @@ class OutboxItem(LedgerItem, discriminator="outbox"):
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True, attr_name="TTL")
+
+
+class ImportProgressItem(LedgerItem, discriminator="import_progress"):
+    """Where the import of one version of an ERP file stands, between the invocations that share it: the
+    next slice's position (`phase` "done" at the end), the report's counts so far, and the report parts
+    holding the slices' rejections (in the document store: they may outgrow an item)."""
+
+    file = UnicodeAttribute()
+    phase = UnicodeAttribute()
+    next_row = NumberAttribute()
+    next_sent = BooleanAttribute(default=False)
+    accepted = NumberAttribute(default=0)
+    inserted = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    unchanged = NumberAttribute(default=0)
+    parts = ListAttribute(of=UnicodeAttribute, null=True)
+    expires_at = TTLAttribute(attr_name="TTL")
