@@ -4,6 +4,7 @@ the import inbox among them), polled from moto and handed over in Lambda's event
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from types import ModuleType
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import boto3
 
 from devstack.config import REGION, StackConfig
+from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 from mesfactures.observability import logger
 
 _log = logger("devstack.events")
@@ -43,9 +45,16 @@ VISIBILITY_SECONDS = 10
 
 
 class QueueDelivery:
-    """One thread per SQS handler: receive, invoke, delete on success (a failure is received again)."""
+    """One thread per SQS handler: receive, invoke, delete on success (a failure is received again).
+
+    Each invocation has the import function's time, as in AWS (the handler reads what is left from its
+    context); one that takes longer counts as failed, as Lambda would have killed it, and is kept in
+    `overruns`. A test may shorten the time (`time_limit_seconds`)."""
 
     def __init__(self, services: dict[str, ModuleType]) -> None:
+        self.time_limit_seconds: float = IMPORT_TIMEOUT_SECONDS
+        self.overruns: list[float] = []
+        self.invocations = 0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         for module in services.values():
@@ -100,25 +109,43 @@ class QueueDelivery:
                     }
                 ]
             }
+            limit = self.time_limit_seconds
+            context = _Context(queue, limit)
+            self.invocations += 1
             try:
-                handler(event, _Context(queue))
+                handler(event, context)
             except Exception:
                 _log.exception("handler failed; the message will be delivered again", extra={"queue": queue})
+                continue
+            finally:
+                took = time.monotonic() - context.started
+                if took > limit:
+                    self.overruns.append(took)
+            if took > limit:
+                _log.error("handler ran past its time: Lambda would have killed it", extra={"seconds": took})
                 continue
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 class _Context:
-    def __init__(self, name: str) -> None:
+    """The part of Lambda's context the handlers read."""
+
+    def __init__(self, name: str, time_limit_seconds: float = 900) -> None:
         self.function_name = name
         self.aws_request_id = str(uuid.uuid4())
+        self.started = time.monotonic()
+        self._limit = time_limit_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.started + self._limit - time.monotonic()) * 1000))
 
 
 class StreamDelivery:
     """Reads the ledger table's stream (DynamoDB Local's) and hands each batch of records to the apps'
-    stream handlers, as Lambda's event source mapping does by default: in order, and again after a
-    failure (backoff capped at 30 s) until it succeeds, so a message is never dropped; the handlers
-    skip what was already done (a sent mail is marked sent), so a batch replayed changes nothing."""
+    stream handlers, as Lambda's event source mapping does (with ReportBatchItemFailures): in order, and
+    again after a failure (backoff capped at 30 s) until it succeeds, so a message is never dropped. A
+    handler that names a failed record gets that record and those after it again; one that raises, the
+    whole batch. The handlers skip what was already done (a sent mail is marked sent)."""
 
     MAX_BACKOFF_SECONDS = 30.0
 
@@ -164,20 +191,33 @@ class StreamDelivery:
             self._stopping.wait(0.2)
 
     def _deliver(self, arn: str, records: list[dict[str, Any]]) -> None:
-        event = {"Records": [_lambda_record(record, arn) for record in records]}
         for handler in self._handlers:
+            pending = [_lambda_record(record, arn) for record in records]
             attempt, pause = 0, 0.25
-            while not self._stopping.is_set():
+            while pending and not self._stopping.is_set():
                 attempt += 1
                 try:
-                    handler(event, _Context("ledger-stream"))
-                    break
+                    pending = _from_first_failure(
+                        pending, handler({"Records": pending}, _Context("ledger-stream"))
+                    )
                 except Exception:
                     _log.exception(
                         "stream handler failed; the batch will be delivered again", extra={"attempt": attempt}
                     )
+                if pending:
                     self._stopping.wait(pause)
                     pause = min(pause * 2, self.MAX_BACKOFF_SECONDS)
+
+
+def _from_first_failure(records: list[dict[str, Any]], answer: Any) -> list[dict[str, Any]]:
+    """What the stream hands back after an answer that reports batch item failures: the records from the
+    first one named on (Lambda's checkpoint), or nothing."""
+    failures = answer.get("batchItemFailures") or [] if isinstance(answer, dict) else []
+    named = {failure["itemIdentifier"] for failure in failures}
+    for index, record in enumerate(records):
+        if record["dynamodb"]["SequenceNumber"] in named:
+            return records[index:]
+    return []
 
 
 def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:

@@ -122,6 +122,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._dispatch()
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """As BaseHTTPRequestHandler's, without its `Server: BaseHTTP/… Python/…` header: CloudFront does
+        not name what runs behind it, and neither does this gateway (errors it sends itself included)."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
@@ -181,8 +188,13 @@ class _Handler(BaseHTTPRequestHandler):
         relative = "index.html" if path in ("", "/") else path.lstrip("/")
         target = (WEB_ROOT / relative).resolve()
         if not target.is_relative_to(WEB_ROOT) or not target.is_file():
-            headers = {"Content-Type": "text/plain; charset=utf-8", **site_headers(self.server.moto_url)}
-            self._send(404, headers, b"Page introuvable")
+            # The site's own 404 page, as CloudFront answers (infra/portal/edge.py).
+            headers = {
+                "Content-Type": "text/html; charset=utf-8",
+                "Cache-Control": "no-cache",
+                **site_headers(self.server.moto_url),
+            }
+            self._send(404, headers, (WEB_ROOT / "404.html").read_bytes())
             return
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith("javascript"):

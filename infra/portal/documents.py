@@ -12,10 +12,11 @@ from constructs import Construct
 
 from infra.stages import Stage
 from mesfactures.domain.creditors import Creditor
+from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 
 IMPORT_INBOX = "imports/inbox"
-# The function's timeout is 30 s; SQS advises a visibility timeout of six times that.
-IMPORT_VISIBILITY = cdk.Duration.minutes(3)
+# SQS advises a visibility timeout of six times the function's: a slice that failed comes back after it.
+IMPORT_VISIBILITY = cdk.Duration.seconds(6 * IMPORT_TIMEOUT_SECONDS)
 
 
 def document_bucket_name(stage: Stage) -> str:

@@ -18,6 +18,8 @@ from infra.portal.ledger import Ledger
 from infra.portal.mail import Mail
 from infra.portal.services import Service
 from infra.stages import Stage
+from mesfactures.documents.origin import document_origin
+from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 
 API_AREAS = ("statement", "disputes", "account", "payments")
 # services/notifications: `@app.lambda_function(name="cognito_messages")`, Cognito's CustomMessage trigger.
@@ -57,7 +59,15 @@ class PortalStack(cdk.Stack):
             "SITE_URL": stage.site_url,
             "MAIL_SENDER": mail.sender,
         }
-        statement = Service(self, "Statement", stage=stage, area="statement", environment=common)
+        statement = Service(
+            self,
+            "Statement",
+            stage=stage,
+            area="statement",
+            environment={**common, "IMPORT_QUEUE": documents.import_queue.queue_name},
+        )
+        # An import goes on in slices of this length, each handing on the next (docs/import.md).
+        statement.functions["ImportFiles"].add_property_override("Timeout", IMPORT_TIMEOUT_SECONDS)
         disputes = Service(self, "Disputes", stage=stage, area="disputes", environment=common)
         account = Service(self, "Account", stage=stage, area="account", environment=common)
         payments = Service(
@@ -106,6 +116,7 @@ class PortalStack(cdk.Stack):
             )
         # Import files: S3 → queue → statement.
         documents.import_queue.grant_consume_messages(statement.role)
+        documents.import_queue.grant_send_messages(statement.role)  # the next slice of a long import
         statement.event_source(
             "ImportFiles", "ImportFilesSqsEventSource", {"Queue": documents.import_queue.queue_arn}
         )
@@ -127,6 +138,8 @@ class PortalStack(cdk.Stack):
                 "Stream": ledger.table.table_stream_arn,
                 "MaximumRetryAttempts": 20,
                 "BisectBatchOnFunctionError": True,
+                # The handler names the first record that failed: the mails sent before it stay sent.
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "DestinationConfig": {"OnFailure": {"Destination": outbox_dead_letters.queue_arn}},
                 # Only new outbox messages wake the function, not every ledger write.
                 "FilterCriteria": {"Filters": [{"Pattern": json.dumps(OUTBOX_INSERTS)}]},
@@ -157,7 +170,8 @@ class PortalStack(cdk.Stack):
             stage=stage,
             site_bucket=documents.site_bucket,
             apis={area: service.rest_api_id for area, service in apis.items()},
-            document_origin=f"https://{document_bucket_name(stage)}.s3.{cdk.Aws.REGION}.amazonaws.com",
+            # The host the functions' S3 client signs upload URLs for (one function decides both).
+            document_origin=document_origin(document_bucket_name(stage), cdk.Aws.REGION, cdk.Aws.URL_SUFFIX),
         )
         Alarms(
             self,

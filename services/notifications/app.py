@@ -1,5 +1,6 @@
 """Notifications: delivers the outbox. Each message was written with the change that caused it; the
-table's stream hands it here; a failed send raises, so the stream hands it again, until it is sent.
+table's stream hands it here; a failed send is named in the answer, so the stream hands it again (with
+the records after it), until it is sent.
 
 It also words the mails Cognito sends itself (invitations, reset codes): Cognito's CustomMessage trigger."""
 
@@ -11,11 +12,9 @@ from typing import Any
 from chalice.app import Chalice, DynamoDBEvent
 
 from mesfactures import wiring
-from mesfactures.notifications.outbox import deliver
-from mesfactures.observability import logger
+from mesfactures.notifications.outbox import BatchAnswer, OutboxRecord, deliver_stream_batch
 
 app = Chalice(app_name="mesfactures-notifications")
-log = logger("mesfactures.notifications")
 # The stream's ARN is known once the table exists: CDK passes it; the local stack uses its own.
 LEDGER_STREAM_ARN = os.environ.get(
     "LEDGER_STREAM_ARN", "arn:aws:dynamodb:eu-west-3:000000000000:table/mesfactures-ledger/stream/local"
@@ -23,14 +22,15 @@ LEDGER_STREAM_ARN = os.environ.get(
 
 
 @app.on_dynamodb_record(stream_arn=LEDGER_STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
-def deliver_outbox(event: DynamoDBEvent) -> None:
+def deliver_outbox(event: DynamoDBEvent) -> BatchAnswer:
+    """Answers which record failed first (the mapping reports batch item failures): only it and the
+    records after it come back."""
+    records = []
     for record in event:
         image = record.new_image or {}
-        if record.event_name != "INSERT" or image.get("kind", {}).get("S") != "outbox":
-            continue
-        message_id = image["message_id"]["S"]
-        if deliver(wiring.outbox(), wiring.mailer(), message_id):
-            log.info("mail sent", extra={"message_id": message_id, "template": image["template"]["S"]})
+        if record.event_name == "INSERT" and image.get("kind", {}).get("S") == "outbox":
+            records.append(OutboxRecord(record.sequence_number, image["message_id"]["S"]))
+    return deliver_stream_batch(wiring.outbox(), wiring.mailer(), records)
 
 
 @app.lambda_function(name="cognito_messages")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from chalice.app import Chalice, Response, SQSEvent
@@ -19,6 +21,9 @@ from mesfactures.observability import logger
 from mesfactures.statement.documents import document_link, parse_disposition
 from mesfactures.statement.export import export_csv, export_filename
 from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
+
+if TYPE_CHECKING:
+    from mesfactures.domain.imports import ImportFile, Position
 
 app = Chalice(app_name="mesfactures-statement")
 edge = Edge(app, wiring.authenticator)
@@ -131,27 +136,57 @@ def export(principal: AgencyUser, creditor: str) -> Response:
 
 
 class ImportIncomplete(Exception):
-    """Raised so that the queue retries a file some of whose rows failed for a technical reason."""
+    """Raised so that the queue retries a slice some of whose rows failed for a technical reason."""
 
 
 @app.on_sqs_message(queue=IMPORT_QUEUE, batch_size=1)
 def import_files(event: SQSEvent) -> None:
-    """S3 tells the queue of each file dropped in the import inbox; each is imported, with its report."""
-    from mesfactures.imports.importer import import_from_store  # PDF rendering: loaded by imports only
+    """S3 tells the queue of each file dropped in the import inbox; a file is imported in slices, each
+    within this invocation's time, each handing the next its position through the same queue."""
+    from mesfactures.imports.importer import import_from_store  # loaded by imports only
 
+    time_is_up = _time_is_up(event.context)
     for record in event:
-        for notice in json.loads(record.body).get("Records", []):
-            key = unquote_plus(notice["s3"]["object"]["key"])
-            report = import_from_store(
-                key, writer=wiring.entry_writer(), accounts=wiring.accounts(), store=wiring.documents()
-            )
+        for file, position in _slices(json.loads(record.body)):
+            report = import_from_store(file, position, wiring.ImportPorts(), time_is_up)
             if report is None:
                 continue
             log.info(
                 "import done",
-                extra={"file": key, "accepted": report.accepted, "rejected": len(report.rejected)},
+                extra={"file": file.key, "accepted": report.accepted, "rejected": len(report.rejected)},
             )
             if not report.complete:
-                # The queue delivers the file again (then to its dead-letter queue): rows already written
+                # The queue delivers the slice again (then to its dead-letter queue): rows already written
                 # come back unchanged, the ones that failed for a technical reason get their second chance.
-                raise ImportIncomplete(f"{report.retry_later} rows of {key} to try again")
+                raise ImportIncomplete(f"{report.retry_later} rows of {file.key} to try again")
+
+
+def _slices(body: dict[str, Any]) -> list[tuple[ImportFile, Position | None]]:
+    """The next slice of an import under way, or the files of S3's notice (from their beginning)."""
+    from mesfactures.imports.queue import continuation
+
+    handed_on = continuation(body)
+    if handed_on is not None:
+        return [handed_on]
+    return [(_announced(notice["s3"]["object"]), None) for notice in body.get("Records", [])]
+
+
+def _announced(stored: dict[str, Any]) -> ImportFile:
+    """The file of an S3 notice: its version id where the bucket keeps versions, else the event's order."""
+    from mesfactures.domain.imports import ImportFile
+
+    version_id = stored.get("versionId") or None
+    version = version_id or stored.get("sequencer") or stored.get("eTag") or ""
+    return ImportFile(unquote_plus(stored["key"]), version, version_id)
+
+
+def _time_is_up(context: Any) -> Callable[[], bool]:
+    """Whether this invocation must stop after its current unit of work, keeping the reserve for that
+    unit, the checkpoint and the next message (Lambda kills an invocation at its timeout)."""
+    from mesfactures.imports.importer import SLICE_RESERVE_SECONDS
+
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return lambda: False
+    deadline = time.monotonic() + remaining() / 1000 - SLICE_RESERVE_SECONDS
+    return lambda: time.monotonic() >= deadline

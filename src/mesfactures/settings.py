@@ -26,6 +26,10 @@ class Settings:
     stripe_api_base: str | None
     # In AWS the Stripe keys live in Secrets Manager (a JSON secret named here), fetched on first payment.
     stripe_secret_id: str | None = None
+    # An emulator's S3 endpoint (the local stack); None in AWS (documents/origin.py).
+    s3_endpoint: str | None = None
+    # The queue S3 announces import files on, and the slices of a long import hand on through.
+    import_queue: str = "mesfactures-imports"
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -59,4 +63,6 @@ def settings_from(env: Mapping[str, str] = os.environ) -> Settings:
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
         stripe_secret_id=env.get("STRIPE_SECRET_ID") or None,
+        s3_endpoint=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None,
+        import_queue=env.get("IMPORT_QUEUE") or "mesfactures-imports",
     )

@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
+    from mesfactures.imports.queue import ImportQueue
     from mesfactures.notifications.mailer import SesMailer
     from mesfactures.payments.gateway import StripeGateway
     from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
     from mesfactures.persistence.disputes import DisputeRepository
+    from mesfactures.persistence.imports import ImportCheckpoints
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
@@ -178,8 +180,59 @@ def team_ports() -> TeamPorts:
     return TeamPorts(identity(), team(), accounts())
 
 
+def s3_client_for(config: Settings, session: Any = None) -> Any:
+    """The document store's S3 client: its addressing decides the host of the URLs it signs, which the
+    site's CSP must name (documents/origin.py). A test passes a session of its own."""
+    import boto3
+    from botocore.config import Config
+
+    from mesfactures.documents.origin import s3_client_options
+
+    options = s3_client_options(config.s3_endpoint)
+    return (session or boto3.session.Session()).client(
+        "s3",
+        region_name=config.region,
+        endpoint_url=options.get("endpoint_url"),
+        config=Config(**options["config"]),
+    )
+
+
+@functools.cache
+def _s3_client() -> Any:
+    return s3_client_for(settings())
+
+
 @functools.cache
 def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
-    return DocumentStore(lambda: aws_client("s3"), settings().bucket_name)
+    return DocumentStore(_s3_client, settings().bucket_name)
+
+
+class ImportPorts:
+    """What an import needs (imports.importer.Ports), each built on first use."""
+
+    def writer(self) -> EntryWriter:
+        return entry_writer()
+
+    def accounts(self) -> AccountRepository:
+        return accounts()
+
+    def store(self) -> DocumentStore:
+        return documents()
+
+    def checkpoints(self) -> ImportCheckpoints:
+        from mesfactures.persistence.imports import ImportCheckpoints
+
+        _bound_table()
+        return ImportCheckpoints()
+
+    def continuations(self) -> ImportQueue:
+        return import_queue()
+
+
+@functools.cache
+def import_queue() -> ImportQueue:
+    from mesfactures.imports.queue import ImportQueue
+
+    return ImportQueue(lambda: aws_client("sqs"), settings().import_queue)

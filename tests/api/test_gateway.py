@@ -78,3 +78,23 @@ def test_the_site_does_not_serve_files_outside_web(portal: Portal) -> None:
         assert answer.status == 404, path
         assert b"[project]" not in answer.read()
         connection.close()
+
+
+def test_no_answer_names_the_server_software(portal: Portal) -> None:
+    """CloudFront and API Gateway do not say what runs behind them; neither does the local gateway."""
+    answers = [
+        requests.get(portal.url + "/", timeout=10),
+        requests.get(portal.url + "/js/app.js", timeout=10),
+        requests.get(portal.url + "/nowhere.html", timeout=10),
+        requests.get(portal.api("statement/health"), timeout=10),
+        requests.get(portal.api("statement/creditors/POLIRIS/entries"), timeout=10),
+        requests.post(portal.url + "/", timeout=10),
+    ]
+    assert [answer.headers.get("Server") for answer in answers] == [None] * len(answers)
+
+
+def test_a_missing_page_is_the_sites_own_404_page(portal: Portal) -> None:
+    answer = requests.get(portal.url + "/factures/ancienne-adresse.html", timeout=10)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<h1>Page introuvable</h1>" in answer.text and 'href="/"' in answer.text

@@ -17,6 +17,11 @@ from infra.stages import stage_from
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+PROD_DOMAIN = {
+    "domain_name": "factures.example-media.fr",
+    "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7",
+}
+
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
@@ -28,9 +33,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 
 @pytest.fixture(scope="session")
 def prod_template(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Template:
-    """The prod stage, built on the packages the dev fixture vendored."""
+    """The prod stage, built on the packages the dev fixture vendored, on a domain of its own."""
     out = tmp_path_factory.mktemp("synth")
-    app = cdk.App(outdir=str(out / "cdk.out"), context={"stage": "prod"})
+    app = cdk.App(outdir=str(out / "cdk.out"), context={"stage": "prod", **PROD_DOMAIN})
     stage = stage_from(app)
     with contextlib.chdir(out):
         return Template.from_stack(PortalStack(app, stage.prefix, stage=stage))

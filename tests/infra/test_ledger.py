@@ -23,14 +23,14 @@ def _model_indexes(kind: type[Index[Any]]) -> dict[str, list[dict[str, str]]]:
     return {index.Meta.index_name: _keys(type(index)) for index in indexes}
 
 
-def _ttl_attributes() -> set[str]:
-    """The TTL attributes declared by the table's entities (LedgerItem and every subclass, at any depth)."""
-    found: set[str] = set()
+def _entities() -> list[type[LedgerItem]]:
+    """LedgerItem and every subclass, at any depth."""
+    found: list[type[LedgerItem]] = []
     pending: list[type[LedgerItem]] = [LedgerItem]
     while pending:
         model = pending.pop()
         pending.extend(model.__subclasses__())
-        found.update(a.attr_name for a in vars(model).values() if isinstance(a, TTLAttribute))
+        found.append(model)
     return found
 
 
@@ -70,9 +70,21 @@ def test_the_table_is_on_demand_recoverable_streamed_encrypted_and_retained(
     assert table["DeletionProtectionEnabled"] is True
     assert resource["DeletionPolicy"] == "Retain"
     assert resource["UpdateReplacePolicy"] == "Retain"
-    expiring = _ttl_attributes()
-    if expiring:
-        assert table["TimeToLiveSpecification"] == {"AttributeName": expiring.pop(), "Enabled": True}
-    else:
-        assert "TimeToLiveSpecification" not in table
     assert table["TableName"] == "mesfactures-dev-ledger"
+
+
+def test_the_table_expires_items_by_the_ttl_attribute_of_the_models(resources: dict[str, Any]) -> None:
+    """Signed-out tokens, sign-in counters, sent mails and Stripe event ids are forgotten by DynamoDB only
+    if the table names the attribute; an entity whose expiry is a plain number would never be."""
+    expiring = {
+        (model.__name__, attribute.attr_name): isinstance(attribute, TTLAttribute)
+        for model in _entities()
+        for attribute in model.get_attributes().values()
+        if attribute.attr_name == "TTL"
+    }
+    assert {"RevokedSessionItem", "RateLimitItem", "OutboxItem", "ProcessedEventItem"} <= {
+        model for model, _ in expiring
+    }
+    assert all(expiring.values()), f"expiry kept in a plain attribute: {expiring}"
+
+    assert _table(resources)["TimeToLiveSpecification"] == {"AttributeName": "TTL", "Enabled": True}

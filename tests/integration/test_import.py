@@ -309,3 +309,37 @@ def test_a_file_of_several_hundred_new_documents_goes_in_whole_and_each_pdf_is_d
         key = wiring.ledger().document_key(OTHER_AGENCY, Creditor.POLIRIS, number)
         assert not wiring.documents().exists(key), "the import draws no PDF: the first opening does"
         assert _opened(OTHER_AGENCY, number).startswith(b"%PDF-")
+
+
+def test_a_file_longer_than_one_invocation_goes_in_whole_in_slices_within_the_time_of_each(
+    portal: Portal, tmp_path: Path
+) -> None:
+    """The function's time shortened below what one slice keeps in reserve: every invocation does one
+    unit of work (a hundred documents, a payment), checkpoints and hands on. None may run past its time
+    (Lambda would kill it, and the file would end in the dead-letter queue)."""
+    delivery = portal.running.delivery
+    assert delivery is not None
+    numbers = [f"FA-2027-52{index:04d}" for index in range(3_000)]
+    rows = [_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers]
+    rows.insert(
+        0, f"POLIRIS;{OTHER_AGENCY};payment;RG-2027-520001;2026-11-10;;Virement;;;;1200;{numbers[-1]};;1"
+    )
+    rows.insert(1_500, _invoice("FA-2027-529999", 1_000, agency="AG-4242"))
+    rows.append(f"POLIRIS;{OTHER_AGENCY};payment;RG-2027-520002;2026-11-10;;Virement;;;;500;{numbers[0]};;1")
+    feed = _csv(tmp_path, "long.csv", *rows)
+    before, limit = delivery.invocations, delivery.time_limit_seconds
+    delivery.time_limit_seconds, delivery.overruns[:] = 1.5, []
+    try:
+        report = _import(portal, feed)
+    finally:
+        delivery.time_limit_seconds = limit
+
+    assert (report["accepted"], report["inserted"]) == (3_002, 3_002)
+    assert report["rejected"] == [{"line": 1_502, "reason": "aucun compte de cette agence chez ce créancier"}]
+    assert delivery.overruns == []
+    assert delivery.invocations - before >= 30 + 2, "a slice per hundred documents, one per payment"
+    last = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, numbers[-1])
+    first = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, numbers[0])
+    assert (last.balance.cents, first.balance.cents) == (0, 700), "payments after all the documents"
+    again = _import(portal, _csv(tmp_path, "long-again.csv", *rows))
+    assert (again["accepted"], again["unchanged"], len(again["rejected"])) == (3_002, 3_002, 1)

@@ -136,13 +136,11 @@ class FakeVerifier:
 
 @dataclass
 class FakeSessions:
-    held_items: dict[str, tuple[PendingSignIn, int]] = field(default_factory=dict)
+    held_items: dict[str, tuple[PendingSignIn, datetime]] = field(default_factory=dict)
     counters: dict[tuple[str, str, str], int] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
 
-    def take(
-        self, subject: str, window: str, limit: int, forget_at_epoch: int, action: str = "login"
-    ) -> bool:
+    def take(self, subject: str, window: str, limit: int, forget_at: datetime, action: str = "login") -> bool:
         key = (subject, window, action)
         if self.counters.get(key, 0) >= limit:
             return False
@@ -152,15 +150,15 @@ class FakeSessions:
     def forget(self, subject: str, window: str) -> None:
         self.counters.pop((subject, window, "login"), None)
 
-    def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None:
+    def revoke(self, fingerprint: str, until: datetime, now: datetime) -> None:
         self.revoked.add(fingerprint)
 
-    def hold(self, fingerprint: str, pending: PendingSignIn, until_epoch: int) -> None:
-        self.held_items[fingerprint] = (pending, until_epoch)
+    def hold(self, fingerprint: str, pending: PendingSignIn, until: datetime) -> None:
+        self.held_items[fingerprint] = (pending, until)
 
-    def held(self, fingerprint: str, now_epoch: int) -> PendingSignIn | None:
+    def held(self, fingerprint: str, now: datetime) -> PendingSignIn | None:
         found = self.held_items.get(fingerprint)
-        return found[0] if found and found[1] >= now_epoch else None
+        return found[0] if found and found[1] >= now else None
 
     def release(self, fingerprint: str) -> bool:
         return self.held_items.pop(fingerprint, None) is not None

@@ -21,6 +21,11 @@ def test_the_serialized_keys_are_pinned() -> None:
     assert keys.activity_of_person("AG-1001", "u-1") == "ACTIVITY#AG-1001#u-1"
     assert keys.activity_range(date(2026, 11, 1), date(2026, 11, 30)) == ("2026-11-01", "2026-11-30~")
     assert keys.pending_sign_in_pk("ab12") == "SIGNIN#ab12"
+    # The file's key is the ERP's text: only its digest (with the version) goes into a key.
+    assert (
+        keys.import_pk("imports/inbox/POLIRIS/b/erp.csv", "v1")
+        == "IMPORT#4e0248ed2ac0a55ea79fc5bcb334b846912a9e6e"
+    )
 
 
 @pytest.mark.parametrize("hostile", ["AG-1001#POLIRIS", "", "a" * 65, "FA 2026", "../x", "AG\u00e91"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -111,17 +111,15 @@ class Identity(Protocol):
 
 
 class SessionStore(Protocol):
-    def take(
-        self, subject: str, window: str, limit: int, forget_at_epoch: int, action: str = ...
-    ) -> bool: ...
+    def take(self, subject: str, window: str, limit: int, forget_at: datetime, action: str = ...) -> bool: ...
 
     def forget(self, subject: str, window: str) -> None: ...
 
-    def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None: ...
+    def revoke(self, fingerprint: str, until: datetime, now: datetime) -> None: ...
 
-    def hold(self, fingerprint: str, pending: PendingSignIn, until_epoch: int) -> None: ...
+    def hold(self, fingerprint: str, pending: PendingSignIn, until: datetime) -> None: ...
 
-    def held(self, fingerprint: str, now_epoch: int) -> PendingSignIn | None: ...
+    def held(self, fingerprint: str, now: datetime) -> PendingSignIn | None: ...
 
     def release(self, fingerprint: str) -> bool: ...
 
@@ -223,7 +221,8 @@ def sign_out(token: str | None, verifier: Verifier, sessions: SessionStore, now:
         claims = verifier.claims(token)
     except NotAuthenticated:
         return  # expired or never valid: nothing left to refuse
-    sessions.revoke(fingerprint(token), int(claims["exp"]) + verifier.leeway_seconds, now)
+    until = datetime.fromtimestamp(int(claims["exp"]) + verifier.leeway_seconds, UTC)
+    sessions.revoke(fingerprint(token), until, now)
 
 
 def sign_out_everywhere(ports: SignInPorts, principal: Principal, token: str, now: datetime) -> None:
@@ -314,14 +313,14 @@ def _signed_in(ports: SignInPorts, id_token: str) -> SignedIn:
 
 def _ask(ports: SignInPorts, pending: PendingSignIn, now: datetime) -> ChallengeAsked:
     handle = secrets.token_urlsafe(32)
-    ports.sessions.hold(fingerprint(handle), pending, int(now.timestamp()) + CHALLENGE_SECONDS)
+    ports.sessions.hold(fingerprint(handle), pending, now + timedelta(seconds=CHALLENGE_SECONDS))
     return ChallengeAsked(pending.challenge, handle)
 
 
 def _pending(ports: SignInPorts, handle: str, challenge: str, now: datetime) -> PendingSignIn:
     if not handle or len(handle) > 128:
         raise ChallengeExpired()
-    pending = ports.sessions.held(fingerprint(handle), int(now.timestamp()))
+    pending = ports.sessions.held(fingerprint(handle), now)
     if pending is None or pending.challenge != challenge:
         raise ChallengeExpired()
     return pending
@@ -335,14 +334,14 @@ def _release(ports: SignInPorts, handle: str) -> None:
 def _count_attempt(sessions: SessionStore, username: str, now: datetime) -> tuple[str, str]:
     subject = fingerprint(username.casefold())
     window = _sign_in_window(now)
-    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+    forget_at = now + timedelta(minutes=2 * SIGN_IN_WINDOW_MINUTES)
     if not sessions.take(subject, window, MAX_FAILED_SIGN_INS, forget_at):
         raise TooManySignIns()
     return subject, window
 
 
 def _within_limit(sessions: SessionStore, username: str, action: str, now: datetime) -> bool:
-    forget_at = int(now.timestamp()) + 2 * SIGN_IN_WINDOW_MINUTES * 60
+    forget_at = now + timedelta(minutes=2 * SIGN_IN_WINDOW_MINUTES)
     return sessions.take(
         fingerprint(username.casefold()), _sign_in_window(now), MAX_FAILED_SIGN_INS, forget_at, action
     )

@@ -50,6 +50,12 @@ class DocumentStore:
     def read(self, key: str) -> bytes:
         return self._client().get_object(Bucket=self._bucket, Key=key)["Body"].read()
 
+    def read_version(self, key: str, version_id: str | None) -> bytes:
+        """One version of an object (an import reads the very file S3 announced), or the current one."""
+        if version_id is None:
+            return self.read(key)
+        return self._client().get_object(Bucket=self._bucket, Key=key, VersionId=version_id)["Body"].read()
+
     def upload_url(self, key: str, content_type: str, size_bytes: int) -> str:
         """A short-lived URL to PUT one file of that type and size (S3 checks both against the signature;
         the server checks again before using the file, since local emulators do not)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import Protocol
 
@@ -12,6 +13,16 @@ from mesfactures.documents.store import document_key
 from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError
+from mesfactures.domain.imports import (
+    COUNTS,
+    START,
+    Checkpoint,
+    ImportFile,
+    ImportReport,
+    Phase,
+    Position,
+    Rejection,
+)
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
@@ -23,6 +34,11 @@ REPORTS = "imports/reports/"
 DATA_SUFFIXES = (".csv", ".jsonl")
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
+# The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
+# back to a hundred single writes, a PDF of 10 MB read and stored), its checkpoint, its report and the next
+# message: measured in docs/import.md. A slice stops at the first unit that ends past the rest.
+IMPORT_TIMEOUT_SECONDS = 120
+SLICE_RESERVE_SECONDS = 20
 
 
 class Writer(Protocol):
@@ -47,32 +63,8 @@ class Store(Protocol):
     def put_json(self, key: str, content: bytes) -> None: ...
 
 
-@dataclass(frozen=True)
-class Rejection:
-    line: int
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    file: str
-    accepted: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    retry_later: int = 0  # rows refused for a technical reason (AWS busy): the whole file is tried again
-
-    @property
-    def complete(self) -> bool:
-        return self.retry_later == 0
-
-    def count(self, outcome: UpsertOutcome) -> None:
-        self.accepted += 1
-        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
-
-    def reject(self, line: int, reason: str) -> None:
-        self.rejected.append(Rejection(line, reason))
+class InboxStore(Store, Protocol):
+    def read_version(self, key: str, version_id: str | None) -> bytes: ...
 
 
 class _KnownAccounts:
@@ -100,37 +92,136 @@ def import_file(
     store: Store,
     attachment: Callable[[str], str | None],
 ) -> ImportReport:
-    """Validates and applies every row; `attachment(pdf_name)` gives the store key of a PDF sent beside."""
+    """Validates and applies every row in one go (the bench, the tests); `attachment(pdf_name)` gives the
+    store key of a PDF sent beside."""
     report = ImportReport(file=name)
-    known = _KnownAccounts(accounts)
-    documents: list[ImportRow] = []
-    payments: list[ImportRow] = []
+    position: Position | None = START
+    while position is not None:
+        part, position = import_slice(
+            name,
+            content,
+            creditor,
+            position,
+            writer=writer,
+            accounts=accounts,
+            store=store,
+            attachment=attachment,
+            time_is_up=lambda: False,
+        )
+        report.add(part)
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    return report
+
+
+def import_slice(
+    name: str,
+    content: bytes,
+    creditor: Creditor,
+    position: Position,
+    *,
+    writer: Writer,
+    accounts: Accounts,
+    store: Store,
+    attachment: Callable[[str], str | None],
+    time_is_up: Callable[[], bool],
+) -> tuple[ImportReport, Position | None]:
+    """Goes on from `position` until the file is done or `time_is_up()` after a unit of work (a hundred
+    new documents, a document with its PDF, a payment): what it did, and where the next slice starts
+    (None: the file is done). At least one unit is done, so a chain of slices always ends.
+
+    A row is judged once, in the documents phase: its rejection is in that slice's report; the payments
+    phase reads the file again and applies the valid payments only."""
+    report = ImportReport(file=name)
     try:
-        rows = list(read_rows(name, content))
+        if position.phase is Phase.DOCUMENTS:
+            stopped = _documents_slice(
+                report, content, name, creditor, position.row, writer, accounts, store, attachment, time_is_up
+            )
+            if stopped is not None or time_is_up():
+                return report, stopped or Position(Phase.PAYMENTS, 0)
+            position = Position(Phase.PAYMENTS, 0)
+        return report, _payments_slice(
+            report, content, name, creditor, position.row, writer, accounts, time_is_up
+        )
     except UnicodeDecodeError:
         report.reject(0, "le fichier n'est pas en UTF-8")
-        return report
-    for row in rows[:MAX_ROWS]:
+        return report, None
+
+
+def _judged(row: RawRow, creditor: Creditor, known: _KnownAccounts) -> ImportRow:
+    """The row validated and its account known (RowError, or a DomainError for an unknown account)."""
+    valid = validate(row, creditor)
+    known.check(valid.entry)
+    return valid
+
+
+def _documents_slice(
+    report: ImportReport,
+    content: bytes,
+    name: str,
+    creditor: Creditor,
+    start: int,
+    writer: Writer,
+    accounts: Accounts,
+    store: Store,
+    attachment: Callable[[str], str | None],
+    time_is_up: Callable[[], bool],
+) -> Position | None:
+    """Judges every row from `start` and writes the documents, a chunk at a time; the position after the
+    last chunk written if time ran out, else None."""
+    known = _KnownAccounts(accounts)
+    pending: list[ImportRow] = []
+    for index, row in enumerate(read_rows(name, content)):
+        if index < start:
+            continue
+        if index >= MAX_ROWS:
+            report.reject(row.line if isinstance(row, RawRow) else row[0], f"au-delà de {MAX_ROWS} lignes")
+            continue
         if not isinstance(row, RawRow):
             report.reject(*row)
             continue
         try:
-            valid = validate(row, creditor)
-            known.check(valid.entry)
+            valid = _judged(row, creditor, known)
         except RowError as error:
             report.reject(row.line, str(error))
             continue
         except DomainError:
             report.reject(row.line, "aucun compte de cette agence chez ce créancier")
             continue
-        (payments if valid.entry.type is EntryType.PAYMENT else documents).append(valid)
-    for extra in rows[MAX_ROWS:]:
-        report.reject(extra.line if isinstance(extra, RawRow) else extra[0], f"au-delà de {MAX_ROWS} lignes")
-    _import_documents(report, documents, writer, store, attachment)
-    for valid in payments:
-        _apply(report, valid, lambda v: writer.record_payment(v.entry))
-    report.rejected.sort(key=lambda rejection: rejection.line)
-    return report
+        if valid.entry.type is not EntryType.PAYMENT:
+            pending.append(valid)
+        if len(pending) == CHUNK or (pending and pending[-1].pdf_name):
+            _import_documents(report, pending, writer, store, attachment)
+            pending = []
+            if time_is_up():
+                return Position(Phase.DOCUMENTS, index + 1)
+    _import_documents(report, pending, writer, store, attachment)
+    return None
+
+
+def _payments_slice(
+    report: ImportReport,
+    content: bytes,
+    name: str,
+    creditor: Creditor,
+    start: int,
+    writer: Writer,
+    accounts: Accounts,
+    time_is_up: Callable[[], bool],
+) -> Position | None:
+    known = _KnownAccounts(accounts)
+    for index, row in enumerate(read_rows(name, content)):
+        if index < start or index >= MAX_ROWS or not isinstance(row, RawRow):
+            continue
+        try:
+            valid = _judged(row, creditor, known)
+        except (RowError, DomainError):
+            continue  # rejected in the documents phase
+        if valid.entry.type is EntryType.PAYMENT:
+            _apply(report, valid, lambda v: writer.record_payment(v.entry))
+            if time_is_up():
+                return Position(Phase.PAYMENTS, index + 1)
+    return None
 
 
 def _apply(report: ImportReport, row: ImportRow, action: Callable[[ImportRow], UpsertOutcome]) -> None:
@@ -211,23 +302,126 @@ def creditor_inbox(creditor: Creditor) -> str:
     return f"{INBOX}{creditor.value}/"
 
 
-def import_from_store(key: str, *, writer: Writer, accounts: Accounts, store: Store) -> ImportReport | None:
-    """The handler's use case: a file that arrived in an inbox; anything else (its PDFs) is ignored."""
+class Checkpoints(Protocol):
+    def begin(self, file: ImportFile) -> None: ...
+
+    def load(self, file: ImportFile) -> Checkpoint | None: ...
+
+    def advance(
+        self,
+        file: ImportFile,
+        done: Position,
+        following: Position | None,
+        report: ImportReport,
+        part: str | None,
+    ) -> Checkpoint | None: ...
+
+    def next_sent(self, file: ImportFile, position: Position) -> None: ...
+
+
+class Continuations(Protocol):
+    def send(self, file: ImportFile, position: Position) -> None: ...
+
+
+class Ports(Protocol):
+    """What an import needs, as the composition root provides it."""
+
+    def writer(self) -> Writer: ...
+
+    def accounts(self) -> Accounts: ...
+
+    def store(self) -> InboxStore: ...
+
+    def checkpoints(self) -> Checkpoints: ...
+
+    def continuations(self) -> Continuations: ...
+
+
+def import_from_store(
+    file: ImportFile, position: Position | None, ports: Ports, time_is_up: Callable[[], bool]
+) -> ImportReport | None:
+    """The handler's use case, one slice of a file per message: S3's notice starts at the beginning
+    (`position` None), each slice that stops for time checkpoints where the next starts, then sends it
+    that position. Only the message for the checkpoint's position does work, and only one delivery of it
+    can advance the checkpoint (a conditional write): a message delivered twice changes nothing. A late
+    message finding the successor of the checkpoint unsent (its sender stopped between the two) sends
+    it. The answer is the report when this slice finished the file (or could not: rows to try again)."""
+    creditor = _inbox_creditor(file.key)
+    if creditor is None:
+        return None  # not a data file of an inbox (its PDFs, a report)
+    checkpoints = ports.checkpoints()
+    if position is None:
+        checkpoints.begin(file)
+        position = START
+    checkpoint = checkpoints.load(file)
+    if checkpoint is None or checkpoint.position is None:
+        return None
+    if checkpoint.position != position:
+        if not checkpoint.next_sent:
+            _send_next(file, checkpoint.position, ports)
+        return None
+    store = ports.store()
+    folder = str(PurePosixPath(file.key).parent)
+    report, following = import_slice(
+        file.key,
+        store.read_version(file.key, file.version_id),
+        creditor,
+        position,
+        writer=ports.writer(),
+        accounts=ports.accounts(),
+        store=store,
+        attachment=lambda name: f"{folder}/{name}",
+        time_is_up=time_is_up,
+    )
+    if not report.complete:
+        # Written as it stands, then the queue delivers this slice again: its rows already written come
+        # back unchanged, the others get their second chance.
+        return _write_report(file, checkpoint, store, report)
+    part = _write_part(file, position, store, report)
+    advanced = checkpoints.advance(file, position, following, report, part)
+    if advanced is None:
+        return None  # the same slice, delivered twice, was checkpointed by the other delivery
+    if following is not None:
+        _send_next(file, following, ports)
+        return None
+    return _write_report(file, advanced, store, None)
+
+
+def _send_next(file: ImportFile, position: Position, ports: Ports) -> None:
+    ports.continuations().send(file, position)
+    ports.checkpoints().next_sent(file, position)
+
+
+def _inbox_creditor(key: str) -> Creditor | None:
     if not key.startswith(INBOX) or not key.endswith(DATA_SUFFIXES) or ".." in key:
         return None
     try:
-        creditor = Creditor(key.removeprefix(INBOX).split("/")[0])
+        return Creditor(key.removeprefix(INBOX).split("/")[0])
     except ValueError:
         return None
-    folder = str(PurePosixPath(key).parent)
-    report = import_file(
-        key,
-        store.read(key),
-        creditor,
-        writer=writer,
-        accounts=accounts,
-        store=store,
-        attachment=lambda name: f"{folder}/{name}",
-    )
-    store.put_json(report_key(key), json.dumps(asdict(report), ensure_ascii=False, indent=2).encode())
+
+
+def _write_part(file: ImportFile, position: Position, store: InboxStore, report: ImportReport) -> str | None:
+    """A slice's rejections, beside the report to come: a file may reject 200,000 rows, more than an
+    item of the ledger holds."""
+    if not report.rejected:
+        return None
+    version = hashlib.sha256(file.version.encode()).hexdigest()[:16]
+    key = f"{report_key(file.key)}.parts/{version}/{position.phase.value}-{position.row:06d}.json"
+    store.put_json(key, json.dumps([asdict(r) for r in report.rejected], ensure_ascii=False).encode())
+    return key
+
+
+def _write_report(
+    file: ImportFile, checkpoint: Checkpoint, store: Store, pending: ImportReport | None
+) -> ImportReport:
+    report = ImportReport(file=file.key)
+    for name in COUNTS:
+        setattr(report, name, checkpoint.counts.get(name, 0))
+    for part in checkpoint.parts:
+        report.rejected.extend(Rejection(**item) for item in json.loads(store.read(part)))
+    if pending is not None:
+        report.add(pending)
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    store.put_json(report_key(file.key), json.dumps(asdict(report), ensure_ascii=False, indent=2).encode())
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -337,7 +337,7 @@ class ProfileChanges:
                     counter,
                     actions=[
                         RateLimitItem.hits.add(1),
-                        RateLimitItem.expires_at.set(int(now.timestamp()) + 2 * 86_400),
+                        RateLimitItem.expires_at.set(now + timedelta(days=2)),
                     ],
                     condition=RateLimitItem.hits.does_not_exist() | (RateLimitItem.hits < limit),
                 )

@@ -5,6 +5,7 @@ See docs/access-patterns.md for the pattern each key serves.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 
@@ -167,3 +168,10 @@ def pending_sign_in_pk(fingerprint: str) -> str:
 
 
 PENDING_SIGN_IN_SK = "SIGNIN"
+IMPORT_SK = "PROGRESS"
+
+
+def import_pk(file_key: str, version: str) -> str:
+    """The checkpoint of one version of one ERP file: a digest, since the file's key is the ERP's text."""
+    digest = hashlib.sha256(f"{file_key}\n{version}".encode()).hexdigest()[:40]
+    return f"IMPORT#{digest}"

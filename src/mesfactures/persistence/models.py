@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -70,6 +71,10 @@ class ByIdIndex(GlobalSecondaryIndex["LedgerItem"]):
 
 
 class LedgerItem(Model):
+    """The table. An entity that expires keeps its expiry in `expires_at = TTLAttribute(attr_name="TTL")`
+    (an aware datetime in Python, epoch seconds in DynamoDB): infra/ enables the table's TTL on the one
+    `TTLAttribute` the models declare; a plain number there would never be expired."""
+
     class Meta:
         table_name = DEFAULT_TABLE_NAME
         billing_mode = "PAY_PER_REQUEST"
@@ -170,7 +175,7 @@ class PendingSignInItem(LedgerItem, discriminator="pending_sign_in"):
     cognito_session = UnicodeAttribute(null=True)
     id_token = UnicodeAttribute(null=True)
     access_token = UnicodeAttribute(null=True)
-    expires_at = NumberAttribute(attr_name="TTL")
+    expires_at = TTLAttribute(attr_name="TTL")
 
 
 class ContactMap(MapAttribute[str, Any]):
@@ -227,7 +232,7 @@ class ProfileChangeItem(LedgerItem, discriminator="profile_change"):
 
 class RateLimitItem(LedgerItem, discriminator="rate_limit"):
     hits = NumberAttribute(default=0)
-    expires_at = NumberAttribute(null=True, attr_name="TTL")
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
 
 
 class SignedOutEverywhereItem(LedgerItem, discriminator="signed_out_everywhere"):
@@ -241,7 +246,7 @@ class RevokedSessionItem(LedgerItem, discriminator="revoked_session"):
     """A token signed out before its expiry: refused until then, forgotten after (TTL)."""
 
     revoked_at = UnicodeAttribute()
-    expires_at = NumberAttribute(attr_name="TTL")
+    expires_at = TTLAttribute(attr_name="TTL")
 
 
 class LineMap(MapAttribute[str, Any]):
@@ -299,7 +304,7 @@ class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):
     """A Stripe event already handled: its id, kept a while, makes a redelivery change nothing."""
 
     received_at = UnicodeAttribute()
-    expires_at = NumberAttribute(null=True, attr_name="TTL")
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
 
 
 class DisputedInvoiceMap(MapAttribute[str, Any]):
@@ -351,4 +356,21 @@ class OutboxItem(LedgerItem, discriminator="outbox"):
     status = UnicodeAttribute()
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
-    expires_at = NumberAttribute(null=True, attr_name="TTL")
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
+
+
+class ImportProgressItem(LedgerItem, discriminator="import_progress"):
+    """Where the import of one version of an ERP file stands, between the invocations that share it: the
+    next slice's position (`phase` "done" at the end), the report's counts so far, and the report parts
+    holding the slices' rejections (in the document store: they may outgrow an item)."""
+
+    file = UnicodeAttribute()
+    phase = UnicodeAttribute()
+    next_row = NumberAttribute()
+    next_sent = BooleanAttribute(default=False)
+    accepted = NumberAttribute(default=0)
+    inserted = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    unchanged = NumberAttribute(default=0)
+    parts = ListAttribute(of=UnicodeAttribute, null=True)
+    expires_at = TTLAttribute(attr_name="TTL")

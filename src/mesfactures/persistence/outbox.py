@@ -50,7 +50,7 @@ class OutboxRepository:
                 actions=[
                     OutboxItem.status.set(SENT),
                     OutboxItem.sent_at.set(now.isoformat()),
-                    OutboxItem.expires_at.set(int((now + timedelta(days=KEEP_SENT_DAYS)).timestamp())),
+                    OutboxItem.expires_at.set(now + timedelta(days=KEEP_SENT_DAYS)),
                 ],
                 condition=OutboxItem.status == PENDING,
             )

@@ -265,7 +265,7 @@ def _event_item(event_id: str, now: datetime) -> ProcessedEventItem:
         keys.stripe_event_pk(event_id),
         keys.EVENT_SK,
         received_at=now.isoformat(),
-        expires_at=int((now + timedelta(days=KEEP_EVENTS_DAYS)).timestamp()),
+        expires_at=now + timedelta(days=KEEP_EVENTS_DAYS),
     )
 
 

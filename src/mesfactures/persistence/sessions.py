@@ -24,12 +24,12 @@ _LOGIN_ATTEMPTS = "login"
 
 
 class SessionRepository:
-    def revoke(self, fingerprint: str, until_epoch: int, now: datetime) -> None:
+    def revoke(self, fingerprint: str, until: datetime, now: datetime) -> None:
         RevokedSessionItem(
             keys.revoked_session_pk(fingerprint),
             keys.SESSION_SK,
             revoked_at=now.isoformat(),
-            expires_at=until_epoch,
+            expires_at=until,
         ).save()
 
     def revoked_and_member(
@@ -70,13 +70,13 @@ class SessionRepository:
         ).save()
 
     def take(
-        self, subject: str, window: str, limit: int, forget_at_epoch: int, action: str = _LOGIN_ATTEMPTS
+        self, subject: str, window: str, limit: int, forget_at: datetime, action: str = _LOGIN_ATTEMPTS
     ) -> bool:
         """Counts one attempt of the identifier in the window, unless `limit` are counted already."""
         counter = RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(action, window))
         try:
             counter.update(
-                actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at_epoch)],
+                actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(forget_at)],
                 condition=RateLimitItem.hits.does_not_exist() | (RateLimitItem.hits < limit),
             )
         except UpdateError as error:
@@ -88,7 +88,7 @@ class SessionRepository:
     def forget(self, subject: str, window: str) -> None:
         RateLimitItem(keys.rate_limit_pk(subject), keys.rate_limit_sk(_LOGIN_ATTEMPTS, window)).delete()
 
-    def hold(self, fingerprint: str, pending: PendingSignIn, until_epoch: int) -> None:
+    def hold(self, fingerprint: str, pending: PendingSignIn, until: datetime) -> None:
         PendingSignInItem(
             keys.pending_sign_in_pk(fingerprint),
             keys.PENDING_SIGN_IN_SK,
@@ -97,17 +97,17 @@ class SessionRepository:
             cognito_session=pending.cognito_session,
             id_token=pending.id_token,
             access_token=pending.access_token,
-            expires_at=until_epoch,
+            expires_at=until,
         ).save()
 
-    def held(self, fingerprint: str, now_epoch: int) -> PendingSignIn | None:
+    def held(self, fingerprint: str, now: datetime) -> PendingSignIn | None:
         try:
             item = PendingSignInItem.get(
                 keys.pending_sign_in_pk(fingerprint), keys.PENDING_SIGN_IN_SK, consistent_read=True
             )
         except DoesNotExist:
             return None
-        if item.expires_at < now_epoch:  # TTL deletes within days, not at the second
+        if item.expires_at < now:  # TTL deletes within days, not at the second
             return None
         return PendingSignIn(
             username=item.username,
