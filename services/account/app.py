@@ -23,6 +23,7 @@ from mesfactures.account.sessions import (
     answer_new_password,
     answer_totp,
     change_password,
+    finish_own_totp,
     finish_totp_setup,
     password_policy,
     request_password_reset,
@@ -30,6 +31,7 @@ from mesfactures.account.sessions import (
     sign_in,
     sign_out,
     sign_out_everywhere,
+    start_own_totp,
     who_is,
 )
 from mesfactures.account.team import (
@@ -173,6 +175,24 @@ def password_reset() -> Response:
 def new_password(principal: Principal) -> Response:
     current, new = _text(edge.json_body(), "current", "new")
     change_password(wiring.sign_in_ports(), principal, current, new, datetime.now(UTC))
+    return Response(body="", status_code=204)
+
+
+# Administrators (the team permission) may turn on a second factor for themselves; finance always has one.
+@app.route("/account/totp", methods=["POST"], content_types=["application/json"])
+@edge.allowed(Permission.TEAM)
+def own_second_factor(principal: AgencyUser) -> Response:
+    (password,) = _text(edge.json_body(), "password")
+    asked = start_own_totp(wiring.sign_in_ports(), principal, password, datetime.now(UTC))
+    body = {"session": asked.session, "secret": asked.secret, "otpauth_uri": asked.otpauth_uri}
+    return json_response(body, status=200)
+
+
+@app.route("/account/totp/verify", methods=["POST"], content_types=["application/json"])
+@edge.allowed(Permission.TEAM)
+def own_second_factor_verified(principal: AgencyUser) -> Response:
+    handle, code = _text(edge.json_body(), "session", "code")
+    finish_own_totp(wiring.sign_in_ports(), principal, handle, code.strip(), datetime.now(UTC))
     return Response(body="", status_code=204)
 
 

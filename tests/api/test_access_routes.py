@@ -377,3 +377,34 @@ def test_a_made_up_challenge_handle_is_refused(portal: Portal, route: str) -> No
     body = {"session": "invente", "new_password": STRONG, "code": "123456"}
     answer = _post(portal, route, body)
     assert answer.status_code == 401 and answer.json()["code"] == "challenge_expired"
+
+
+def test_an_administrator_turns_on_totp_for_themselves_and_is_asked_for_a_code_from_then_on(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    _invite(portal, demo, "admin.totp@agence-exemple.fr", "administrateur")
+    admin = _first_sign_in(portal, "admin.totp@agence-exemple.fr")
+
+    wrong = _post(portal, "account/totp", {"password": "Pas-le-bon-2026!"}, admin)
+    started = _post(portal, "account/totp", {"password": STRONG}, admin)
+
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "wrong_password")
+    assert started.status_code == 200 and started.json()["otpauth_uri"].startswith("otpauth://totp/")
+    code = totp_code(started.json()["secret"])
+    assert (
+        _post(
+            portal, "account/totp/verify", {"session": started.json()["session"], "code": code}, admin
+        ).status_code
+        == 204
+    )
+    asked = _post(portal, "account/session", {"username": "admin.totp@agence-exemple.fr", "password": STRONG})
+    assert asked.status_code == 200 and asked.json()["challenge"] == "totp"
+    again = _post(portal, "account/totp", {"password": STRONG}, admin)
+    assert (again.status_code, again.json()["code"]) == (422, "totp_already_enabled")
+
+
+def test_only_administrators_may_turn_on_totp(portal: Portal, demo: dict[str, str]) -> None:
+    _invite(portal, demo, "compta.totp@agence-exemple.fr", "comptable")
+    accountant = _first_sign_in(portal, "compta.totp@agence-exemple.fr")
+    answer = _post(portal, "account/totp", {"password": STRONG}, accountant)
+    assert (answer.status_code, answer.json()["code"]) == (403, "forbidden_for_role")

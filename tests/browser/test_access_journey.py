@@ -364,3 +364,24 @@ def test_finance_signs_in_with_a_code_and_invites_an_agencys_first_administrator
     expect(page.get_by_role("status")).to_contain_text("Invitation envoyée à direction@agence-autre.fr")
     screenshot(page, "access-finance-invitation")
     assert _mail_texts(portal, "direction@agence-autre.fr", "Mot de passe provisoire")
+
+
+def test_an_administrator_turns_on_the_second_factor_from_mon_compte(portal: Portal, page: Page) -> None:
+    admin = agency_user(portal, "admin-deux-facteurs@agence-exemple.fr", "administrateur")
+    _open(page, portal, admin.email, admin.password, "#/mon-compte")
+    expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
+
+    page.locator("#totp-password").fill(admin.password)
+    page.get_by_role("button", name="Activer la double authentification").click()
+    secret = page.locator("code.secret").inner_text().replace(" ", "")
+    expect(page.locator(".qr-figure svg")).to_be_visible()
+    page.get_by_label("Code à 6 chiffres").fill(totp_code(secret))
+    page.get_by_role("button", name="Vérifier et activer").click()
+
+    expect(page.get_by_text("La double authentification est activée")).to_be_visible()
+    screenshot(page, "access-own-totp")
+    assert accessibility_violations(page) == []
+    asked = requests.post(
+        portal.api("account/session"), json={"username": admin.email, "password": admin.password}, timeout=10
+    )
+    assert asked.json()["challenge"] == "totp"

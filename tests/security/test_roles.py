@@ -6,13 +6,16 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
+from devstack.config import REGION
+from devstack.provisioning import DemoUser, ensure_user
 from tests.security.conftest import AttackLog
 from tests.security.descriptions import AREAS, ROOT
 from tests.security.users import agency_user
-from tests.support import FINANCE, Portal
+from tests.support import Portal
 
 ROLES = ("lecture", "comptable", "administrateur", "finance")
 EVERYONE = set(ROLES)
@@ -56,6 +59,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/account/sessions"): EVERYONE,
     ("POST", "/account/password"): EVERYONE,
     ("GET", "/account/me"): EVERYONE,
+    ("POST", "/account/totp"): ADMIN,
+    ("POST", "/account/totp/verify"): ADMIN,
     ("GET", "/account/team"): ADMIN,
     ("POST", "/account/team/invitations"): ADMIN,
     ("POST", "/account/team/{user_id}/invitation"): ADMIN,
@@ -97,9 +102,17 @@ def _routes() -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def cookies(portal: Portal) -> dict[str, dict[str, str]]:
+    """Users of the matrix's own: it signs each of them out of every device, which must not end the demo
+    users' sessions other suites hold."""
     users = {role: agency_user(portal, f"matrice-{role}@agence-exemple.fr", role) for role in AGENCY}
-    signed = {role: portal.session_cookie(user) for role, user in users.items()}
-    return {**signed, "finance": portal.session_cookie(FINANCE)}
+    finance = DemoUser("matrice-finance@mesfactures.example", "Matrice-2026!", finance_creditors=("POLIRIS",))
+    ensure_user(
+        boto3.client("cognito-idp", region_name=REGION), portal.running.identity.user_pool_id, finance
+    )
+    return {
+        **{role: portal.session_cookie(user) for role, user in users.items()},
+        "finance": portal.session_cookie(finance),
+    }
 
 
 def _call(portal: Portal, cookie: dict[str, str], method: str, route: str) -> requests.Response:

@@ -31,7 +31,7 @@ def agency_user(
 
 def own_agency(agency_id: str, name: str) -> None:
     """An agency of a suite's own (no account, no entries): what it does to its team touches no other
-    suite's. Made once: saving it again would reset its count of administrators."""
+    suite's."""
     from mesfactures import wiring
     from mesfactures.domain.creditors import Creditor
     from mesfactures.domain.errors import NotFound

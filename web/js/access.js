@@ -75,6 +75,7 @@ export function accountView(main, me, onSignedOutEverywhere) {
     }
   } }, "Se déconnecter de tous les appareils");
 
+  const permissions = Array.isArray(me.permissions) ? me.permissions : [];
   show(main, h("h1", {}, "Mon compte"),
     h("dl", { class: "facts" },
       h("dt", {}, "Nom"), h("dd", {}, fullName(me) || "—"),
@@ -86,7 +87,65 @@ export function accountView(main, me, onSignedOutEverywhere) {
       h("h2", { id: "sessions-title" }, "Vos sessions"),
       h("p", {}, "Fermez toutes vos sessions, ici et sur vos autres appareils (téléphone, autre ordinateur) : ",
         "utile si vous avez oublié de vous déconnecter ailleurs. Il faudra vous reconnecter partout."),
-      everywhere, everywhereStatus));
+      everywhere, everywhereStatus),
+    me.agency && permissions.includes("team") ? secondFactorCard() : null);
+}
+
+// Administrators may add a second factor to their own sign-in: their password again, then the QR code
+// (drawn by qr.js, loaded on this step only) and the first code of their authenticator app.
+function secondFactorCard() {
+  const status = h("p", { class: "form-status", role: "status" });
+  const password = textField("totp-password", "Votre mot de passe",
+    { type: "password", autocomplete: "current-password", required: true });
+  const start = h("button", { type: "submit", class: "secondary" }, "Activer la double authentification");
+  const card = h("section", { class: "card form", "aria-labelledby": "totp-title" });
+  const form = h("form", { novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    showFieldErrors(form, {});
+    status.textContent = "";
+    start.disabled = true;
+    try {
+      enrol(await api.startOwnTotp(password.input.value));
+    } catch (failure) {
+      if (failure.code === "wrong_password") showFieldErrors(form, { "totp-password": failure.message });
+      else status.textContent = failure.message;
+    } finally {
+      start.disabled = false;
+    }
+  } }, password.element, start);
+
+  function enrol(enrolment) {
+    const figure = h("figure", { class: "qr-figure" }, h("p", { class: "status" }, "Chargement du QR code…"));
+    import("./qr.js").then(({ qrSvg }) => {
+      figure.replaceChildren(qrSvg(enrolment.otpauth_uri, "QR code à scanner avec votre application d'authentification"));
+    }).catch(() => figure.replaceChildren(h("p", { class: "status" }, "Saisissez la clé ci-dessous dans l'application.")));
+    const code = textField("totp-code", "Code à 6 chiffres",
+      { inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6", required: true });
+    const confirm = h("button", { type: "submit", class: "primary" }, "Vérifier et activer");
+    const check = h("form", { novalidate: true, onsubmit: async (event) => {
+      event.preventDefault();
+      confirm.disabled = true;
+      try {
+        await api.finishOwnTotp(enrolment.session, code.input.value.replace(/\s/g, ""));
+        show(card, h("h2", { id: "totp-title" }, "Double authentification"),
+          h("p", { role: "status" }, "La double authentification est activée : à votre prochaine connexion, un code vous sera demandé."));
+      } catch (failure) {
+        showFieldErrors(check, { "totp-code": failure.message });
+      } finally {
+        confirm.disabled = false;
+      }
+    } }, code.element, confirm);
+    show(card, h("h2", { id: "totp-title" }, "Double authentification"),
+      h("p", {}, "Scannez ce QR code avec votre application d'authentification, ou saisissez la clé : ",
+        h("code", { class: "secret" }, enrolment.secret.replace(/(.{4})(?=.)/g, "$1 "))),
+      figure, check);
+    code.input.focus();
+  }
+
+  show(card, h("h2", { id: "totp-title" }, "Double authentification"),
+    h("p", {}, "Protégez votre accès administrateur : à chaque connexion, en plus du mot de passe, un code à ",
+      "6 chiffres produit par une application sur votre téléphone."), form, status);
+  return card;
 }
 
 function roleSelect(member, roles, onChange) {

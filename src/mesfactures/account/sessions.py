@@ -13,16 +13,18 @@ from mesfactures.auth.sessions import fingerprint
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
     ChallengeExpired,
+    ForbiddenForRole,
     InvalidCode,
     InvalidCredentials,
     InvalidInput,
     InvalidPassword,
     NotAuthenticated,
     NotFound,
+    SecondFactorAlreadyOn,
     TooManySignIns,
     WrongPassword,
 )
-from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
 from mesfactures.domain.signing_in import PendingSignIn, SignInOutcome, Tokens
 from mesfactures.domain.team import PASSWORD_MAX_LENGTH, broken_password_rules
 
@@ -182,6 +184,35 @@ def finish_totp_setup(ports: SignInPorts, handle: str, code: str, now: datetime)
     return _signed_in(ports, pending.id_token or "")
 
 
+def start_own_totp(ports: SignInPorts, principal: Principal, password: str, now: datetime) -> ChallengeAsked:
+    """An administrator turns on the second factor for themselves: their password again (a session left
+    open must not enrol someone else's phone), then the secret to scan, answered by `finish_own_totp`."""
+    if not isinstance(principal, AgencyUser) or principal.role is not Role.ADMINISTRATEUR:
+        raise ForbiddenForRole("La double authentification est proposée aux administrateurs de l'agence.")
+    if not password or len(password) > PASSWORD_MAX_LENGTH:
+        raise WrongPassword()
+    if not _within_limit(ports.sessions, principal.email, _CHANGE, now):
+        raise TooManySignIns()
+    try:
+        outcome = ports.identity.sign_in(principal.email, password)
+    except InvalidCredentials:
+        raise WrongPassword() from None
+    if not isinstance(outcome, Tokens):
+        raise SecondFactorAlreadyOn()
+    secret = ports.identity.start_totp_setup(outcome.access_token)
+    pending = PendingSignIn(principal.email, "own_totp", access_token=outcome.access_token)
+    return _enrolment(_ask(ports, pending, now), principal.email, secret)
+
+
+def finish_own_totp(ports: SignInPorts, principal: Principal, handle: str, code: str, now: datetime) -> None:
+    _check_code(code)
+    pending = _pending(ports, handle, "own_totp", now)
+    if pending.username != principal.email:
+        raise ChallengeExpired()
+    ports.identity.finish_totp_setup(pending.access_token or "", code)
+    _release(ports, handle)
+
+
 def request_password_reset(ports: SignInPorts, username: str, now: datetime) -> None:
     """Cognito e-mails a code if the identifier exists; the answer is the same either way, and requests
     are limited per identifier like sign-ins (known or not)."""
@@ -291,10 +322,15 @@ def _next_step(
         pending = PendingSignIn(
             username, "totp_setup", id_token=outcome.id_token, access_token=outcome.access_token
         )
-        asked = _ask(ports, pending, now)
-        uri = f"otpauth://totp/{quote(TOTP_ISSUER)}:{quote(principal.email)}?secret={secret}&issuer={quote(TOTP_ISSUER)}"
-        return ChallengeAsked(asked.challenge, asked.session, secret=secret, otpauth_uri=uri)
+        return _enrolment(_ask(ports, pending, now), principal.email, secret)
     return _signed_in(ports, outcome.id_token)
+
+
+def _enrolment(asked: ChallengeAsked, email: str, secret: str) -> ChallengeAsked:
+    """The secret, and the otpauth:// address an authenticator app scans (as a QR code)."""
+    label, issuer = quote(f"{TOTP_ISSUER}:{email}"), quote(TOTP_ISSUER)
+    uri = f"otpauth://totp/{label}?secret={secret}&issuer={issuer}"
+    return ChallengeAsked(asked.challenge, asked.session, secret=secret, otpauth_uri=uri)
 
 
 def _signed_in(ports: SignInPorts, id_token: str) -> SignedIn:

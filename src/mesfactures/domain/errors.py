@@ -128,6 +128,11 @@ class LastAdministrator(BusinessRuleViolation):
     message = "L'agence doit garder au moins un administrateur actif."
 
 
+class SecondFactorAlreadyOn(BusinessRuleViolation):
+    code = "totp_already_enabled"
+    message = "La double authentification est déjà activée sur votre compte."
+
+
 class PaymentInProgress(DomainError):
     code = "payment_in_progress"
     message = "Un paiement de cette facture est déjà en cours."
