@@ -161,3 +161,19 @@ def send_webhook(portal: Portal, event: dict[str, Any], secret: str | None = Non
             "Stripe-Signature": portal.running.stripe.signature(payload, secret),
         },
     )
+
+
+def agency_without_a_team(agency_id: str, name: str, creditor: str = "POLIRIS") -> None:
+    """An agency the ERP feed brought (its account at `creditor`) whose first administrator finance has not
+    invited yet: nobody in its team."""
+    from dataclasses import replace
+
+    from devstack.demo_data import DEMO_AGENCIES, profile_for
+    from mesfactures import wiring
+    from mesfactures.domain.creditors import Creditor
+    from mesfactures.domain.ledger import Agency
+
+    code = Creditor(creditor)
+    wiring.accounts().save_agency(Agency(agency_id, name, (code,)))
+    template = replace(DEMO_AGENCIES[1], agency_id=agency_id, name=name, creditors=(code,))
+    wiring.accounts().add_profile_if_absent(profile_for(template, code, 0))

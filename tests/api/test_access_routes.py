@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from devstack.config import REGION
-from tests.support import DEMO, Portal, cookie_of, fresh_invoices, totp_code
+from tests.support import DEMO, Portal, agency_without_a_team, cookie_of, fresh_invoices, totp_code
 
 STRONG = "Nouveau-Mdp-2026!"
 
@@ -313,9 +313,10 @@ def test_the_activity_journal_names_who_did_what_newest_first(portal: Portal, de
 def test_finance_invites_the_first_administrator_of_an_agency_it_bills(
     portal: Portal, finance: dict[str, str]
 ) -> None:
+    agency_without_a_team("AG-7300", "Agence Sans Équipe")
     body = {
         "creditor": "POLIRIS",
-        "agency_id": "AG-2002",
+        "agency_id": "AG-7300",
         "email": "premier.admin@agence-autre.fr",
         "first_name": "Paul",
         "last_name": "Henry",
@@ -328,6 +329,17 @@ def test_finance_invites_the_first_administrator_of_an_agency_it_bills(
 
     assert invited.status_code == 201 and invited.json()["member"]["role"] == "administrateur"
     assert unknown.status_code == 404
+    # Once an administrator has come in, finance can no longer make anyone (itself included) one.
+    _first_sign_in(portal, "premier.admin@agence-autre.fr")
+    second = _post(
+        portal, "account/finance/invitations", {**body, "email": "intrus@agence-autre.fr"}, finance
+    )
+    billed = _post(
+        portal, "account/finance/invitations", {**body, "agency_id": "AG-2002", "email": "y@z.fr"}, finance
+    )
+    assert [(a.status_code, a.json()["code"]) for a in (second, billed)] == [
+        (409, "agency_has_administrator")
+    ] * 2
 
 
 def test_a_finance_user_must_set_up_totp_then_use_it(portal: Portal) -> None:

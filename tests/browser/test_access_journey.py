@@ -18,7 +18,7 @@ from devstack.provisioning import TEAM_DEMO_USERS
 from tests.browser.conftest import accessibility_violations, screenshot
 from tests.browser.signing_in import answer_the_code_step
 from tests.security.users import agency_user, own_agency
-from tests.support import DEMO, FINANCE, OTHER, Portal, totp_code
+from tests.support import DEMO, FINANCE, OTHER, Portal, agency_without_a_team, totp_code
 
 COMPTA, LECTURE = TEAM_DEMO_USERS
 NEW_PASSWORD = "Nouveau-Depart-2026!"
@@ -282,6 +282,7 @@ def test_an_administrator_manages_the_team_and_reads_the_journal(portal: Portal,
     page.get_by_role("button", name="Renvoyer l'invitation à Hugo Lemoine").click()
     expect(page.get_by_role("status").first).to_contain_text("Une nouvelle invitation a été envoyée")
     page.get_by_label("Rôle de Hugo Lemoine").select_option("lecture")
+    page.get_by_role("button", name="Appliquer ce rôle à Hugo Lemoine").click()
     expect(page.get_by_role("status").first).to_contain_text("Hugo Lemoine a désormais le rôle")
     expect(page.get_by_label("Rôle de Hugo Lemoine")).to_have_value("lecture")
     page.get_by_role("button", name="Désactiver Hugo Lemoine").click()
@@ -291,6 +292,7 @@ def test_an_administrator_manages_the_team_and_reads_the_journal(portal: Portal,
 
     own = page.get_by_label(re.compile(r"^Rôle de Test "))
     own.select_option("comptable")
+    page.get_by_role("button", name=re.compile(r"^Appliquer ce rôle à Test ")).click()
     expect(page.get_by_role("alert").filter(has_text="au moins un administrateur actif")).to_be_visible()
     expect(own).to_have_value("administrateur")
 
@@ -358,12 +360,17 @@ def test_finance_signs_in_with_a_code_and_invites_an_agencys_first_administrator
     expect(page.get_by_role("status")).to_have_text("Aucun compte de cette agence chez ce créancier.")
     assert accessibility_violations(page) == []
 
-    page.get_by_label("N° d'agence").fill("AG-2002")
-    page.get_by_label("E-mail").fill("direction@agence-autre.fr")
+    page.get_by_label("N° d'agence").fill("AG-2002")  # has its administrator: they invite, not finance
     page.get_by_role("button", name="Envoyer l'invitation").click()
-    expect(page.get_by_role("status")).to_contain_text("Invitation envoyée à direction@agence-autre.fr")
+    expect(page.get_by_role("status")).to_contain_text("Cette agence a déjà un administrateur actif")
+
+    agency_without_a_team("AG-7400", "Agence Toute Neuve", "PRESSIMMO")
+    page.get_by_label("N° d'agence").fill("AG-7400")
+    page.get_by_label("E-mail").fill("direction@agence-neuve.fr")
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Invitation envoyée à direction@agence-neuve.fr")
     screenshot(page, "access-finance-invitation")
-    assert _mail_texts(portal, "direction@agence-autre.fr", "Mot de passe provisoire")
+    assert _mail_texts(portal, "direction@agence-neuve.fr", "Le service financier de PRESSIMMO vous invite")
 
 
 def test_an_administrator_turns_on_the_second_factor_from_mon_compte(portal: Portal, page: Page) -> None:

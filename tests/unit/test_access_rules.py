@@ -377,6 +377,8 @@ def test_an_invitation_names_each_wrong_field() -> None:
 def test_the_password_rules_accept_a_strong_password() -> None:
     assert broken_password_rules("Nouveau-Mdp-2026!") == []
     assert broken_password_rules(" Nouveau-Mdp-2026!") == ["Pas d'espace au début ni à la fin"]
+    # Cognito does not count an accented letter as a special character: neither does the portal.
+    assert broken_password_rules("Eteeeeeee1é") == ["Au moins un caractère spécial (par exemple ! ? @ # - _)"]
 
 
 @dataclass

@@ -69,7 +69,10 @@ def test_an_invitation_says_who_invites_to_which_agency_where_and_for_how_long()
     assert mail is not None
     assert mail.subject == "Invitation à rejoindre Agence du Port sur Mes Factures"
     assert "Bonjour Léa Roux," in mail.text
-    assert "Claire Martin vous invite à rejoindre l'espace de l'agence Agence du Port (AG-1001)" in mail.text
+    assert (
+        "Claire Martin vous invite à rejoindre l'espace de votre agence, Agence du Port (AG-1001), sur"
+        in mail.text
+    )
     assert f"Adresse du portail : {SITE}\n" in mail.text
     assert "Identifiant : {username}\n" in mail.text
     assert "Mot de passe provisoire : {####}\n" in mail.text
@@ -85,7 +88,7 @@ def test_an_invitation_without_context_names_the_agency_by_its_id_and_the_admini
     mail = cognito_mail(event, SITE)
     assert mail is not None
     assert mail.subject == "Invitation à rejoindre AG-1001 sur Mes Factures"
-    assert "Vous pouvez désormais rejoindre l'espace de l'agence AG-1001 sur Mes Factures" in mail.text
+    assert "Vous pouvez désormais rejoindre l'espace de votre agence, AG-1001, sur Mes Factures" in mail.text
     assert "demandez une nouvelle invitation à l'administrateur de votre agence" in mail.text
 
 

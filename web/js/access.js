@@ -148,11 +148,17 @@ function secondFactorCard() {
   return card;
 }
 
+// A role changes only when "Appliquer" is pressed: choosing in the list (arrow keys included) sends
+// nothing (WCAG 3.2.2, and no role changed by a stray key).
 function roleSelect(member, roles, onChange) {
   const id = `role-${member.user_id}`;
-  return [h("label", { for: id, class: "visually-hidden" }, `Rôle de ${fullName(member) || member.email}`),
-    h("select", { id, disabled: member.status === "deactivated", onchange: (event) => onChange(event.target) },
-      roles.map((role) => h("option", { value: role.code, selected: role.code === member.role }, role.label)))];
+  const who = fullName(member) || member.email;
+  const apply = h("button", { type: "button", class: "link-button", disabled: true,
+    "aria-label": `Appliquer ce rôle à ${who}`, onclick: () => onChange(select) }, "Appliquer");
+  const select = h("select", { id, disabled: member.status === "deactivated",
+    onchange: () => { apply.disabled = select.value === member.role; } },
+  roles.map((role) => h("option", { value: role.code, selected: role.code === member.role }, role.label)));
+  return [h("label", { for: id, class: "visually-hidden" }, `Rôle de ${who}`), select, " ", apply];
 }
 
 export async function teamView(main, me, onOwnRoleChanged) {

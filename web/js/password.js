@@ -11,7 +11,8 @@ const CHECKS = {
   lowercase: (value) => /[a-z]/.test(value),
   uppercase: (value) => /[A-Z]/.test(value),
   digit: (value) => /[0-9]/.test(value),
-  symbol: (value) => /[^A-Za-z0-9\s]/.test(value),
+  // Cognito's list of special characters (an accented letter is not one).
+  symbol: (value) => /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]/.test(value),
 };
 
 let policyAsked = null; // public and the same for everyone: asked once per page load

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidFields, InvalidInput, NotFound
+from mesfactures.domain.errors import AgencyHasAdministrator, InvalidFields, InvalidInput, NotFound
 from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Role
@@ -117,10 +117,15 @@ def invite_first_administrator(
         or not ports.agencies.has_account(agency_id, creditor)
     ):
         raise NotFound("Aucun compte de cette agence chez ce créancier.")
+    if any(m.counts_as_admin and m.signed_in_once for m in ports.team.members(agency_id)):
+        # Finance opens an agency's door; once an administrator has come in, they invite (finance cannot
+        # make itself, or anyone, an administrator of an agency that has one). An invitation that was
+        # never used (lost, expired) does not close the door.
+        raise AgencyHasAdministrator()
     first = replace(invitation, role=Role.ADMINISTRATEUR)
-    return _invite(
-        ports, agency_id, finance.user_id, f"Service financier {creditor.display_name}", first, now
-    )
+    by = f"Service financier {creditor.display_name}"
+    context = {"agency_name": ports.agencies.agency(agency_id).name, "invited_by_creditor": creditor.value}
+    return _invite(ports, agency_id, finance.user_id, by, first, now, context)
 
 
 def resend_invitation(ports: TeamPorts, admin: AgencyUser, user_id: str, now: datetime) -> Member:
@@ -193,7 +198,13 @@ def activity_page(journal: Journal, admin: AgencyUser, params: dict[str, str], t
 
 
 def _invite(
-    ports: TeamPorts, agency_id: str, by_id: str, by_name: str, invitation: Invitation, now: datetime
+    ports: TeamPorts,
+    agency_id: str,
+    by_id: str,
+    by_name: str,
+    invitation: Invitation,
+    now: datetime,
+    context: dict[str, str] | None = None,
 ) -> Member:
     agency = ports.agencies.agency(agency_id)
     user_id = ports.identity.invite(
@@ -202,7 +213,7 @@ def _invite(
         invitation.last_name,
         agency_id,
         invitation.role,
-        _context(agency, by_name),
+        context or _context(agency, by_name),
     )
     member = Member(
         agency_id=agency_id,

@@ -39,6 +39,7 @@ _EXPIRED_INVITATION = "Temporary password has expired"
 _CODE_REFUSALS = {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}
 _SESSION_REFUSALS = {"NotAuthorizedException", "ResourceNotFoundException", "ExpiredCodeException"}
 _LIMITS = {"LimitExceededException", "TooManyRequestsException", "TooManyFailedAttemptsException"}
+WRONG_TOTP = "Ce code est incorrect : saisissez celui que votre application affiche maintenant."
 MAX_USERNAME = 128
 MAX_PASSWORD = 256
 
@@ -88,9 +89,12 @@ class CognitoIdentity:
         return _outcome(answer)
 
     def complete_totp(self, username: str, cognito_session: str, code: str) -> SignInOutcome:
-        answer = self._respond(
-            "SOFTWARE_TOKEN_MFA", cognito_session, {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code}
-        )
+        try:
+            answer = self._respond(
+                "SOFTWARE_TOKEN_MFA", cognito_session, {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code}
+            )
+        except InvalidCode:
+            raise InvalidCode(WRONG_TOTP) from None
         return _outcome(answer)
 
     def _respond(self, challenge: str, cognito_session: str, responses: dict[str, str]) -> Mapping[str, Any]:
@@ -127,7 +131,7 @@ class CognitoIdentity:
         except ClientError as error:
             self._raise_password_or_code(error)
             if _code(error) in {"EnableSoftwareTokenMFAException", *_CODE_REFUSALS}:
-                raise InvalidCode() from None
+                raise InvalidCode(WRONG_TOTP) from None
             if _code(error) in _SESSION_REFUSALS:
                 raise ChallengeExpired() from None
             raise
@@ -257,7 +261,8 @@ class CognitoIdentity:
     @staticmethod
     def _raise_password_or_code(error: ClientError) -> None:
         if _code(error) == "InvalidPasswordException":
-            raise InvalidPassword([_message(error)]) from None
+            # Cognito's own wording is English; the portal's rules were checked first, so this is rare.
+            raise InvalidPassword(["Ce mot de passe n'est pas accepté : choisissez-en un autre."]) from None
         if _code(error) in {"CodeMismatchException", "ExpiredCodeException"}:
             raise InvalidCode() from None
         CognitoIdentity._raise_limits(error)

@@ -101,6 +101,14 @@ class ConcurrentChange(DomainError):
     message = "Cet élément a été modifié entre-temps. Rechargez la page et recommencez."
 
 
+class AgencyHasAdministrator(DomainError):
+    code = "agency_has_administrator"
+    message = (
+        "Cette agence a déjà un administrateur actif : c'est à lui d'inviter ses collaborateurs. "
+        "Contactez-le si l'agence a besoin d'un nouvel accès."
+    )
+
+
 class AlreadyRegistered(DomainError):
     code = "already_registered"
     message = "Un compte existe déjà pour cette adresse e-mail."

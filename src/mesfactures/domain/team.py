@@ -146,7 +146,12 @@ PASSWORD_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("lowercase", "Au moins une lettre minuscule", re.compile(r"[a-z]")),
     ("uppercase", "Au moins une lettre majuscule", re.compile(r"[A-Z]")),
     ("digit", "Au moins un chiffre", re.compile(r"[0-9]")),
-    ("symbol", "Au moins un caractère spécial (par exemple ! ? @ # - _)", re.compile(r"[^A-Za-z0-9\s]")),
+    # Cognito's own list of special characters: an accented letter is not one (it refused "é" as a symbol).
+    (
+        "symbol",
+        "Au moins un caractère spécial (par exemple ! ? @ # - _)",
+        re.compile(r"[\^$*.\[\]{}()?\"!@#%&/\\,><':;|_~`=+\-]"),
+    ),
 )
 PASSWORD_MAX_LENGTH = 256
 

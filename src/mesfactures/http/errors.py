@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from chalice.app import Response
 
 from mesfactures.domain.errors import (
+    AgencyHasAdministrator,
     AlreadyRegistered,
     BusinessRuleViolation,
     ChangeAlreadyPending,
@@ -35,6 +36,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     NotFound: 404,
     ConcurrentChange: 409,
     AlreadyRegistered: 409,
+    AgencyHasAdministrator: 409,
     BusinessRuleViolation: 422,
     InvoiceInDispute: 409,
     ChangeAlreadyPending: 409,

@@ -103,12 +103,16 @@ def _invitation(attributes: Mapping[str, str], metadata: Mapping[str, str], site
     creditors = _french_list(
         _creditor_name(code) for code in attributes.get("custom:creditors", "").split(",")
     )
-    if invited_by:
-        contact = invited_by
+    by_creditor = _creditor_name(metadata.get("invited_by_creditor", ""))
+    if by_creditor:  # finance invites an agency's first administrator
+        invited_by = f"Le service financier de {by_creditor}"
+        contact = f"au service financier de {by_creditor}"
+    elif invited_by:
+        contact = f"à {invited_by}"
     elif agency_id:
-        contact = "l'administrateur de votre agence"
+        contact = "à l'administrateur de votre agence"
     else:
-        contact = "l'équipe qui administre Mes Factures"
+        contact = "à l'équipe qui administre Mes Factures"
     return Invitation(
         greeting=_greeting(attributes),
         agency_id=agency_id,
