@@ -78,13 +78,22 @@ class FaultPlan:
             return fault
 
 
-def forward(handler: BaseHTTPRequestHandler, upstream_port: int, body: bytes) -> tuple[int, bytes]:
-    """Sends the request on to the emulator and its answer back, unchanged; returns that answer."""
+def forward(
+    handler: BaseHTTPRequestHandler,
+    upstream_port: int,
+    body: bytes,
+    before_answering: Callable[[int, bytes], None] | None = None,
+) -> tuple[int, bytes]:
+    """Sends the request on to the emulator and its answer back, unchanged; returns that answer.
+    `before_answering` sees the answer before the caller does: what it records (a count) is there by the
+    time the caller goes on."""
     upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
     try:
         upstream.request(handler.command, handler.path, body=body, headers=dict(handler.headers.items()))
         answer = upstream.getresponse()
         payload = answer.read()
+        if before_answering is not None:
+            before_answering(answer.status, payload)
         handler.send_response(answer.status)
         for name, value in answer.getheaders():
             if name.lower() not in ("content-length", "transfer-encoding", "connection"):
