@@ -113,6 +113,7 @@ def test_a_session_revoked_mid_use_asks_to_sign_in_then_returns_to_the_same_page
     expect(page.get_by_role("banner")).not_to_contain_text(DEMO.email)
     expect(page).to_have_url(re.compile("#/c/POLIRIS/informations-compte$"))
     assert _tab_memory(page) == []
+    expect(page.get_by_label("Identifiant")).to_have_value(DEMO.email)  # the same person, most likely
     screenshot(page, "access-session-lost")
     assert accessibility_violations(page) == []
 
@@ -248,7 +249,7 @@ def test_my_account_changes_the_password_and_signs_out_of_every_device(portal: P
 
     page.get_by_role("button", name="Se déconnecter de tous les appareils").click()
     expect(page.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("déconnecté de tous vos appareils")
+    expect(page.get_by_role("status")).to_contain_text("Toutes vos sessions sont fermées")
     assert requests.get(portal.api("account/me"), headers=copy, timeout=10).status_code == 401
     # Tokens carry their issue time in whole seconds: one issued in the second of "every device" is
     # refused with the others. A person takes longer than that to sign in again.
@@ -286,9 +287,9 @@ def test_an_administrator_manages_the_team_and_reads_the_journal(portal: Portal,
     expect(page.get_by_role("status").first).to_contain_text("Hugo Lemoine a désormais le rôle")
     expect(page.get_by_label("Rôle de Hugo Lemoine")).to_have_value("lecture")
     page.get_by_role("button", name="Désactiver Hugo Lemoine").click()
-    expect(page.get_by_role("status").first).to_contain_text("Hugo Lemoine est désactivé")
+    expect(page.get_by_role("status").first).to_contain_text("Accès de Hugo Lemoine désactivé")
     page.get_by_role("button", name="Réactiver Hugo Lemoine").click()
-    expect(page.get_by_role("status").first).to_contain_text("Hugo Lemoine est réactivé")
+    expect(page.get_by_role("status").first).to_contain_text("Accès de Hugo Lemoine rétabli")
 
     own = page.get_by_label(re.compile(r"^Rôle de Test "))
     own.select_option("comptable")

@@ -200,7 +200,7 @@ export async function teamView(main, me, onOwnRoleChanged) {
       member.is_self ? null : h("button", { type: "button", class: "link-button",
         "aria-label": `${active ? "Désactiver" : "Réactiver"} ${name}`,
         onclick: () => act(member, () => api.changeMember(member.user_id, { active: !active }),
-          active ? `${name} est désactivé : ses sessions sont fermées.` : `${name} est réactivé.`) },
+          active ? `Accès de ${name} désactivé : ses sessions sont fermées.` : `Accès de ${name} rétabli.`) },
       active ? "Désactiver" : "Réactiver"),
     ].filter(Boolean);
     return h("tr", {},

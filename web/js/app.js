@@ -88,7 +88,7 @@ async function logOut() {
 function signedOutEverywhere() {
   forgetTab();
   returnTo = null;
-  signInNotice = "Vous êtes déconnecté de tous vos appareils.";
+  signInNotice = "Toutes vos sessions sont fermées, sur cet appareil et sur les autres.";
   go("#/connexion");
 }
 
@@ -99,6 +99,7 @@ function sessionLost() {
   returnTo = { hash: location.hash === "#contenu" ? "" : location.hash, email };
   routing += 1;
   signInNotice = "Votre session a expiré ou a été fermée. Reconnectez-vous pour reprendre où vous en étiez.";
+  prefilledUsername = email; // the same person, most likely: their identifier is already there
   askToSignIn().then(focusHeading);
 }
 
