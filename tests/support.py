@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
 
 from devstack import stack as devstack
 from devstack import totp
+from devstack.config import ROOT
 from devstack.mailbox import SentMail, sent_mails
 from devstack.provisioning import DEMO_USERS, DemoUser
 from devstack.stripe_standin import session_event
@@ -177,3 +184,37 @@ def agency_without_a_team(agency_id: str, name: str, creditor: str = "POLIRIS") 
     wiring.accounts().save_agency(Agency(agency_id, name, (code,)))
     template = replace(DEMO_AGENCIES[1], agency_id=agency_id, name=name, creditors=(code,))
     wiring.accounts().add_profile_if_absent(profile_for(template, code, 0))
+
+
+@contextmanager
+def make_run(data_dir: Path, port_offset: int) -> Iterator[str]:
+    """`python -m devstack` as `make run` starts it, on ports shifted by `port_offset`, stopped as
+    Ctrl-C/TERM stops it; yields the gateway's address once the portal answers."""
+    url = f"http://127.0.0.1:{8080 + port_offset}"
+    clean = {  # nothing of the test stack's environment (its endpoints, its Stripe settings) leaks in
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+    }
+    process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
+        [sys.executable, "-m", "devstack", "--port-offset", str(port_offset), "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        env=clean,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if requests.get(f"{url}/api/account/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "the stack did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)

@@ -49,7 +49,6 @@ from mesfactures.domain.accounts import (
     ProfileChange,
     ServiceContact,
 )
-from mesfactures.domain.calendar import today_in_paris
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
@@ -90,7 +89,7 @@ def _step(step: SignInStep) -> Response:
         if step.secret:
             body.update(secret=step.secret, otpauth_uri=step.otpauth_uri)
         return json_response(body, status=200)
-    me = who_is(step.principal, wiring.accounts(), wiring.team())
+    me = who_is(step.principal, wiring.accounts())
     cookie = session_cookie(step.token, wiring.settings().session_max_age_seconds)
     return json_response({"user": _me(me)}, status=201, headers={"Set-Cookie": cookie})
 
@@ -199,7 +198,7 @@ def own_second_factor_verified(principal: AgencyUser) -> Response:
 @app.route("/account/me", methods=["GET"])
 @edge.signed_in
 def me(principal: Principal) -> dict[str, Any]:
-    return _me(who_is(principal, wiring.accounts(), wiring.team()))
+    return _me(who_is(principal, wiring.accounts()))
 
 
 def _member(member: Member, principal: AgencyUser | None = None) -> dict[str, Any]:
@@ -252,6 +251,8 @@ def change_teammate(principal: AgencyUser, user_id: str) -> dict[str, Any]:
 @app.route("/account/activity", methods=["GET"])
 @edge.allowed(Permission.ACTIVITY)
 def activity(principal: AgencyUser) -> dict[str, Any]:
+    from mesfactures.domain.calendar import today_in_paris  # zoneinfo: loaded by the journal only
+
     page = activity_page(wiring.activity(), principal, edge.query_params(), today_in_paris())
     return {
         "events": [

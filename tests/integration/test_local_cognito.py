@@ -5,12 +5,9 @@ portal creates kept across a restart with the same sub."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +18,10 @@ from botocore.exceptions import ClientError
 
 from devstack import totp
 from devstack.cognito import LocalCognito, temporary_password
-from devstack.config import REGION, ROOT
+from devstack.config import REGION
 from devstack.mailbox import SentMail, reset_code, sent_mails
 from devstack.mailbox import temporary_password as password_in
-from tests.support import FINANCE, Portal
+from tests.support import FINANCE, Portal, make_run
 
 NEW_PASSWORD = "Choisi-2026!"
 
@@ -340,38 +337,6 @@ GATEWAY = f"http://127.0.0.1:{8080 + OFFSET}"
 COGNITO = f"http://127.0.0.1:{5001 + OFFSET}"
 
 
-@contextmanager
-def _stack(data_dir: Path) -> Iterator[None]:
-    """`python -m devstack` as `make run` starts it, on ports of its own, stopped as Ctrl-C/TERM stops it."""
-    clean = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/root"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-        [sys.executable, "-m", "devstack", "--port-offset", str(OFFSET), "--data-dir", str(data_dir)],
-        cwd=ROOT,
-        env=clean,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if requests.get(f"{GATEWAY}/api/account/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "the stack did not start"
-            time.sleep(0.5)
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-
-
 def _remote() -> tuple[Any, str, str]:
     cognito = boto3.client(
         "cognito-idp",
@@ -417,7 +382,7 @@ def test_the_users_created_through_the_portal_survive_a_restart_with_the_same_su
         "invited@agence-exemple.fr",
         "gone@agence-exemple.fr",
     )
-    with _stack(tmp_path):
+    with make_run(tmp_path, OFFSET):
         cognito, pool_id, client_id = _remote()
         for email in (active, invited, disabled):
             cognito.admin_create_user(
@@ -453,7 +418,7 @@ def test_the_users_created_through_the_portal_survive_a_restart_with_the_same_su
         cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=active, GroupName="finance")
         cognito.admin_disable_user(UserPoolId=pool_id, Username=disabled)
         before = _subs(cognito, pool_id)
-    with _stack(tmp_path):
+    with make_run(tmp_path, OFFSET):
         cognito, pool_id, client_id = _remote()
         after = _subs(cognito, pool_id)
         challenge = _remote_sign_in(cognito, client_id, active, NEW_PASSWORD)

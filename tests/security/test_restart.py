@@ -4,56 +4,17 @@ the ledger, disputes with their history and attachments, account changes, paymen
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from devstack.config import ROOT
 from tests.security.conftest import AttackLog
-from tests.support import DEMO
+from tests.support import DEMO, make_run
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 OFFSET = 600 + int(os.environ.get("MESFACTURES_TEST_PORT_OFFSET", "0"))
 URL = f"http://127.0.0.1:{8080 + OFFSET}"
-
-
-@contextmanager
-def _running(data_dir: Path) -> Iterator[None]:
-    """`python -m devstack` as `make run` starts it, on ports of its own, stopped as Ctrl-C/TERM stops it."""
-    clean = {  # nothing of the test stack's environment (its endpoints, its Stripe settings) leaks in
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/root"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_DEFAULT_REGION": "eu-west-3",
-    }
-    process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-        [sys.executable, "-m", "devstack", "--port-offset", str(OFFSET), "--data-dir", str(data_dir)],
-        cwd=ROOT,
-        env=clean,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if requests.get(f"{URL}/api/account/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "the stack did not start"
-            time.sleep(0.5)
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 def _session() -> requests.Session:
@@ -124,9 +85,9 @@ def _acknowledged(session: requests.Session) -> dict[str, Any]:
 
 
 def test_a_restart_loses_nothing_that_was_acknowledged(tmp_path: Path, attacks: AttackLog) -> None:
-    with _running(tmp_path):
+    with make_run(tmp_path, OFFSET):
         before = _acknowledged(_session())
-    with _running(tmp_path):
+    with make_run(tmp_path, OFFSET):
         session, api = _session(), f"{URL}/api"
         dispute_id, attachment_id = before["dispute"]
         dispute = session.get(f"{api}/disputes/creditors/POLIRIS/disputes/{dispute_id}").json()

@@ -38,7 +38,7 @@ from mesfactures.domain.signing_in import Challenge, PendingSignIn, SignInOutcom
 from mesfactures.domain.team import Activity, ActivityPage, Member, broken_password_rules
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-ADMIN = AgencyUser("u-admin", "admin@agence.fr", "AG-1", Role.ADMINISTRATEUR, "Ada Admin")
+ADMIN = AgencyUser("u-admin", "admin@agence.fr", "AG-1", Role.ADMINISTRATEUR, "Ada", "Admin")
 
 
 @dataclass

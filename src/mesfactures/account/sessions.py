@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from mesfactures.auth.sessions import fingerprint
+from mesfactures.auth.sessions import as_member, fingerprint
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
     ChallengeExpired,
@@ -267,7 +267,9 @@ def sign_out_everywhere(ports: SignInPorts, principal: Principal, token: str, no
     sign_out(token, ports.verifier, ports.sessions, now)
 
 
-def who_is(principal: Principal, accounts: AccountRepository, members: Members) -> Me:
+def who_is(principal: Principal, accounts: AccountRepository) -> Me:
+    """The principal as authenticated (an agency user's role and names come from their member, read with
+    the session check): only the agency is read here."""
     if isinstance(principal, FinanceUser):
         handled = tuple(creditor for creditor in Creditor if principal.handles(creditor))
         return Me(
@@ -283,15 +285,14 @@ def who_is(principal: Principal, accounts: AccountRepository, members: Members) 
             handled,
         )
     agency = accounts.agency(principal.agency_id)
-    member = members.member(principal.agency_id, principal.user_id)
     return Me(
         user_id=principal.user_id,
         email=principal.email,
-        role=member.role.value,
-        role_label=member.role.label,
-        first_name=member.first_name,
-        last_name=member.last_name,
-        permissions=tuple(p.value for p in Permission if member.role.may(p)),
+        role=principal.role.value,
+        role_label=principal.role.label,
+        first_name=principal.first_name,
+        last_name=principal.last_name,
+        permissions=tuple(p.value for p in Permission if principal.may(p)),
         agency_id=agency.agency_id,
         agency_name=agency.name,
         creditors=agency.creditors,
@@ -344,6 +345,7 @@ def _signed_in(ports: SignInPorts, id_token: str) -> SignedIn:
             raise InvalidCredentials()
         if not member.signed_in_once:
             ports.members.record_sign_in(principal.agency_id, principal.user_id)
+        principal = as_member(principal, member)
     return SignedIn(token=id_token, principal=principal)
 
 

@@ -51,4 +51,9 @@ class Authenticator:
         # `iat` counts whole seconds: a token of the very second of the sign-out is refused too.
         if member.signed_out_before is not None and int(claims["iat"]) <= member.signed_out_before:
             raise NotAuthenticated()
-        return replace(principal, role=member.role, name=member.name)
+        return as_member(principal, member)
+
+
+def as_member(user: AgencyUser, member: Member) -> AgencyUser:
+    """The person as their agency's team knows them now: role and names from the member, not the token."""
+    return replace(user, role=member.role, first_name=member.first_name, last_name=member.last_name)

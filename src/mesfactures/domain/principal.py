@@ -70,7 +70,12 @@ class AgencyUser:
     agency_id: str
     # The least privilege until the agency's member record (read on every request) says otherwise.
     role: Role = Role.LECTURE
-    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
     def may(self, permission: Permission) -> bool:
         return self.role.may(permission)

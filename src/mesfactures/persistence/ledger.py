@@ -114,7 +114,7 @@ class LedgerRepository:
     def has_account(self, agency_id: str, creditor: Creditor) -> bool:
         try:
             ProfileItem.get(keys.account_pk(agency_id, creditor), keys.PROFILE_SK, attributes_to_get=["PK"])
-        except DoesNotExist:
+        except (DoesNotExist, ValueError):  # ValueError: an id that cannot be a key part is no one's account
             return False
         return True
 

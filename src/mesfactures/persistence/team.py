@@ -152,7 +152,10 @@ class ActivityRepository:
                 last_evaluated_key=start,
             )
         else:
-            person = keys.activity_of_person(agency_id, user_id)
+            try:
+                person = keys.activity_of_person(agency_id, user_id)
+            except ValueError:  # not the shape of a user id: no one of the team
+                raise InvalidInput("Personne inconnue.") from None
             if start is not None:
                 start["ID_KEY"] = {"S": person}  # rebuilt from the session, never from the cursor
             query = ActivityItem.by_id_index.query(
