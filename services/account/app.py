@@ -10,9 +10,13 @@ from chalice.app import Chalice, Response
 from mesfactures import wiring
 from mesfactures.account.profile import (
     bank_fields,
+    change_under_review,
+    contacts_of,
     decide_bank_change,
-    finance_change,
+    finance_bank_changes,
+    history_of_changes,
     parse_decision,
+    profile_of,
     send_changes,
     write_to_service,
 )
@@ -41,6 +45,7 @@ from mesfactures.account.team import (
     invite_member,
     parse_invitation,
     resend_invitation,
+    team_of,
 )
 from mesfactures.domain.accounts import (
     AccountProfile,
@@ -50,7 +55,7 @@ from mesfactures.domain.accounts import (
     ServiceContact,
 )
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidInput, NotFound
+from mesfactures.domain.errors import InvalidInput
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
 from mesfactures.domain.team import Member
 from mesfactures.http.edge import Edge
@@ -221,7 +226,7 @@ def _member(member: Member, principal: AgencyUser | None = None) -> dict[str, An
 @edge.allowed(Permission.TEAM)
 def team(principal: AgencyUser) -> dict[str, Any]:
     return {
-        "members": [_member(member, principal) for member in wiring.team().members(principal.agency_id)],
+        "members": [_member(member, principal) for member in team_of(principal, team=wiring.team())],
         "roles": [{"code": r.value, "label": r.label, "description": r.description} for r in Role],
     }
 
@@ -366,7 +371,7 @@ def _service(code: str, service: ServiceContact) -> dict[str, Any]:
 @app.route("/account/creditors/{creditor}/profile", methods=["GET"])
 @edge.agency
 def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
-    return _profile(wiring.accounts().profile(principal.agency_id, Creditor.parse(creditor)))
+    return _profile(profile_of(principal, creditor=Creditor.parse(creditor), accounts=wiring.accounts()))
 
 
 @app.route(
@@ -374,29 +379,28 @@ def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 )
 @edge.allowed(Permission.EDIT_PROFILE)
 def send_profile_changes(principal: AgencyUser, creditor: str) -> Response:
-    code = Creditor.parse(creditor)
-    recorded = send_changes(
-        wiring.accounts(),
-        wiring.profile_changes(),
+    sent = send_changes(
         principal,
-        code,
-        edge.json_body(),
-        datetime.now(UTC),
-        wiring.settings().site_url,
+        creditor=Creditor.parse(creditor),
+        body=edge.json_body(),
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+        context=wiring.context(),
     )
-    updated = wiring.accounts().profile(principal.agency_id, code)
     return json_response(
-        {"profile": _profile(updated), "changes": [_change(c) for c in recorded]}, status=201
+        {"profile": _profile(sent.profile), "changes": [_change(c) for c in sent.changes]}, status=201
     )
 
 
 @app.route("/account/creditors/{creditor}/profile/changes", methods=["GET"])
 @edge.agency
 def profile_history(principal: AgencyUser, creditor: str) -> dict[str, Any]:
-    code = Creditor.parse(creditor)
-    found = wiring.profile_changes().history(principal.agency_id, code)
-    if not found:
-        wiring.accounts().profile(principal.agency_id, code)  # an unknown account is a 404, not an empty list
+    found = history_of_changes(
+        principal,
+        creditor=Creditor.parse(creditor),
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+    )
     return {"changes": [_change(change) for change in found]}
 
 
@@ -404,8 +408,7 @@ def profile_history(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 @edge.agency
 def contacts(principal: AgencyUser, creditor: str) -> dict[str, Any]:
     code = Creditor.parse(creditor)
-    wiring.accounts().profile(principal.agency_id, code)
-    details = wiring.accounts().creditor(code)
+    details = contacts_of(principal, creditor=code, accounts=wiring.accounts())
     return {
         "creditor": {"code": code.value, "name": details.legal_name},
         "services": [
@@ -419,12 +422,12 @@ def contacts(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 @edge.allowed(Permission.MESSAGE)
 def message(principal: AgencyUser, creditor: str) -> Response:
     write_to_service(
-        wiring.accounts(),
-        wiring.profile_changes(),
         principal,
-        Creditor.parse(creditor),
-        edge.json_body(),
-        datetime.now(UTC),
+        creditor=Creditor.parse(creditor),
+        body=edge.json_body(),
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+        context=wiring.context(),
     )
     return json_response({"status": "sent"}, status=202)
 
@@ -437,21 +440,23 @@ def finance_changes(principal: FinanceUser) -> dict[str, Any]:
         status = ChangeStatus(params["status"]) if params.get("status") else None
     except ValueError:
         raise InvalidInput("Statut inconnu.") from None
-    codes = [Creditor.parse(params["creditor"])] if params.get("creditor") else sorted(principal.creditors)
-    if any(not principal.handles(code) for code in codes):
-        raise NotFound("Créancier inconnu.")
-    found = [change for code in codes for change in wiring.profile_changes().bank_changes(code, status)]
-    return {
-        "changes": [_change(change) for change in sorted(found, key=lambda c: c.requested_at, reverse=True)]
-    }
+    found = finance_bank_changes(
+        principal,
+        creditor=Creditor.parse(params["creditor"]) if params.get("creditor") else None,
+        status=status,
+        changes=wiring.profile_changes(),
+    )
+    return {"changes": [_change(change) for change in found]}
 
 
 @app.route("/account/finance/changes/{change_id}", methods=["GET"])
 @edge.finance
 def finance_change_detail(principal: FinanceUser, change_id: str) -> dict[str, Any]:
     """Finance sees the full requested IBAN of a pending change: they are the ones who verify it."""
-    change = finance_change(wiring.profile_changes(), principal, change_id)
-    current = wiring.accounts().profile(change.agency_id, change.creditor)
+    review = change_under_review(
+        principal, change_id=change_id, accounts=wiring.accounts(), changes=wiring.profile_changes()
+    )
+    change, current = review.change, review.profile
     pending = current.pending_bank
     requested = None
     if pending and pending.change_id == change.change_id:
@@ -476,13 +481,12 @@ def finance_change_detail(principal: FinanceUser, change_id: str) -> dict[str, A
 def finance_decision(principal: FinanceUser, change_id: str) -> Response:
     approve, comment = parse_decision(edge.json_body())
     decided = decide_bank_change(
-        wiring.accounts(),
-        wiring.profile_changes(),
         principal,
-        change_id,
-        approve,
-        comment,
-        datetime.now(UTC),
-        wiring.settings().site_url,
+        change_id=change_id,
+        approve=approve,
+        comment=comment,
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+        context=wiring.context(),
     )
     return json_response(_change(decided), status=201)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from mesfactures.domain.context import SystemContext
 from mesfactures.settings import Settings, settings_from
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from mesfactures.auth.identity import CognitoIdentity
     from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
+    from mesfactures.documents.attachment_files import AttachmentFiles
     from mesfactures.documents.store import DocumentStore
     from mesfactures.imports.queue import ImportQueue
     from mesfactures.notifications.mailer import SesMailer
@@ -34,6 +36,12 @@ if TYPE_CHECKING:
 @functools.cache
 def settings() -> Settings:
     return settings_from()
+
+
+@functools.cache
+def context() -> SystemContext:
+    """The clock and the site's address, for every use case."""
+    return SystemContext(settings().site_url)
 
 
 @functools.cache
@@ -207,6 +215,13 @@ def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
     return DocumentStore(_s3_client, settings().bucket_name)
+
+
+@functools.cache
+def attachment_files() -> AttachmentFiles:
+    from mesfactures.documents.attachment_files import AttachmentFiles
+
+    return AttachmentFiles(documents())
 
 
 class ImportPorts:

@@ -28,9 +28,9 @@ from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Pr
 from mesfactures.domain.signing_in import PendingSignIn, SignInOutcome, Tokens
 from mesfactures.domain.team import PASSWORD_MAX_LENGTH, broken_password_rules
 
-if TYPE_CHECKING:  # the adapters (boto3, pynamodb) load on first use, not with the app (cold start)
+if TYPE_CHECKING:
+    from mesfactures.domain.ledger import Agency
     from mesfactures.domain.team import Member
-    from mesfactures.persistence.accounts import AccountRepository
 
 
 MAX_FAILED_SIGN_INS = 5
@@ -134,6 +134,10 @@ class Members(Protocol):
     def record_sign_in(self, agency_id: str, user_id: str) -> None: ...
 
     def sign_out_everywhere(self, agency_id: str, user_id: str, before_epoch: int) -> None: ...
+
+
+class Agencies(Protocol):
+    def agency(self, agency_id: str) -> Agency: ...
 
 
 @dataclass(frozen=True)
@@ -267,7 +271,7 @@ def sign_out_everywhere(ports: SignInPorts, principal: Principal, token: str, no
     sign_out(token, ports.verifier, ports.sessions, now)
 
 
-def who_is(principal: Principal, accounts: AccountRepository) -> Me:
+def who_is(principal: Principal, accounts: Agencies) -> Me:
     """The principal as authenticated (an agency user's role and names come from their member, read with
     the session check): only the agency is read here."""
     if isinstance(principal, FinanceUser):

@@ -99,6 +99,11 @@ def parse_invitation(body: dict[str, Any], role_required: bool = True) -> Invita
     return Invitation(email.strip().lower(), names["first_name"], names["last_name"], role)
 
 
+def team_of(admin: AgencyUser, *, team: Team) -> list[Member]:
+    """The agency's members, for its administrator."""
+    return team.members(admin.agency_id)
+
+
 def invite_member(ports: TeamPorts, admin: AgencyUser, invitation: Invitation, now: datetime) -> Member:
     """Cognito creates the person and e-mails the invitation; the team records them with their role."""
     return _invite(ports, admin.agency_id, admin.user_id, admin.display_name, invitation, now)

@@ -24,11 +24,11 @@ from mesfactures.domain.ledger import (
     invoice_status,
 )
 from mesfactures.domain.money import Money
+from mesfactures.domain.statement import EntryPage, Scope, StatementQuery
 from mesfactures.persistence import keys
 from mesfactures.persistence.cursors import decode_cursor, encode_cursor
 from mesfactures.persistence.models import EntryItem, LedgerItem, LineMap, ProfileItem
 from mesfactures.persistence.transactions import shared_connection
-from mesfactures.statement.statement import EntryPage, Scope, StatementQuery
 
 _OPEN_STATUSES = {EntryStatus.OPEN, EntryStatus.PARTIALLY_PAID}
 
