@@ -30,7 +30,15 @@ from mesfactures.domain.errors import (
     TooManyRequests,
     UnknownAccount,
 )
-from mesfactures.domain.ledger import Agency, EntryStatus, EntryType, LedgerEntry, invoice_status
+from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
+from mesfactures.domain.ledger import (
+    Agency,
+    EntryStatus,
+    EntryType,
+    LedgerEntry,
+    UpsertOutcome,
+    invoice_status,
+)
 from mesfactures.domain.money import Money
 from mesfactures.domain.payments import CheckoutEvent, CheckoutSession, Payment, PaymentStatus
 from mesfactures.domain.team import Activity
@@ -67,6 +75,8 @@ class FakeLedger:
     payments: dict[str, Payment] = field(default_factory=dict)
     disputes: dict[str, DisputeDetail] = field(default_factory=dict)
     changes: dict[str, ProfileChange] = field(default_factory=dict)
+    versions: dict[tuple[str, Creditor, str], int] = field(default_factory=dict)  # the ERP's, per document
+    document_keys: dict[tuple[str, Creditor, str], str] = field(default_factory=dict)
     events: set[str] = field(default_factory=set)
     outbox: list[MailMessage] = field(default_factory=list)
     journal: list[Activity] = field(default_factory=list)
@@ -506,5 +516,71 @@ class FakeProfileChanges:
             self.ledger.journal.append(activity)
 
 
-def documents_of(ledger: FakeLedger) -> Sequence[LedgerEntry]:
-    return list(ledger.entries.values())
+class FakeEntryWriter:
+    """persistence.ledger.EntryWriter in memory: the ERP feed's documents by version, its payments applied
+    to the invoices they name (domain.feed), all or nothing."""
+
+    def __init__(self, ledger: FakeLedger) -> None:
+        self.ledger = ledger
+
+    def _store(self, entry: LedgerEntry, version: int, document_key: str) -> None:
+        key = (entry.agency_id, entry.creditor, entry.number)
+        self.ledger.add_entry(entry)
+        self.ledger.versions[key] = version
+        self.ledger.document_keys[key] = document_key
+
+    def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
+        key = (entry.agency_id, entry.creditor, entry.number)
+        if key not in self.ledger.entries:
+            self._store(entry, version, document_key)
+            return UpsertOutcome.INSERTED
+        (stored,) = self.ledger.entries_by_number(entry.agency_id, entry.creditor, [entry.number]).values()
+        kept = new_version(stored, self.ledger.versions.get(key, 1), entry, version)
+        if kept is None:
+            return UpsertOutcome.UNCHANGED
+        self._store(replace(kept, payment_lock=self.ledger.entries[key].payment_lock), version, document_key)
+        return UpsertOutcome.UPDATED
+
+    def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool:
+        keys = [(e.agency_id, e.creditor, e.number) for e, _, _ in documents]
+        if len(set(keys)) != len(keys) or any(key in self.ledger.entries for key in keys):
+            return False
+        for entry, version, document_key in documents:
+            self._store(entry, version, document_key)
+        return True
+
+    def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
+        if (payment.agency_id, payment.creditor, payment.number) in self.ledger.entries:
+            return UpsertOutcome.UNCHANGED
+
+        def invoice_of(number: str) -> LedgerEntry:
+            found = self.ledger.entries_by_number(payment.agency_id, payment.creditor, [number])
+            return payable_by_transfer(number, found.get(number))
+
+        settled = allocate(payment, invoice_of)
+        for invoice, balance in settled:
+            status = invoice_status(invoice.amount.cents, balance)
+            self.ledger._set(
+                (invoice.agency_id, invoice.creditor, invoice.number), balance=Money(balance), status=status
+            )
+        self.ledger.add_entry(payment)
+        return UpsertOutcome.INSERTED
+
+
+@dataclass
+class FakeDocumentFiles:
+    """The document store as the import sees it: files by key."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def read(self, key: str) -> bytes:
+        return self.objects[key]
+
+    def put_pdf(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
+
+    def put_json(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
