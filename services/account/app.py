@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Chalice, Response
@@ -112,34 +111,39 @@ def log_in() -> Response:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise InvalidInput("Saisissez votre identifiant et votre mot de passe.")
-    return _step(sign_in(wiring.sign_in_ports(), username, password, datetime.now(UTC)))
+    return _step(sign_in(wiring.sign_in_ports(), username, password))
 
 
 @app.route("/account/session/new-password", methods=["POST"], content_types=["application/json"])
 @edge.public
 def first_password() -> Response:
     handle, new_password = _text(edge.json_body(), "session", "new_password")
-    return _step(answer_new_password(wiring.sign_in_ports(), handle, new_password, datetime.now(UTC)))
+    return _step(answer_new_password(wiring.sign_in_ports(), handle, new_password))
 
 
 @app.route("/account/session/totp", methods=["POST"], content_types=["application/json"])
 @edge.public
 def second_factor() -> Response:
     handle, code = _text(edge.json_body(), "session", "code")
-    return _step(answer_totp(wiring.sign_in_ports(), handle, code.strip(), datetime.now(UTC)))
+    return _step(answer_totp(wiring.sign_in_ports(), handle, code.strip()))
 
 
 @app.route("/account/session/totp/setup", methods=["POST"], content_types=["application/json"])
 @edge.public
 def second_factor_setup() -> Response:
     handle, code = _text(edge.json_body(), "session", "code")
-    return _step(finish_totp_setup(wiring.sign_in_ports(), handle, code.strip(), datetime.now(UTC)))
+    return _step(finish_totp_setup(wiring.sign_in_ports(), handle, code.strip()))
 
 
 @app.route("/account/session", methods=["DELETE"])
 @edge.public
 def log_out() -> Response:
-    sign_out(edge.session_token(), wiring.token_verifier(), wiring.sessions(), datetime.now(UTC))
+    sign_out(
+        edge.session_token(),
+        verifier=wiring.token_verifier(),
+        sessions=wiring.sessions(),
+        context=wiring.context(),
+    )
     return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
 
 
@@ -147,7 +151,7 @@ def log_out() -> Response:
 @edge.signed_in
 def log_out_everywhere(principal: Principal) -> Response:
     token = edge.session_token() or ""
-    sign_out_everywhere(wiring.sign_in_ports(), principal, token, datetime.now(UTC))
+    sign_out_everywhere(wiring.sign_in_ports(), principal, token)
     return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
 
 
@@ -161,7 +165,7 @@ def policy() -> dict[str, Any]:
 @edge.public
 def forgotten_password() -> Response:
     (username,) = _text(edge.json_body(), "username")
-    request_password_reset(wiring.sign_in_ports(), username, datetime.now(UTC))
+    request_password_reset(wiring.sign_in_ports(), username)
     message = "Si un compte existe pour cet identifiant, un code vient de lui être envoyé par e-mail."
     return json_response({"status": "sent_if_known", "message": message}, status=202)
 
@@ -170,7 +174,7 @@ def forgotten_password() -> Response:
 @edge.public
 def password_reset() -> Response:
     username, code, new_password = _text(edge.json_body(), "username", "code", "new_password")
-    reset_password(wiring.sign_in_ports(), username, code.strip(), new_password, datetime.now(UTC))
+    reset_password(wiring.sign_in_ports(), username, code.strip(), new_password)
     return Response(body="", status_code=204)
 
 
@@ -178,7 +182,7 @@ def password_reset() -> Response:
 @edge.signed_in
 def new_password(principal: Principal) -> Response:
     current, new = _text(edge.json_body(), "current", "new")
-    change_password(wiring.sign_in_ports(), principal, current, new, datetime.now(UTC))
+    change_password(wiring.sign_in_ports(), principal, current, new)
     return Response(body="", status_code=204)
 
 
@@ -187,7 +191,7 @@ def new_password(principal: Principal) -> Response:
 @edge.allowed(Permission.TEAM)
 def own_second_factor(principal: AgencyUser) -> Response:
     (password,) = _text(edge.json_body(), "password")
-    asked = start_own_totp(wiring.sign_in_ports(), principal, password, datetime.now(UTC))
+    asked = start_own_totp(wiring.sign_in_ports(), principal, password)
     body = {"session": asked.session, "secret": asked.secret, "otpauth_uri": asked.otpauth_uri}
     return json_response(body, status=200)
 
@@ -196,7 +200,7 @@ def own_second_factor(principal: AgencyUser) -> Response:
 @edge.allowed(Permission.TEAM)
 def own_second_factor_verified(principal: AgencyUser) -> Response:
     handle, code = _text(edge.json_body(), "session", "code")
-    finish_own_totp(wiring.sign_in_ports(), principal, handle, code.strip(), datetime.now(UTC))
+    finish_own_totp(wiring.sign_in_ports(), principal, handle, code.strip())
     return Response(body="", status_code=204)
 
 
@@ -235,21 +239,21 @@ def team(principal: AgencyUser) -> dict[str, Any]:
 @edge.allowed(Permission.TEAM)
 def invite(principal: AgencyUser) -> Response:
     invitation = parse_invitation(edge.json_body())
-    member = invite_member(wiring.team_ports(), principal, invitation, datetime.now(UTC))
+    member = invite_member(wiring.team_ports(), principal, invitation)
     return json_response({"member": _member(member, principal)}, status=201)
 
 
 @app.route("/account/team/{user_id}/invitation", methods=["POST"])
 @edge.allowed(Permission.TEAM)
 def reinvite(principal: AgencyUser, user_id: str) -> Response:
-    member = resend_invitation(wiring.team_ports(), principal, user_id, datetime.now(UTC))
+    member = resend_invitation(wiring.team_ports(), principal, user_id)
     return json_response({"member": _member(member, principal)}, status=202)
 
 
 @app.route("/account/team/{user_id}", methods=["PATCH"], content_types=["application/json"])
 @edge.allowed(Permission.TEAM)
 def change_teammate(principal: AgencyUser, user_id: str) -> dict[str, Any]:
-    member = change_member(wiring.team_ports(), principal, user_id, edge.json_body(), datetime.now(UTC))
+    member = change_member(wiring.team_ports(), principal, user_id, edge.json_body())
     return {"member": _member(member, principal)}
 
 
@@ -290,7 +294,6 @@ def finance_invite(principal: FinanceUser) -> Response:
         Creditor.parse(creditor),
         agency_id.strip(),
         invitation,
-        datetime.now(UTC),
     )
     return json_response({"member": _member(member), "agency_id": member.agency_id}, status=201)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from mesfactures.domain.context import SystemContext
 from mesfactures.settings import Settings, settings_from
 
 if TYPE_CHECKING:
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.attachment_files import AttachmentFiles
     from mesfactures.documents.store import DocumentStore
+    from mesfactures.domain.context import SystemContext
     from mesfactures.imports.queue import ImportQueue
     from mesfactures.notifications.mailer import SesMailer
     from mesfactures.payments.gateway import StripeGateway
@@ -41,6 +41,8 @@ def settings() -> Settings:
 @functools.cache
 def context() -> SystemContext:
     """The clock and the site's address, for every use case."""
+    from mesfactures.domain.context import SystemContext
+
     return SystemContext(settings().site_url)
 
 
@@ -179,13 +181,13 @@ def activity() -> ActivityRepository:
 def sign_in_ports() -> SignInPorts:
     from mesfactures.account.sessions import SignInPorts
 
-    return SignInPorts(identity(), token_verifier(), sessions(), team())
+    return SignInPorts(identity(), token_verifier(), sessions(), team(), context())
 
 
 def team_ports() -> TeamPorts:
     from mesfactures.account.team import TeamPorts
 
-    return TeamPorts(identity(), team(), accounts())
+    return TeamPorts(identity(), team(), accounts(), context())
 
 
 def s3_client_for(config: Settings, session: Any = None) -> Any:
