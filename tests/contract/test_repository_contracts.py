@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from mesfactures.account.profile import Accounts, Changes
 from mesfactures.disputes.use_cases import Disputes
-from mesfactures.domain.accounts import AccountProfile
+from mesfactures.domain.accounts import AccountProfile, ChangeKind, ChangeStatus, ProfileChange
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import (
     Dispute,
@@ -30,6 +31,7 @@ from mesfactures.domain.errors import (
     InvoiceInDispute,
     NotFound,
     PaymentInProgress,
+    TooManyRequests,
 )
 from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry, UpsertOutcome
@@ -45,6 +47,7 @@ from tests.fakes import (
     FakeEntryWriter,
     FakeLedger,
     FakePayments,
+    FakeProfileChanges,
 )
 
 
@@ -56,6 +59,8 @@ class Backend:
     writer: Writer
     add_account: Callable[[AccountProfile], object]
     agency_id: str
+    accounts: Accounts
+    changes: Changes
 
     def entry(self, number: str) -> LedgerEntry:
         return self.ledger.entries_by_number(self.agency_id, CREDITOR, [number])[number]  # type: ignore[no-any-return]
@@ -80,6 +85,8 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             FakeEntryWriter(ledger),
             lambda p: ledger.profiles.__setitem__((p.agency_id, p.creditor), p),
             agency_id,
+            ledger,
+            FakeProfileChanges(ledger),
         )
     else:
         request.getfixturevalue("portal")  # the real stack: DynamoDB Local
@@ -92,6 +99,8 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             wiring.entry_writer(),
             wiring.accounts().add_profile_if_absent,
             agency_id,
+            wiring.accounts(),
+            wiring.profile_changes(),
         )
     found.add_account(profile(agency_id, CREDITOR))
     return found
@@ -336,3 +345,61 @@ def test_a_payment_beyond_what_its_invoices_owe_changes_nothing(backend: Backend
     with pytest.raises(BusinessRuleViolation):
         backend.writer.record_payment(paid)
     assert backend.entry(bill.number).balance.cents == 3_000
+
+
+# Account details and messages
+
+
+def _change(backend: Backend, kind: ChangeKind, status: ChangeStatus) -> ProfileChange:
+    return ProfileChange(
+        new_id(),
+        backend.agency_id,
+        CREDITOR,
+        kind,
+        status,
+        "Claire",
+        _now(),
+        {"Ville": "Lyon"},
+        {"Ville": "Bron"},
+    )
+
+
+def test_a_change_applies_at_the_version_it_was_made_on_and_only_there(backend: Backend) -> None:
+    shown = backend.accounts.profile(backend.agency_id, CREDITOR)
+    moved = replace(shown.billing, address=replace(shown.billing.address, city="Bron"))
+    first = _change(backend, ChangeKind.CONTACT_AND_BILLING, ChangeStatus.APPLIED)
+    backend.changes.apply_contact_and_billing(shown, shown.main_contact, moved, first, _receipt())
+    now = backend.accounts.profile(backend.agency_id, CREDITOR)
+    assert now.billing.address.city == "Bron" and now.version == (shown.version or 0) + 1
+    with pytest.raises(ConcurrentChange):
+        second = _change(backend, ChangeKind.CONTACT_AND_BILLING, ChangeStatus.APPLIED)
+        backend.changes.apply_contact_and_billing(
+            shown, shown.main_contact, shown.billing, second, _receipt()
+        )
+    assert [c.change_id for c in backend.changes.history(backend.agency_id, CREDITOR)] == [first.change_id]
+
+
+def test_one_bank_change_waits_at_a_time_until_finance_decides(backend: Backend) -> None:
+    shown = backend.accounts.profile(backend.agency_id, CREDITOR)
+    bank = replace(shown.bank, bic="CCBPFRPPLYO")
+    asked = _change(backend, ChangeKind.BANK, ChangeStatus.PENDING)
+    backend.changes.request_bank_change(shown, bank, asked, _receipt())
+    pending = backend.accounts.profile(backend.agency_id, CREDITOR)
+    assert pending.bank == shown.bank and pending.pending_bank is not None
+    with pytest.raises(ConcurrentChange):
+        again = _change(backend, ChangeKind.BANK, ChangeStatus.PENDING)
+        backend.changes.request_bank_change(pending, bank, again, _receipt())
+    decided = replace(asked, status=ChangeStatus.APPROVED, decided_by="finance", decided_at=_now())
+    backend.changes.decide_bank_change(pending, decided, _receipt())
+    after = backend.accounts.profile(backend.agency_id, CREDITOR)
+    assert after.bank.bic == "CCBPFRPPLYO" and after.pending_bank is None
+    assert backend.changes.change(asked.change_id).status is ChangeStatus.APPROVED
+
+
+def test_messages_are_counted_per_user_and_window(backend: Backend) -> None:
+    user, now = f"u-{new_id()}", _now()
+    for _ in range(2):
+        backend.changes.count_and_send(user, "2026113012", 2, [_receipt()], now)
+    with pytest.raises(TooManyRequests):
+        backend.changes.count_and_send(user, "2026113012", 2, [_receipt()], now)
+    backend.changes.count_and_send(user, "2026113013", 2, [_receipt()], now)
