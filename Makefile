@@ -17,6 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
 	@echo "make test   run every test tier, ruff and mypy --strict"
+	@echo "make unit   run the unit tier alone (no local stack, a few seconds)"
 	@echo "make bench  measure the budgets of DESIGN.md section 5 (BENCH_QUICK=1: smaller sizes)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -69,6 +70,10 @@ $(CHECKOV):
 infra-check: synth $(CHECKOV)
 	$(VENV)/bin/cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- cdk.out/*.template.json
 	$(CHECKOV) --config-file infra/.checkov.yaml -d cdk.out
+
+# The unit tier alone (domain rules, use cases against fakes of their ports): no stack, seconds.
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
 
 test: install browser-deps node_modules/.package-lock.json lint typecheck infra-check
 	$(PY) -m pytest

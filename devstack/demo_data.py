@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from mesfactures.disputes.use_cases import OpenDisputeRequest, open_dispute
+from mesfactures.documents.attachment_files import AttachmentFiles
 from mesfactures.documents.pdf import document_view, render_pdf
 from mesfactures.documents.store import DocumentStore, document_key
 from mesfactures.domain.accounts import (
@@ -288,7 +289,26 @@ def open_demo_dispute(
         {},
     )
     moment = datetime(today.year, today.month, today.day, 9, 30, tzinfo=UTC) - timedelta(days=3)
-    open_dispute(disputes, accounts, store, user, creditor, request, moment, site_url)
+    open_dispute(
+        user,
+        creditor=creditor,
+        request=request,
+        disputes=disputes,
+        directory=accounts,
+        store=AttachmentFiles(store),
+        context=_Backdated(site_url, moment),
+    )
+
+
+@dataclass(frozen=True)
+class _Backdated:
+    """The demo's disputes were declared a few days before the first start."""
+
+    site_url: str
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
 
 
 def load(

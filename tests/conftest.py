@@ -1,24 +1,29 @@
-"""Fixtures shared by the tiers. Unit tests need nothing; the other tiers share one local stack, started
-once per session on ports of its own (so `make test` runs beside `make run`) with a fresh data folder."""
+"""Fixtures shared by the tiers. Unit tests need nothing (and import nothing of the stack: the unit tier
+stays in seconds); the other tiers share one local stack, started once per session on ports of its own (so
+`make test` runs beside `make run`) with a fresh data folder."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
 
-from devstack import stack as devstack
-from devstack.config import StackConfig
-from tests.support import DEMO, FINANCE, OTHER, Portal
+if TYPE_CHECKING:
+    from tests.support import Portal
 
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    from devstack import stack as devstack
+    from devstack.config import StackConfig
+    from tests.support import Portal
+
     # Another checkout of the project can run its tests at the same time on ports of its own.
     offset = int(os.environ.get("MESFACTURES_TEST_PORT_OFFSET", "0"))
     config = StackConfig(
@@ -45,14 +50,20 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
 
 @pytest.fixture(scope="module")
 def demo(portal: Portal) -> dict[str, str]:
+    from tests.support import DEMO
+
     return portal.session_cookie(DEMO)
 
 
 @pytest.fixture(scope="module")
 def other(portal: Portal) -> dict[str, str]:
+    from tests.support import OTHER
+
     return portal.session_cookie(OTHER)
 
 
 @pytest.fixture(scope="module")
 def finance(portal: Portal) -> dict[str, str]:
+    from tests.support import FINANCE
+
     return portal.session_cookie(FINANCE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Chalice, Response
@@ -10,9 +9,13 @@ from chalice.app import Chalice, Response
 from mesfactures import wiring
 from mesfactures.account.profile import (
     bank_fields,
+    change_under_review,
+    contacts_of,
     decide_bank_change,
-    finance_change,
+    finance_bank_changes,
+    history_of_changes,
     parse_decision,
+    profile_of,
     send_changes,
     write_to_service,
 )
@@ -41,6 +44,7 @@ from mesfactures.account.team import (
     invite_member,
     parse_invitation,
     resend_invitation,
+    team_of,
 )
 from mesfactures.domain.accounts import (
     AccountProfile,
@@ -50,7 +54,7 @@ from mesfactures.domain.accounts import (
     ServiceContact,
 )
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidInput, NotFound
+from mesfactures.domain.errors import InvalidInput
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
 from mesfactures.domain.team import Member
 from mesfactures.http.edge import Edge
@@ -107,34 +111,39 @@ def log_in() -> Response:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise InvalidInput("Saisissez votre identifiant et votre mot de passe.")
-    return _step(sign_in(wiring.sign_in_ports(), username, password, datetime.now(UTC)))
+    return _step(sign_in(wiring.sign_in_ports(), username, password))
 
 
 @app.route("/account/session/new-password", methods=["POST"], content_types=["application/json"])
 @edge.public
 def first_password() -> Response:
     handle, new_password = _text(edge.json_body(), "session", "new_password")
-    return _step(answer_new_password(wiring.sign_in_ports(), handle, new_password, datetime.now(UTC)))
+    return _step(answer_new_password(wiring.sign_in_ports(), handle, new_password))
 
 
 @app.route("/account/session/totp", methods=["POST"], content_types=["application/json"])
 @edge.public
 def second_factor() -> Response:
     handle, code = _text(edge.json_body(), "session", "code")
-    return _step(answer_totp(wiring.sign_in_ports(), handle, code.strip(), datetime.now(UTC)))
+    return _step(answer_totp(wiring.sign_in_ports(), handle, code.strip()))
 
 
 @app.route("/account/session/totp/setup", methods=["POST"], content_types=["application/json"])
 @edge.public
 def second_factor_setup() -> Response:
     handle, code = _text(edge.json_body(), "session", "code")
-    return _step(finish_totp_setup(wiring.sign_in_ports(), handle, code.strip(), datetime.now(UTC)))
+    return _step(finish_totp_setup(wiring.sign_in_ports(), handle, code.strip()))
 
 
 @app.route("/account/session", methods=["DELETE"])
 @edge.public
 def log_out() -> Response:
-    sign_out(edge.session_token(), wiring.token_verifier(), wiring.sessions(), datetime.now(UTC))
+    sign_out(
+        edge.session_token(),
+        verifier=wiring.token_verifier(),
+        sessions=wiring.sessions(),
+        context=wiring.context(),
+    )
     return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
 
 
@@ -142,7 +151,7 @@ def log_out() -> Response:
 @edge.signed_in
 def log_out_everywhere(principal: Principal) -> Response:
     token = edge.session_token() or ""
-    sign_out_everywhere(wiring.sign_in_ports(), principal, token, datetime.now(UTC))
+    sign_out_everywhere(wiring.sign_in_ports(), principal, token)
     return Response(body="", status_code=204, headers={"Set-Cookie": expired_session_cookie()})
 
 
@@ -156,7 +165,7 @@ def policy() -> dict[str, Any]:
 @edge.public
 def forgotten_password() -> Response:
     (username,) = _text(edge.json_body(), "username")
-    request_password_reset(wiring.sign_in_ports(), username, datetime.now(UTC))
+    request_password_reset(wiring.sign_in_ports(), username)
     message = "Si un compte existe pour cet identifiant, un code vient de lui être envoyé par e-mail."
     return json_response({"status": "sent_if_known", "message": message}, status=202)
 
@@ -165,7 +174,7 @@ def forgotten_password() -> Response:
 @edge.public
 def password_reset() -> Response:
     username, code, new_password = _text(edge.json_body(), "username", "code", "new_password")
-    reset_password(wiring.sign_in_ports(), username, code.strip(), new_password, datetime.now(UTC))
+    reset_password(wiring.sign_in_ports(), username, code.strip(), new_password)
     return Response(body="", status_code=204)
 
 
@@ -173,7 +182,7 @@ def password_reset() -> Response:
 @edge.signed_in
 def new_password(principal: Principal) -> Response:
     current, new = _text(edge.json_body(), "current", "new")
-    change_password(wiring.sign_in_ports(), principal, current, new, datetime.now(UTC))
+    change_password(wiring.sign_in_ports(), principal, current, new)
     return Response(body="", status_code=204)
 
 
@@ -182,7 +191,7 @@ def new_password(principal: Principal) -> Response:
 @edge.allowed(Permission.TEAM)
 def own_second_factor(principal: AgencyUser) -> Response:
     (password,) = _text(edge.json_body(), "password")
-    asked = start_own_totp(wiring.sign_in_ports(), principal, password, datetime.now(UTC))
+    asked = start_own_totp(wiring.sign_in_ports(), principal, password)
     body = {"session": asked.session, "secret": asked.secret, "otpauth_uri": asked.otpauth_uri}
     return json_response(body, status=200)
 
@@ -191,7 +200,7 @@ def own_second_factor(principal: AgencyUser) -> Response:
 @edge.allowed(Permission.TEAM)
 def own_second_factor_verified(principal: AgencyUser) -> Response:
     handle, code = _text(edge.json_body(), "session", "code")
-    finish_own_totp(wiring.sign_in_ports(), principal, handle, code.strip(), datetime.now(UTC))
+    finish_own_totp(wiring.sign_in_ports(), principal, handle, code.strip())
     return Response(body="", status_code=204)
 
 
@@ -221,7 +230,7 @@ def _member(member: Member, principal: AgencyUser | None = None) -> dict[str, An
 @edge.allowed(Permission.TEAM)
 def team(principal: AgencyUser) -> dict[str, Any]:
     return {
-        "members": [_member(member, principal) for member in wiring.team().members(principal.agency_id)],
+        "members": [_member(member, principal) for member in team_of(principal, team=wiring.team())],
         "roles": [{"code": r.value, "label": r.label, "description": r.description} for r in Role],
     }
 
@@ -230,21 +239,21 @@ def team(principal: AgencyUser) -> dict[str, Any]:
 @edge.allowed(Permission.TEAM)
 def invite(principal: AgencyUser) -> Response:
     invitation = parse_invitation(edge.json_body())
-    member = invite_member(wiring.team_ports(), principal, invitation, datetime.now(UTC))
+    member = invite_member(wiring.team_ports(), principal, invitation)
     return json_response({"member": _member(member, principal)}, status=201)
 
 
 @app.route("/account/team/{user_id}/invitation", methods=["POST"])
 @edge.allowed(Permission.TEAM)
 def reinvite(principal: AgencyUser, user_id: str) -> Response:
-    member = resend_invitation(wiring.team_ports(), principal, user_id, datetime.now(UTC))
+    member = resend_invitation(wiring.team_ports(), principal, user_id)
     return json_response({"member": _member(member, principal)}, status=202)
 
 
 @app.route("/account/team/{user_id}", methods=["PATCH"], content_types=["application/json"])
 @edge.allowed(Permission.TEAM)
 def change_teammate(principal: AgencyUser, user_id: str) -> dict[str, Any]:
-    member = change_member(wiring.team_ports(), principal, user_id, edge.json_body(), datetime.now(UTC))
+    member = change_member(wiring.team_ports(), principal, user_id, edge.json_body())
     return {"member": _member(member, principal)}
 
 
@@ -285,7 +294,6 @@ def finance_invite(principal: FinanceUser) -> Response:
         Creditor.parse(creditor),
         agency_id.strip(),
         invitation,
-        datetime.now(UTC),
     )
     return json_response({"member": _member(member), "agency_id": member.agency_id}, status=201)
 
@@ -366,7 +374,7 @@ def _service(code: str, service: ServiceContact) -> dict[str, Any]:
 @app.route("/account/creditors/{creditor}/profile", methods=["GET"])
 @edge.agency
 def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
-    return _profile(wiring.accounts().profile(principal.agency_id, Creditor.parse(creditor)))
+    return _profile(profile_of(principal, creditor=Creditor.parse(creditor), accounts=wiring.accounts()))
 
 
 @app.route(
@@ -374,29 +382,28 @@ def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 )
 @edge.allowed(Permission.EDIT_PROFILE)
 def send_profile_changes(principal: AgencyUser, creditor: str) -> Response:
-    code = Creditor.parse(creditor)
-    recorded = send_changes(
-        wiring.accounts(),
-        wiring.profile_changes(),
+    sent = send_changes(
         principal,
-        code,
-        edge.json_body(),
-        datetime.now(UTC),
-        wiring.settings().site_url,
+        creditor=Creditor.parse(creditor),
+        body=edge.json_body(),
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+        context=wiring.context(),
     )
-    updated = wiring.accounts().profile(principal.agency_id, code)
     return json_response(
-        {"profile": _profile(updated), "changes": [_change(c) for c in recorded]}, status=201
+        {"profile": _profile(sent.profile), "changes": [_change(c) for c in sent.changes]}, status=201
     )
 
 
 @app.route("/account/creditors/{creditor}/profile/changes", methods=["GET"])
 @edge.agency
 def profile_history(principal: AgencyUser, creditor: str) -> dict[str, Any]:
-    code = Creditor.parse(creditor)
-    found = wiring.profile_changes().history(principal.agency_id, code)
-    if not found:
-        wiring.accounts().profile(principal.agency_id, code)  # an unknown account is a 404, not an empty list
+    found = history_of_changes(
+        principal,
+        creditor=Creditor.parse(creditor),
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+    )
     return {"changes": [_change(change) for change in found]}
 
 
@@ -404,8 +411,7 @@ def profile_history(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 @edge.agency
 def contacts(principal: AgencyUser, creditor: str) -> dict[str, Any]:
     code = Creditor.parse(creditor)
-    wiring.accounts().profile(principal.agency_id, code)
-    details = wiring.accounts().creditor(code)
+    details = contacts_of(principal, creditor=code, accounts=wiring.accounts())
     return {
         "creditor": {"code": code.value, "name": details.legal_name},
         "services": [
@@ -419,12 +425,12 @@ def contacts(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 @edge.allowed(Permission.MESSAGE)
 def message(principal: AgencyUser, creditor: str) -> Response:
     write_to_service(
-        wiring.accounts(),
-        wiring.profile_changes(),
         principal,
-        Creditor.parse(creditor),
-        edge.json_body(),
-        datetime.now(UTC),
+        creditor=Creditor.parse(creditor),
+        body=edge.json_body(),
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+        context=wiring.context(),
     )
     return json_response({"status": "sent"}, status=202)
 
@@ -437,21 +443,23 @@ def finance_changes(principal: FinanceUser) -> dict[str, Any]:
         status = ChangeStatus(params["status"]) if params.get("status") else None
     except ValueError:
         raise InvalidInput("Statut inconnu.") from None
-    codes = [Creditor.parse(params["creditor"])] if params.get("creditor") else sorted(principal.creditors)
-    if any(not principal.handles(code) for code in codes):
-        raise NotFound("Créancier inconnu.")
-    found = [change for code in codes for change in wiring.profile_changes().bank_changes(code, status)]
-    return {
-        "changes": [_change(change) for change in sorted(found, key=lambda c: c.requested_at, reverse=True)]
-    }
+    found = finance_bank_changes(
+        principal,
+        creditor=Creditor.parse(params["creditor"]) if params.get("creditor") else None,
+        status=status,
+        changes=wiring.profile_changes(),
+    )
+    return {"changes": [_change(change) for change in found]}
 
 
 @app.route("/account/finance/changes/{change_id}", methods=["GET"])
 @edge.finance
 def finance_change_detail(principal: FinanceUser, change_id: str) -> dict[str, Any]:
     """Finance sees the full requested IBAN of a pending change: they are the ones who verify it."""
-    change = finance_change(wiring.profile_changes(), principal, change_id)
-    current = wiring.accounts().profile(change.agency_id, change.creditor)
+    review = change_under_review(
+        principal, change_id=change_id, accounts=wiring.accounts(), changes=wiring.profile_changes()
+    )
+    change, current = review.change, review.profile
     pending = current.pending_bank
     requested = None
     if pending and pending.change_id == change.change_id:
@@ -476,13 +484,12 @@ def finance_change_detail(principal: FinanceUser, change_id: str) -> dict[str, A
 def finance_decision(principal: FinanceUser, change_id: str) -> Response:
     approve, comment = parse_decision(edge.json_body())
     decided = decide_bank_change(
-        wiring.accounts(),
-        wiring.profile_changes(),
         principal,
-        change_id,
-        approve,
-        comment,
-        datetime.now(UTC),
-        wiring.settings().site_url,
+        change_id=change_id,
+        approve=approve,
+        comment=comment,
+        accounts=wiring.accounts(),
+        changes=wiring.profile_changes(),
+        context=wiring.context(),
     )
     return json_response(_change(decided), status=201)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Chalice, Response
 
 from mesfactures import wiring
-from mesfactures.disputes.attachments import attachment_link, prepare_upload
+from mesfactures.disputes.attachments import prepare_upload
 from mesfactures.disputes.use_cases import (
+    attachment_of_account,
     comment_dispute,
+    dispute_of_account,
+    disputes_of_account,
+    finance_attachment_link,
     finance_dispute,
     finance_disputes,
     open_dispute,
@@ -21,17 +24,13 @@ from mesfactures.disputes.use_cases import (
 )
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import NEXT_STATUSES, Dispute, DisputeDetail, DisputeStatus
-from mesfactures.domain.errors import InvalidInput, NotFound
+from mesfactures.domain.errors import InvalidInput
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 
 app = Chalice(app_name="mesfactures-disputes")
 edge = Edge(app, wiring.authenticator)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _dispute(dispute: Dispute) -> dict[str, Any]:
@@ -98,16 +97,14 @@ def health() -> dict[str, str]:
 @app.route("/disputes/creditors/{creditor}/disputes", methods=["POST"], content_types=["application/json"])
 @edge.allowed(Permission.DISPUTE)
 def open_one(principal: AgencyUser, creditor: str) -> Response:
-    request = parse_open_request(edge.json_body())
     dispute = open_dispute(
-        wiring.disputes(),
-        wiring.accounts(),
-        wiring.documents(),
         principal,
-        Creditor.parse(creditor),
-        request,
-        _now(),
-        wiring.settings().site_url,
+        creditor=Creditor.parse(creditor),
+        request=parse_open_request(edge.json_body()),
+        disputes=wiring.disputes(),
+        directory=wiring.accounts(),
+        store=wiring.attachment_files(),
+        context=wiring.context(),
     )
     return json_response(_dispute(dispute), status=201)
 
@@ -118,7 +115,7 @@ def new_attachment(principal: AgencyUser, creditor: str) -> Response:
     """A presigned upload for one file; the browser sends the file straight to the document store."""
     body = edge.json_body()
     ticket = prepare_upload(
-        wiring.documents(), wiring.ledger(), principal.agency_id, Creditor.parse(creditor), body
+        wiring.attachment_files(), wiring.ledger(), principal.agency_id, Creditor.parse(creditor), body
     )
     answer = {"id": ticket.attachment_id, "upload_url": ticket.url, "content_type": ticket.content_type}
     return json_response(answer, status=201)
@@ -129,24 +126,33 @@ def new_attachment(principal: AgencyUser, creditor: str) -> Response:
 )
 @edge.agency
 def my_attachment(principal: AgencyUser, creditor: str, dispute_id: str, attachment_id: str) -> Response:
-    detail = wiring.disputes().detail(principal.agency_id, Creditor.parse(creditor), dispute_id)
-    return _redirect(attachment_link(wiring.documents(), detail.dispute, attachment_id))
+    link = attachment_of_account(
+        principal,
+        creditor=Creditor.parse(creditor),
+        dispute_id=dispute_id,
+        attachment_id=attachment_id,
+        disputes=wiring.disputes(),
+        store=wiring.attachment_files(),
+    )
+    return _redirect(link)
 
 
 @app.route("/disputes/creditors/{creditor}/disputes", methods=["GET"])
 @edge.agency
 def list_mine(principal: AgencyUser, creditor: str) -> dict[str, Any]:
-    code = Creditor.parse(creditor)
-    found = wiring.disputes().for_account(principal.agency_id, code)
-    if not found and not wiring.ledger().has_account(principal.agency_id, code):
-        raise NotFound("Compte introuvable.")
+    found = disputes_of_account(
+        principal, creditor=Creditor.parse(creditor), disputes=wiring.disputes(), accounts=wiring.ledger()
+    )
     return {"disputes": [_dispute(dispute) for dispute in found]}
 
 
 @app.route("/disputes/creditors/{creditor}/disputes/{dispute_id}", methods=["GET"])
 @edge.agency
 def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> dict[str, Any]:
-    return _detail(wiring.disputes().detail(principal.agency_id, Creditor.parse(creditor), dispute_id))
+    detail = dispute_of_account(
+        principal, creditor=Creditor.parse(creditor), dispute_id=dispute_id, disputes=wiring.disputes()
+    )
+    return _detail(detail)
 
 
 @app.route(
@@ -156,19 +162,16 @@ def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> dict[s
 )
 @edge.allowed(Permission.DISPUTE)
 def comment(principal: AgencyUser, creditor: str, dispute_id: str) -> Response:
-    text = parse_comment(edge.json_body())
-    code = Creditor.parse(creditor)
-    comment_dispute(
-        wiring.disputes(),
-        wiring.accounts(),
+    detail = comment_dispute(
         principal,
-        code,
-        dispute_id,
-        text,
-        _now(),
-        wiring.settings().site_url,
+        creditor=Creditor.parse(creditor),
+        dispute_id=dispute_id,
+        comment=parse_comment(edge.json_body()),
+        disputes=wiring.disputes(),
+        directory=wiring.accounts(),
+        context=wiring.context(),
     )
-    return json_response(_detail(wiring.disputes().detail(principal.agency_id, code, dispute_id)), status=201)
+    return json_response(_detail(detail), status=201)
 
 
 @app.route("/disputes/finance/disputes", methods=["GET"])
@@ -193,8 +196,14 @@ def finance_one(principal: FinanceUser, dispute_id: str) -> dict[str, Any]:
 @app.route("/disputes/finance/disputes/{dispute_id}/attachments/{attachment_id}", methods=["GET"])
 @edge.finance
 def finance_attachment(principal: FinanceUser, dispute_id: str, attachment_id: str) -> Response:
-    detail = finance_dispute(wiring.disputes(), principal, dispute_id)
-    return _redirect(attachment_link(wiring.documents(), detail.dispute, attachment_id))
+    link = finance_attachment_link(
+        principal,
+        dispute_id=dispute_id,
+        attachment_id=attachment_id,
+        disputes=wiring.disputes(),
+        store=wiring.attachment_files(),
+    )
+    return _redirect(link)
 
 
 @app.route(
@@ -205,14 +214,13 @@ def finance_attachment(principal: FinanceUser, dispute_id: str, attachment_id: s
 @edge.finance
 def transition(principal: FinanceUser, dispute_id: str) -> Response:
     target, text = parse_transition(edge.json_body())
-    transition_dispute(
-        wiring.disputes(),
-        wiring.accounts(),
+    detail = transition_dispute(
         principal,
-        dispute_id,
-        target,
-        text,
-        _now(),
-        wiring.settings().site_url,
+        dispute_id=dispute_id,
+        target=target,
+        comment=text,
+        disputes=wiring.disputes(),
+        directory=wiring.accounts(),
+        context=wiring.context(),
     )
-    return json_response(_detail(finance_dispute(wiring.disputes(), principal, dispute_id)), status=201)
+    return json_response(_detail(detail), status=201)

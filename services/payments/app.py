@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Chalice, Response
@@ -14,7 +13,12 @@ from mesfactures.domain.principal import AgencyUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.observability import logger
-from mesfactures.payments.use_cases import handle_event, parse_basket, start_checkout
+from mesfactures.payments.use_cases import (
+    parse_basket,
+    payment_of_account,
+    receive_stripe_event,
+    start_checkout,
+)
 
 app = Chalice(app_name="mesfactures-payments")
 edge = Edge(app, wiring.authenticator)
@@ -47,14 +51,13 @@ def health() -> dict[str, str]:
 @edge.allowed(Permission.PAY)
 def checkout(principal: AgencyUser, creditor: str) -> Response:
     payment = start_checkout(
-        wiring.ledger(),
-        wiring.payments(),
-        wiring.payment_gateway(),
         principal,
-        Creditor.parse(creditor),
-        parse_basket(edge.json_body()),
-        datetime.now(UTC),
-        wiring.settings().site_url,
+        creditor=Creditor.parse(creditor),
+        basket=parse_basket(edge.json_body()),
+        entries=wiring.ledger(),
+        payments=wiring.payments(),
+        gateway=wiring.payment_gateway(),
+        context=wiring.context(),
     )
     return json_response(_payment(payment), status=201)
 
@@ -62,7 +65,10 @@ def checkout(principal: AgencyUser, creditor: str) -> Response:
 @app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["GET"])
 @edge.agency
 def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> dict[str, Any]:
-    return _payment(wiring.payments().payment(principal.agency_id, Creditor.parse(creditor), payment_id))
+    payment = payment_of_account(
+        principal, creditor=Creditor.parse(creditor), payment_id=payment_id, payments=wiring.payments()
+    )
+    return _payment(payment)
 
 
 @app.route("/payments/stripe/webhook", methods=["POST"], content_types=["application/json"])
@@ -73,14 +79,14 @@ def stripe_webhook() -> dict[str, str]:
     assert request is not None  # noqa: S101 (Chalice sets it for every route)
     raw = request.raw_body
     payload = raw if isinstance(raw, bytes) else raw.encode()
-    event = wiring.payment_gateway().event(payload, request.headers.get("stripe-signature"))
-    outcome = handle_event(
-        wiring.payments(),
-        wiring.accounts(),
-        wiring.ledger(),
-        event,
-        datetime.now(UTC),
-        wiring.settings().site_url,
+    event, outcome = receive_stripe_event(
+        payload,
+        request.headers.get("stripe-signature"),
+        events=wiring.payment_gateway(),
+        payments=wiring.payments(),
+        agencies=wiring.accounts(),
+        entries=wiring.ledger(),
+        context=wiring.context(),
     )
     log.info("stripe event", extra={"event_id": event.event_id, "type": event.type, "outcome": outcome})
     return {"received": outcome}

@@ -103,13 +103,13 @@ def summary(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 def document(principal: AgencyUser, creditor: str, number: str) -> Response | dict[str, Any]:
     params = edge.query_params()
     link = document_link(
-        wiring.ledger(),
-        wiring.documents(),
-        wiring.accounts(),
         principal.agency_id,
-        Creditor.parse(creditor),
-        number,
-        parse_disposition(params.get("disposition")),
+        creditor=Creditor.parse(creditor),
+        number=number,
+        disposition=parse_disposition(params.get("disposition")),
+        ledger=wiring.ledger(),
+        store=wiring.documents(),
+        parties=wiring.accounts(),
     )
     if params.get("redirect") == "true":
         return Response(body="", status_code=302, headers={"Location": link.url, "Cache-Control": "no-store"})

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from mesfactures.auth.identity import CognitoIdentity
     from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
+    from mesfactures.documents.attachment_files import AttachmentFiles
     from mesfactures.documents.store import DocumentStore
+    from mesfactures.domain.context import SystemContext
     from mesfactures.imports.queue import ImportQueue
     from mesfactures.notifications.mailer import SesMailer
     from mesfactures.payments.gateway import StripeGateway
@@ -34,6 +36,14 @@ if TYPE_CHECKING:
 @functools.cache
 def settings() -> Settings:
     return settings_from()
+
+
+@functools.cache
+def context() -> SystemContext:
+    """The clock and the site's address, for every use case."""
+    from mesfactures.domain.context import SystemContext
+
+    return SystemContext(settings().site_url)
 
 
 @functools.cache
@@ -171,13 +181,13 @@ def activity() -> ActivityRepository:
 def sign_in_ports() -> SignInPorts:
     from mesfactures.account.sessions import SignInPorts
 
-    return SignInPorts(identity(), token_verifier(), sessions(), team())
+    return SignInPorts(identity(), token_verifier(), sessions(), team(), context())
 
 
 def team_ports() -> TeamPorts:
     from mesfactures.account.team import TeamPorts
 
-    return TeamPorts(identity(), team(), accounts())
+    return TeamPorts(identity(), team(), accounts(), context())
 
 
 def s3_client_for(config: Settings, session: Any = None) -> Any:
@@ -207,6 +217,13 @@ def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
     return DocumentStore(_s3_client, settings().bucket_name)
+
+
+@functools.cache
+def attachment_files() -> AttachmentFiles:
+    from mesfactures.documents.attachment_files import AttachmentFiles
+
+    return AttachmentFiles(documents())
 
 
 class ImportPorts:

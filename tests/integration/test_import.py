@@ -56,7 +56,13 @@ def _opened(agency_id: str, number: str) -> bytes:
     from mesfactures.statement.documents import document_link
 
     document_link(
-        wiring.ledger(), wiring.documents(), wiring.accounts(), agency_id, Creditor.POLIRIS, number, "inline"
+        agency_id,
+        creditor=Creditor.POLIRIS,
+        number=number,
+        disposition="inline",
+        ledger=wiring.ledger(),
+        store=wiring.documents(),
+        parties=wiring.accounts(),
     )
     return wiring.documents().read(wiring.ledger().document_key(agency_id, Creditor.POLIRIS, number))
 

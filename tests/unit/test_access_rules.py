@@ -36,6 +36,7 @@ from mesfactures.domain.ledger import Agency
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
 from mesfactures.domain.signing_in import Challenge, PendingSignIn, SignInOutcome, Tokens
 from mesfactures.domain.team import Activity, ActivityPage, Member, broken_password_rules
+from tests.fakes import FakeContext
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 ADMIN = AgencyUser("u-admin", "admin@agence.fr", "AG-1", Role.ADMINISTRATEUR, "Ada", "Admin")
@@ -237,7 +238,7 @@ def _member(email: str, role: Role, **changes: Any) -> Member:
 
 
 def _ports(identity: FakeIdentity, team: FakeTeam | None = None) -> SignInPorts:
-    return SignInPorts(identity, FakeVerifier(), FakeSessions(), team or FakeTeam())
+    return SignInPorts(identity, FakeVerifier(), FakeSessions(), team or FakeTeam(), FakeContext(NOW))
 
 
 def test_a_temporary_password_leads_to_a_session_only_after_a_new_password() -> None:
@@ -246,25 +247,25 @@ def test_a_temporary_password_leads_to_a_session_only_after_a_new_password() -> 
     team.add(_member("lea@agence.fr", Role.COMPTABLE, signed_in_once=False))
     ports = _ports(identity, team)
 
-    asked = sign_in(ports, "lea@agence.fr", "Temp-2026!x", NOW)
+    asked = sign_in(ports, "lea@agence.fr", "Temp-2026!x")
     assert isinstance(asked, ChallengeAsked) and asked.challenge == "new_password"
-    done = answer_new_password(ports, asked.session, "Nouveau-2026!", NOW)
+    done = answer_new_password(ports, asked.session, "Nouveau-2026!")
 
     assert isinstance(done, SignedIn) and done.token == "id:lea@agence.fr"
     assert identity.passwords["lea@agence.fr"] == "Nouveau-2026!"
     assert team.people["u-lea@agence.fr"].signed_in_once
     with pytest.raises(ChallengeExpired):
-        answer_new_password(ports, asked.session, "Nouveau-2026!", NOW)
+        answer_new_password(ports, asked.session, "Nouveau-2026!")
 
 
 def test_a_new_password_names_every_rule_it_breaks_and_keeps_the_challenge() -> None:
     identity = FakeIdentity(passwords={"lea@agence.fr": "Temp-2026!x"}, temporary={"lea@agence.fr"})
     ports = _ports(identity)
-    asked = sign_in(ports, "lea@agence.fr", "Temp-2026!x", NOW)
+    asked = sign_in(ports, "lea@agence.fr", "Temp-2026!x")
     assert isinstance(asked, ChallengeAsked)
 
     with pytest.raises(InvalidPassword) as refused:
-        answer_new_password(ports, asked.session, "court", NOW)
+        answer_new_password(ports, asked.session, "court")
 
     assert refused.value.rules == [
         "Au moins 10 caractères",
@@ -279,34 +280,34 @@ def test_a_finance_user_without_totp_gets_no_session_before_enrolling_one() -> N
     identity = FakeIdentity(passwords={"f@finance": "Finance-2026!"})
     ports = _ports(identity)
 
-    asked = sign_in(ports, "f@finance", "Finance-2026!", NOW)
+    asked = sign_in(ports, "f@finance", "Finance-2026!")
 
     assert isinstance(asked, ChallengeAsked) and asked.challenge == "totp_setup"
     assert asked.otpauth_uri is not None and "secret=SECRETBASE32" in asked.otpauth_uri
     with pytest.raises(InvalidCode):
-        finish_totp_setup(ports, asked.session, "000000", NOW)
-    done = finish_totp_setup(ports, asked.session, "123456", NOW)
+        finish_totp_setup(ports, asked.session, "000000")
+    done = finish_totp_setup(ports, asked.session, "123456")
     assert isinstance(done, SignedIn)
-    again = sign_in(ports, "f@finance", "Finance-2026!", NOW)
+    again = sign_in(ports, "f@finance", "Finance-2026!")
     assert isinstance(again, ChallengeAsked) and again.challenge == "totp"
-    assert isinstance(answer_totp(ports, again.session, "123456", NOW), SignedIn)
+    assert isinstance(answer_totp(ports, again.session, "123456"), SignedIn)
 
 
 def test_a_challenge_handle_answers_only_its_own_challenge() -> None:
     identity = FakeIdentity(passwords={"f@finance": "Finance-2026!"}, totp={"f@finance"})
     ports = _ports(identity)
-    asked = sign_in(ports, "f@finance", "Finance-2026!", NOW)
+    asked = sign_in(ports, "f@finance", "Finance-2026!")
     assert isinstance(asked, ChallengeAsked)
 
     with pytest.raises(ChallengeExpired):
-        answer_new_password(ports, asked.session, "Nouveau-2026!", NOW)
+        answer_new_password(ports, asked.session, "Nouveau-2026!")
 
 
 def test_a_code_that_is_not_six_digits_is_refused_before_cognito_is_asked() -> None:
     identity = FakeIdentity(passwords={"a@agence.fr": "Ancien-2026!"})
     identity.request_password_reset("a@agence.fr")
     with pytest.raises(InvalidCode):
-        reset_password(_ports(identity), "a@agence.fr", "65432", "Nouveau-2026!", NOW)
+        reset_password(_ports(identity), "a@agence.fr", "65432", "Nouveau-2026!")
     assert identity.codes == {"a@agence.fr": "654321"}
 
 
@@ -314,8 +315,8 @@ def test_a_password_change_needs_the_current_password() -> None:
     identity = FakeIdentity(passwords={"a@agence.fr": "Ancien-2026!"})
     user = AgencyUser("u-a", "a@agence.fr", "AG-1")
     with pytest.raises(WrongPassword):
-        change_password(_ports(identity), user, "Faux-2026!", "Nouveau-2026!", NOW)
-    change_password(_ports(identity), user, "Ancien-2026!", "Nouveau-2026!", NOW)
+        change_password(_ports(identity), user, "Faux-2026!", "Nouveau-2026!")
+    change_password(_ports(identity), user, "Ancien-2026!", "Nouveau-2026!")
     assert identity.passwords["a@agence.fr"] == "Nouveau-2026!"
 
 
@@ -336,11 +337,11 @@ def test_the_last_active_administrator_cannot_leave_but_another_can() -> None:
 
     team = FakeTeam()
     team.add(_member("admin@agence.fr", Role.ADMINISTRATEUR))
-    ports = TeamPorts(FakeIdentity(), team, FakeAgencies())
+    ports = TeamPorts(FakeIdentity(), team, FakeAgencies(), FakeContext(NOW))
     with pytest.raises(LastAdministrator):
-        change_member(ports, ADMIN, "u-admin@agence.fr", {"role": "lecture"}, NOW)
+        change_member(ports, ADMIN, "u-admin@agence.fr", {"role": "lecture"})
     team.add(_member("second@agence.fr", Role.ADMINISTRATEUR))
-    changed = change_member(ports, ADMIN, "u-admin@agence.fr", {"active": False}, NOW)
+    changed = change_member(ports, ADMIN, "u-admin@agence.fr", {"active": False})
     assert not changed.active and changed.signed_out_before == int(NOW.timestamp())
 
 
@@ -348,7 +349,10 @@ def test_a_role_change_reaches_cognito_and_the_journal() -> None:
     identity, team = FakeIdentity(), FakeTeam()
     team.add(_member("lea@agence.fr", Role.LECTURE))
     changed = change_member(
-        TeamPorts(identity, team, FakeAgencies()), ADMIN, "u-lea@agence.fr", {"role": "comptable"}, NOW
+        TeamPorts(identity, team, FakeAgencies(), FakeContext(NOW)),
+        ADMIN,
+        "u-lea@agence.fr",
+        {"role": "comptable"},
     )
     assert changed.role is Role.COMPTABLE and identity.roles == {"lea@agence.fr": Role.COMPTABLE}
     assert [(a.action.value, a.user_name) for a in team.journal] == [("role_changed", "Ada Admin")]
@@ -358,7 +362,9 @@ def test_an_invitation_is_resent_only_to_someone_who_never_signed_in() -> None:
     identity, team = FakeIdentity(), FakeTeam()
     team.add(_member("lea@agence.fr", Role.LECTURE))
     with pytest.raises(InvalidInput):
-        resend_invitation(TeamPorts(identity, team, FakeAgencies()), ADMIN, "u-lea@agence.fr", NOW)
+        resend_invitation(
+            TeamPorts(identity, team, FakeAgencies(), FakeContext(NOW)), ADMIN, "u-lea@agence.fr"
+        )
     assert identity.invitations_sent == []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -117,5 +117,12 @@ def test_a_message_subject_with_a_line_break_is_refused_on_its_field(subject: st
     user = AgencyUser("user-1", "demo@agence-exemple.fr", "AG-1001")
     body = {"service": "after_sales", "subject": subject, "body": "Bonjour"}
     with pytest.raises(InvalidFields) as refused:
-        write_to_service(None, None, user, Creditor.POLIRIS, body, datetime(2026, 11, 29, tzinfo=UTC))  # type: ignore[arg-type]
+        write_to_service(
+            user,
+            creditor=Creditor.POLIRIS,
+            body=body,
+            accounts=None,  # type: ignore[arg-type]
+            changes=None,  # type: ignore[arg-type]
+            context=None,  # type: ignore[arg-type]
+        )
     assert set(refused.value.fields) == {"subject"}

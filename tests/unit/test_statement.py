@@ -12,8 +12,9 @@ from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput
 from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry
 from mesfactures.domain.money import Money
+from mesfactures.domain.statement import Scope
 from mesfactures.statement.export import entries_to_csv
-from mesfactures.statement.statement import Scope, statement_query, summarize
+from mesfactures.statement.statement import statement_query, summarize
 
 TODAY = date(2026, 11, 29)
 

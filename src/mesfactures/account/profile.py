@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from mesfactures.domain.account_access import account_must_exist
 from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
@@ -22,6 +23,7 @@ from mesfactures.domain.accounts import (
     MainContact,
     ProfileChange,
 )
+from mesfactures.domain.context import Context
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
     BusinessRuleViolation,
@@ -55,6 +57,8 @@ class Accounts(Protocol):
     def creditor(self, creditor: Creditor) -> CreditorDetails: ...
 
     def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile: ...
+
+    def has_account(self, agency_id: str, creditor: Creditor) -> bool: ...
 
 
 class Changes(Protocol):
@@ -129,16 +133,60 @@ def _version(body: Mapping[str, Any]) -> int:
     return version
 
 
+@dataclass(frozen=True)
+class SentChanges:
+    profile: AccountProfile  # as it is now: contact and billing changes applied, a bank change pending
+    changes: list[ProfileChange]
+
+
+@dataclass(frozen=True)
+class ChangeUnderReview:
+    change: ProfileChange
+    profile: AccountProfile  # the account as it is now (its pending bank change holds the full IBAN)
+
+
+def profile_of(user: AgencyUser, *, creditor: Creditor, accounts: Accounts) -> AccountProfile:
+    """The agency's account at a creditor: main contact, billing, bank details, pending change."""
+    return accounts.profile(user.agency_id, creditor)
+
+
+def history_of_changes(
+    user: AgencyUser, *, creditor: Creditor, accounts: Accounts, changes: Changes
+) -> list[ProfileChange]:
+    found = changes.history(user.agency_id, creditor)
+    account_must_exist(accounts, user.agency_id, creditor, unless_found=found)
+    return found
+
+
+def contacts_of(user: AgencyUser, *, creditor: Creditor, accounts: Accounts) -> CreditorDetails:
+    """The creditor's services, for an agency that has an account there."""
+    account_must_exist(accounts, user.agency_id, creditor)
+    return accounts.creditor(creditor)
+
+
 def send_changes(
+    user: AgencyUser,
+    *,
+    creditor: Creditor,
+    body: Mapping[str, Any],
     accounts: Accounts,
     changes: Changes,
+    context: Context,
+) -> SentChanges:
+    """« Envoyer modification »: validates every field first, then records what really changed."""
+    recorded = _record_changes(user, creditor, body, accounts, changes, context.now(), context.site_url)
+    return SentChanges(accounts.profile(user.agency_id, creditor), recorded)
+
+
+def _record_changes(
     user: AgencyUser,
     creditor: Creditor,
     body: Mapping[str, Any],
+    accounts: Accounts,
+    changes: Changes,
     now: datetime,
     site_url: str,
 ) -> list[ProfileChange]:
-    """« Envoyer modification »: validates every field first, then records what really changed."""
     from mesfactures.account import validation  # libphonenumber's metadata: loaded on first use only
 
     profile = accounts.profile(user.agency_id, creditor)
@@ -238,16 +286,35 @@ def finance_change(changes: Changes, user: FinanceUser, change_id: str) -> Profi
     return change
 
 
+def finance_bank_changes(
+    user: FinanceUser, *, creditor: Creditor | None, status: ChangeStatus | None, changes: Changes
+) -> list[ProfileChange]:
+    """Bank-detail changes of the creditors the finance user handles (or of one of them), newest first."""
+    codes = [creditor] if creditor else sorted(user.creditors)
+    if any(not user.handles(code) for code in codes):
+        raise NotFound("Créancier inconnu.")
+    found = [change for code in codes for change in changes.bank_changes(code, status)]
+    return sorted(found, key=lambda change: change.requested_at, reverse=True)
+
+
+def change_under_review(
+    user: FinanceUser, *, change_id: str, accounts: Accounts, changes: Changes
+) -> ChangeUnderReview:
+    change = finance_change(changes, user, change_id)
+    return ChangeUnderReview(change, accounts.profile(change.agency_id, change.creditor))
+
+
 def decide_bank_change(
-    accounts: Accounts,
-    changes: Changes,
     user: FinanceUser,
+    *,
     change_id: str,
     approve: bool,
     comment: str,
-    now: datetime,
-    site_url: str,
+    accounts: Accounts,
+    changes: Changes,
+    context: Context,
 ) -> ProfileChange:
+    now, site_url = context.now(), context.site_url
     change = finance_change(changes, user, change_id)
     if change.kind is not ChangeKind.BANK or change.status is not ChangeStatus.PENDING:
         raise BusinessRuleViolation("Cette demande a déjà été traitée.")
@@ -278,12 +345,13 @@ def parse_decision(body: Mapping[str, Any]) -> tuple[bool, str]:
 
 
 def write_to_service(
-    accounts: Accounts,
-    changes: Changes,
     user: AgencyUser,
+    *,
     creditor: Creditor,
     body: Mapping[str, Any],
-    now: datetime,
+    accounts: Accounts,
+    changes: Changes,
+    context: Context,
 ) -> None:
     """E-mails the chosen service with the account's context, and the user a copy; 5 per hour at most."""
     service_code, subject, text = body.get("service"), body.get("subject"), body.get("body")
@@ -331,6 +399,7 @@ def write_to_service(
         MailMessage(new_id(), (service.email,), views[0]),
         MailMessage(new_id(), (user.email,), views[1]),
     ]
+    now = context.now()
     journal = activity_of(
         user, Action.MESSAGE_SENT, now, creditor, tuple(documents), f"{service.name} : {subject.strip()}"
     )

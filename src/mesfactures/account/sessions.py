@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from mesfactures.auth.sessions import as_member, fingerprint
+from mesfactures.domain.context import Context
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
     ChallengeExpired,
@@ -28,9 +29,9 @@ from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Pr
 from mesfactures.domain.signing_in import PendingSignIn, SignInOutcome, Tokens
 from mesfactures.domain.team import PASSWORD_MAX_LENGTH, broken_password_rules
 
-if TYPE_CHECKING:  # the adapters (boto3, pynamodb) load on first use, not with the app (cold start)
+if TYPE_CHECKING:
+    from mesfactures.domain.ledger import Agency
     from mesfactures.domain.team import Member
-    from mesfactures.persistence.accounts import AccountRepository
 
 
 MAX_FAILED_SIGN_INS = 5
@@ -136,19 +137,25 @@ class Members(Protocol):
     def sign_out_everywhere(self, agency_id: str, user_id: str, before_epoch: int) -> None: ...
 
 
+class Agencies(Protocol):
+    def agency(self, agency_id: str) -> Agency: ...
+
+
 @dataclass(frozen=True)
 class SignInPorts:
     identity: Identity
     verifier: Verifier
     sessions: SessionStore
     members: Members
+    context: Context
 
 
-def sign_in(ports: SignInPorts, username: str, password: str, now: datetime) -> SignInStep:
+def sign_in(ports: SignInPorts, username: str, password: str) -> SignInStep:
     """Signs in, unless the identifier had too many attempts in the current quarter of an hour: then even
     the right password is refused until the quarter ends, so guessing gets five tries, not thousands. The
     attempt is counted before the password is checked, in one conditional write: guesses sent all at once
     cannot all read "no failure yet" and pass. A successful sign-in forgets the count."""
+    now = ports.context.now()
     username = username.strip()
     subject, window = _count_attempt(ports.sessions, username, now)
     outcome = ports.identity.sign_in(username, password)
@@ -156,8 +163,9 @@ def sign_in(ports: SignInPorts, username: str, password: str, now: datetime) -> 
     return _next_step(ports, username, outcome, now)
 
 
-def answer_new_password(ports: SignInPorts, handle: str, new_password: str, now: datetime) -> SignInStep:
+def answer_new_password(ports: SignInPorts, handle: str, new_password: str) -> SignInStep:
     """The first sign-in's new password; the policy is checked here first, so each broken rule is named."""
+    now = ports.context.now()
     _check_password(new_password)
     pending = _pending(ports, handle, "new_password", now)
     outcome = ports.identity.complete_new_password(
@@ -167,7 +175,8 @@ def answer_new_password(ports: SignInPorts, handle: str, new_password: str, now:
     return _next_step(ports, pending.username, outcome, now)
 
 
-def answer_totp(ports: SignInPorts, handle: str, code: str, now: datetime) -> SignInStep:
+def answer_totp(ports: SignInPorts, handle: str, code: str) -> SignInStep:
+    now = ports.context.now()
     _check_code(code)
     pending = _pending(ports, handle, "totp", now)
     outcome = ports.identity.complete_totp(pending.username, pending.cognito_session or "", code)
@@ -175,8 +184,9 @@ def answer_totp(ports: SignInPorts, handle: str, code: str, now: datetime) -> Si
     return _next_step(ports, pending.username, outcome, now, second_factor_done=True)
 
 
-def finish_totp_setup(ports: SignInPorts, handle: str, code: str, now: datetime) -> SignedIn:
+def finish_totp_setup(ports: SignInPorts, handle: str, code: str) -> SignedIn:
     """Enrols the authenticator app that produced `code`, then opens the session held since the password."""
+    now = ports.context.now()
     _check_code(code)
     pending = _pending(ports, handle, "totp_setup", now)
     ports.identity.finish_totp_setup(pending.access_token or "", code)
@@ -184,9 +194,10 @@ def finish_totp_setup(ports: SignInPorts, handle: str, code: str, now: datetime)
     return _signed_in(ports, pending.id_token or "")
 
 
-def start_own_totp(ports: SignInPorts, principal: Principal, password: str, now: datetime) -> ChallengeAsked:
+def start_own_totp(ports: SignInPorts, principal: Principal, password: str) -> ChallengeAsked:
     """An administrator turns on the second factor for themselves: their password again (a session left
     open must not enrol someone else's phone), then the secret to scan, answered by `finish_own_totp`."""
+    now = ports.context.now()
     if not isinstance(principal, AgencyUser) or principal.role is not Role.ADMINISTRATEUR:
         raise ForbiddenForRole("La double authentification est proposée aux administrateurs de l'agence.")
     if not password or len(password) > PASSWORD_MAX_LENGTH:
@@ -204,7 +215,8 @@ def start_own_totp(ports: SignInPorts, principal: Principal, password: str, now:
     return _enrolment(_ask(ports, pending, now), principal.email, secret)
 
 
-def finish_own_totp(ports: SignInPorts, principal: Principal, handle: str, code: str, now: datetime) -> None:
+def finish_own_totp(ports: SignInPorts, principal: Principal, handle: str, code: str) -> None:
+    now = ports.context.now()
     _check_code(code)
     pending = _pending(ports, handle, "own_totp", now)
     if pending.username != principal.email:
@@ -213,16 +225,18 @@ def finish_own_totp(ports: SignInPorts, principal: Principal, handle: str, code:
     _release(ports, handle)
 
 
-def request_password_reset(ports: SignInPorts, username: str, now: datetime) -> None:
+def request_password_reset(ports: SignInPorts, username: str) -> None:
     """Cognito e-mails a code if the identifier exists; the answer is the same either way, and requests
     are limited per identifier like sign-ins (known or not)."""
+    now = ports.context.now()
     username = _username(username)
     if not _within_limit(ports.sessions, username, _FORGOT, now):
         raise TooManySignIns()
     ports.identity.request_password_reset(username)
 
 
-def reset_password(ports: SignInPorts, username: str, code: str, new_password: str, now: datetime) -> None:
+def reset_password(ports: SignInPorts, username: str, code: str, new_password: str) -> None:
+    now = ports.context.now()
     username = _username(username)
     _check_code(code)
     _check_password(new_password)
@@ -231,9 +245,10 @@ def reset_password(ports: SignInPorts, username: str, code: str, new_password: s
     ports.identity.reset_password(username, code, new_password)
 
 
-def change_password(ports: SignInPorts, principal: Principal, current: str, new: str, now: datetime) -> None:
+def change_password(ports: SignInPorts, principal: Principal, current: str, new: str) -> None:
     """Needs the current password, guessed no more often than a sign-in (a stolen session must not become
     a stolen account)."""
+    now = ports.context.now()
     if not current or len(current) > PASSWORD_MAX_LENGTH:
         raise WrongPassword()
     _check_password(new)
@@ -244,8 +259,9 @@ def change_password(ports: SignInPorts, principal: Principal, current: str, new:
     ports.identity.set_password(principal.email, new)
 
 
-def sign_out(token: str | None, verifier: Verifier, sessions: SessionStore, now: datetime) -> None:
+def sign_out(token: str | None, *, verifier: Verifier, sessions: SessionStore, context: Context) -> None:
     """Refuses the session's token from now until it expires, wherever a copy of it is replayed."""
+    now = context.now()
     if token is None:
         return
     try:
@@ -256,18 +272,19 @@ def sign_out(token: str | None, verifier: Verifier, sessions: SessionStore, now:
     sessions.revoke(fingerprint(token), until, now)
 
 
-def sign_out_everywhere(ports: SignInPorts, principal: Principal, token: str, now: datetime) -> None:
+def sign_out_everywhere(ports: SignInPorts, principal: Principal, token: str) -> None:
     """Every device: Cognito revokes the refresh tokens; the portal refuses every ID token issued until now
     (agency users, through their member) and this one (everyone)."""
+    now = ports.context.now()
     ports.identity.sign_out_everywhere(principal.email)
     if isinstance(principal, AgencyUser):
         ports.members.sign_out_everywhere(principal.agency_id, principal.user_id, int(now.timestamp()))
     else:
         ports.sessions.sign_out_user(principal.user_id, int(now.timestamp()))
-    sign_out(token, ports.verifier, ports.sessions, now)
+    sign_out(token, verifier=ports.verifier, sessions=ports.sessions, context=ports.context)
 
 
-def who_is(principal: Principal, accounts: AccountRepository) -> Me:
+def who_is(principal: Principal, accounts: Agencies) -> Me:
     """The principal as authenticated (an agency user's role and names come from their member, read with
     the session check): only the agency is read here."""
     if isinstance(principal, FinanceUser):

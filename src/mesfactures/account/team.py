@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from mesfactures.domain.context import Context
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import AgencyHasAdministrator, InvalidFields, InvalidInput, NotFound
 from mesfactures.domain.ids import new_id
@@ -64,6 +65,7 @@ class TeamPorts:
     identity: TeamIdentity
     team: Team
     agencies: Agencies
+    context: Context
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,14 @@ def parse_invitation(body: dict[str, Any], role_required: bool = True) -> Invita
     return Invitation(email.strip().lower(), names["first_name"], names["last_name"], role)
 
 
-def invite_member(ports: TeamPorts, admin: AgencyUser, invitation: Invitation, now: datetime) -> Member:
+def team_of(admin: AgencyUser, *, team: Team) -> list[Member]:
+    """The agency's members, for its administrator."""
+    return team.members(admin.agency_id)
+
+
+def invite_member(ports: TeamPorts, admin: AgencyUser, invitation: Invitation) -> Member:
     """Cognito creates the person and e-mails the invitation; the team records them with their role."""
+    now = ports.context.now()
     return _invite(ports, admin.agency_id, admin.user_id, admin.display_name, invitation, now)
 
 
@@ -110,9 +118,9 @@ def invite_first_administrator(
     creditor: Creditor,
     agency_id: str,
     invitation: Invitation,
-    now: datetime,
 ) -> Member:
     """Finance onboards an agency that has an account at one of its creditors (the ERP feed brought it)."""
+    now = ports.context.now()
     if not finance.handles(creditor) or not ports.agencies.has_account(agency_id, creditor):
         raise NotFound("Aucun compte de cette agence chez ce créancier.")
     if any(m.counts_as_admin and m.signed_in_once for m in ports.team.members(agency_id)):
@@ -126,7 +134,8 @@ def invite_first_administrator(
     return _invite(ports, agency_id, finance.user_id, by, first, now, context)
 
 
-def resend_invitation(ports: TeamPorts, admin: AgencyUser, user_id: str, now: datetime) -> Member:
+def resend_invitation(ports: TeamPorts, admin: AgencyUser, user_id: str) -> Member:
+    now = ports.context.now()
     member = ports.team.member(admin.agency_id, user_id)
     if member.signed_in_once or not member.active:
         raise InvalidInput("Cette personne a déjà choisi son mot de passe : rien à renvoyer.")
@@ -136,10 +145,9 @@ def resend_invitation(ports: TeamPorts, admin: AgencyUser, user_id: str, now: da
     return member
 
 
-def change_member(
-    ports: TeamPorts, admin: AgencyUser, user_id: str, body: dict[str, Any], now: datetime
-) -> Member:
+def change_member(ports: TeamPorts, admin: AgencyUser, user_id: str, body: dict[str, Any]) -> Member:
     """A new role and/or activity; the agency always keeps an active administrator (a table condition)."""
+    now = ports.context.now()
     if not {"role", "active"} & set(body):
         raise InvalidInput("Indiquez un rôle ou un état (actif ou non).")
     before = ports.team.member(admin.agency_id, user_id)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mesfactures.documents.store import attachment_key, upload_key
+from mesfactures.domain.account_access import KnownAccounts, account_must_exist
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import Attachment, Dispute
 from mesfactures.domain.errors import InvalidInput, NotFound
@@ -22,17 +22,25 @@ _TOO_BIG = "Une pièce jointe est limitée à 5 Mo."
 
 
 class AttachmentStore(Protocol):
-    def upload_url(self, key: str, content_type: str, size_bytes: int) -> str: ...
+    """The files of disputes, named by the account and the attachment's id: where they are kept (the
+    document store's keys) is the adapter's business (documents/attachment_files.py)."""
 
-    def head(self, key: str) -> tuple[int, str] | None: ...
+    def upload_url(
+        self, agency_id: str, creditor: Creditor, attachment_id: str, content_type: str, size_bytes: int
+    ) -> str: ...
 
-    def first_bytes(self, key: str, count: int) -> bytes: ...
+    def receive(self, agency_id: str, creditor: Creditor, attachment_id: str) -> tuple[int, str] | None:
+        """Moves an uploaded file out of the browser's reach (if it is still there); the size and type of
+        the kept file, None when there is none."""
+        ...
 
-    def move(self, source: str, target: str) -> None: ...
+    def first_bytes(self, agency_id: str, creditor: Creditor, attachment_id: str, count: int) -> bytes: ...
 
-    def delete(self, key: str) -> None: ...
+    def discard(self, agency_id: str, creditor: Creditor, attachment_id: str) -> None: ...
 
-    def url(self, key: str, disposition: Any, filename: str, content_type: str = ...) -> str: ...
+    def link(
+        self, agency_id: str, creditor: Creditor, attachment_id: str, filename: str, content_type: str
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,12 @@ def _filename(value: Any) -> str:
     return "".join(ch for ch in value.strip() if ch.isprintable() and ch not in '/\\"')
 
 
-class Accounts(Protocol):
-    def has_account(self, agency_id: str, creditor: Creditor) -> bool: ...
-
-
 def prepare_upload(
-    store: AttachmentStore, accounts: Accounts, agency_id: str, creditor: Creditor, body: Mapping[str, Any]
+    store: AttachmentStore,
+    accounts: KnownAccounts,
+    agency_id: str,
+    creditor: Creditor,
+    body: Mapping[str, Any],
 ) -> UploadTicket:
     content_type = body.get("content_type")
     size = body.get("size_bytes")
@@ -62,11 +70,10 @@ def prepare_upload(
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_BYTES:
         raise InvalidInput(_TOO_BIG)
     _filename(body.get("filename"))
-    if not accounts.has_account(agency_id, creditor):
-        raise NotFound("Compte introuvable.")
+    account_must_exist(accounts, agency_id, creditor)
     attachment_id = new_id()
-    key = upload_key(agency_id, creditor, attachment_id)
-    return UploadTicket(attachment_id, store.upload_url(key, str(content_type), size), str(content_type))
+    url = store.upload_url(agency_id, creditor, attachment_id, str(content_type), size)
+    return UploadTicket(attachment_id, url, str(content_type))
 
 
 def verified_attachments(
@@ -80,17 +87,18 @@ def verified_attachments(
     for entry in given:
         if not isinstance(entry, dict) or not _ULID.match(str(entry.get("id", ""))):
             raise InvalidInput("Pièce jointe inconnue.")
-        key = attachment_key(agency_id, creditor, entry["id"])
-        uploaded = upload_key(agency_id, creditor, entry["id"])
-        if store.head(uploaded) is not None:
-            store.move(uploaded, key)
-        found = store.head(key)
+        attachment_id = entry["id"]
+        found = store.receive(agency_id, creditor, attachment_id)
         if found is None:
             raise InvalidInput("Une pièce jointe n'a pas été reçue : recommencez l'envoi.")
         size, content_type = found
         signature = SIGNATURES.get(content_type)
-        if size > MAX_BYTES or signature is None or not store.first_bytes(key, 8).startswith(signature):
-            store.delete(key)
+        if (
+            size > MAX_BYTES
+            or signature is None
+            or not store.first_bytes(agency_id, creditor, attachment_id, 8).startswith(signature)
+        ):
+            store.discard(agency_id, creditor, attachment_id)
             raise InvalidInput("Une pièce jointe n'est pas un PDF, PNG ou JPEG de 5 Mo au plus.")
         attachments.append(Attachment(entry["id"], _filename(entry.get("filename")), content_type, size))
     return tuple(attachments)
@@ -100,5 +108,6 @@ def attachment_link(store: AttachmentStore, dispute: Dispute, attachment_id: str
     attachment = next((a for a in dispute.attachments if a.attachment_id == attachment_id), None)
     if attachment is None:
         raise NotFound("Pièce jointe introuvable.")
-    key = attachment_key(dispute.agency_id, dispute.creditor, attachment_id)
-    return store.url(key, "attachment", attachment.filename, attachment.content_type)
+    return store.link(
+        dispute.agency_id, dispute.creditor, attachment_id, attachment.filename, attachment.content_type
+    )

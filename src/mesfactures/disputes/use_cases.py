@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
-from mesfactures.disputes.attachments import AttachmentStore, verified_attachments
+from mesfactures.disputes.attachments import AttachmentStore, attachment_link, verified_attachments
 from mesfactures.documents.formatting import format_eur
+from mesfactures.domain.account_access import KnownAccounts, account_must_exist
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
+from mesfactures.domain.context import Context
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import (
     Dispute,
@@ -79,6 +80,8 @@ class Directory(Protocol):
     def creditor(self, creditor: Creditor) -> CreditorDetails: ...
 
     def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile: ...
+
+    def has_account(self, agency_id: str, creditor: Creditor) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -169,22 +172,22 @@ def finance_link(site_url: str, dispute: Dispute) -> str:
 
 
 def open_dispute(
+    user: AgencyUser,
+    *,
+    creditor: Creditor,
+    request: OpenDisputeRequest,
     disputes: Disputes,
     directory: Directory,
     store: AttachmentStore,
-    user: AgencyUser,
-    creditor: Creditor,
-    request: OpenDisputeRequest,
-    now: datetime,
-    site_url: str,
+    context: Context,
 ) -> Dispute:
     """One transaction: the dispute, its first event, the invoices blocked, the finance team's e-mail."""
+    now, site_url = context.now(), context.site_url
     invoices = disputes.invoices(user.agency_id, creditor, list(request.invoice_numbers))
     disputed = _disputed(request, invoices)
     attachments = verified_attachments(store, user.agency_id, creditor, request.attachments)
     agency, seller = directory.agency(user.agency_id), directory.creditor(creditor)
-    if creditor not in agency.creditors:
-        raise NotFound("Compte introuvable.")
+    account_must_exist(directory, user.agency_id, creditor, unless_found=creditor in agency.creditors)
     dispute = Dispute(
         new_id(),
         user.agency_id,
@@ -226,15 +229,17 @@ def open_dispute(
 
 
 def comment_dispute(
-    disputes: Disputes,
-    directory: Directory,
     user: AgencyUser,
+    *,
     creditor: Creditor,
     dispute_id: str,
     comment: str,
-    now: datetime,
-    site_url: str,
-) -> Dispute:
+    disputes: Disputes,
+    directory: Directory,
+    context: Context,
+) -> DisputeDetail:
+    """The comment, and the finance team's e-mail, in one transaction; the dispute with its history."""
+    now, site_url = context.now(), context.site_url
     dispute = disputes.detail(user.agency_id, creditor, dispute_id).dispute
     if dispute.status is DisputeStatus.CLOSED:
         raise BusinessRuleViolation("Ce litige est clos : il ne peut plus être commenté.")
@@ -252,22 +257,23 @@ def comment_dispute(
     )
     numbers = tuple(i.number for i in dispute.invoices)
     journal = activity_of(user, Action.DISPUTE_COMMENTED, now, creditor, numbers, dispute.reference)
-    return disputes.record(
-        dispute, event, MailMessage(new_id(), (seller.finance_email,), view), activity=journal
-    )
+    disputes.record(dispute, event, MailMessage(new_id(), (seller.finance_email,), view), activity=journal)
+    return disputes.detail(user.agency_id, creditor, dispute_id)
 
 
 def transition_dispute(
-    disputes: Disputes,
-    directory: Directory,
     user: FinanceUser,
+    *,
     dispute_id: str,
     target: DisputeStatus,
     comment: str,
-    now: datetime,
-    site_url: str,
-) -> Dispute:
-    """The finance team moves a dispute on; the agency's contact is told; a resolution frees the invoices."""
+    disputes: Disputes,
+    directory: Directory,
+    context: Context,
+) -> DisputeDetail:
+    """The finance team moves a dispute on; the agency's contact is told; a resolution frees the invoices.
+    Returns the dispute with its history."""
+    now, site_url = context.now(), context.site_url
     dispute = finance_dispute(disputes, user, dispute_id).dispute
     check_transition(dispute.status, target)
     agency = directory.agency(dispute.agency_id)
@@ -292,7 +298,8 @@ def transition_dispute(
         link=agency_link(site_url, dispute),
     )
     release = dispute.status.is_active and not target.is_active
-    return disputes.record(dispute, event, MailMessage(new_id(), (contact,), view), release_invoices=release)
+    disputes.record(dispute, event, MailMessage(new_id(), (contact,), view), release_invoices=release)
+    return finance_dispute(disputes, user, dispute_id)
 
 
 def finance_dispute(disputes: Disputes, user: FinanceUser, dispute_id: str) -> DisputeDetail:
@@ -311,3 +318,40 @@ def finance_disputes(
         raise NotFound("Créancier inconnu.")
     found = [dispute for code in creditors for dispute in disputes.for_creditor(code, status)]
     return sorted(found, key=lambda dispute: dispute.opened_at, reverse=True)
+
+
+def disputes_of_account(
+    user: AgencyUser, *, creditor: Creditor, disputes: Disputes, accounts: KnownAccounts
+) -> list[Dispute]:
+    """The agency's disputes at a creditor; none is an empty list only for an account that exists."""
+    found = disputes.for_account(user.agency_id, creditor)
+    account_must_exist(accounts, user.agency_id, creditor, unless_found=found)
+    return found
+
+
+def dispute_of_account(
+    user: AgencyUser, *, creditor: Creditor, dispute_id: str, disputes: Disputes
+) -> DisputeDetail:
+    """One of the agency's disputes with its history; another agency's is not found."""
+    return disputes.detail(user.agency_id, creditor, dispute_id)
+
+
+def attachment_of_account(
+    user: AgencyUser,
+    *,
+    creditor: Creditor,
+    dispute_id: str,
+    attachment_id: str,
+    disputes: Disputes,
+    store: AttachmentStore,
+) -> str:
+    """A short-lived link to a file of one of the agency's disputes."""
+    dispute = disputes.detail(user.agency_id, creditor, dispute_id).dispute
+    return attachment_link(store, dispute, attachment_id)
+
+
+def finance_attachment_link(
+    user: FinanceUser, *, dispute_id: str, attachment_id: str, disputes: Disputes, store: AttachmentStore
+) -> str:
+    """A short-lived link to a file of a dispute of a creditor the finance user handles."""
+    return attachment_link(store, finance_dispute(disputes, user, dispute_id).dispute, attachment_id)

@@ -96,6 +96,13 @@ class NotFound(DomainError):
     message = "Élément introuvable."
 
 
+class UnknownAccount(NotFound):
+    """The agency has no account at this creditor (or the account is another agency's): a 404 like any
+    other unknown thing. Raised by `domain.account_access.account_must_exist`, the one place of the rule."""
+
+    message = "Compte introuvable."
+
+
 class ConcurrentChange(DomainError):
     code = "concurrent_change"
     message = "Cet élément a été modifié entre-temps. Rechargez la page et recommencez."

@@ -87,3 +87,11 @@ class CheckoutEvent:
     fully_refunded: bool = False
     amount_total: int | None = None
     currency: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """The card-payment page opened for a basket, as the payment gateway answers (no SDK type)."""
+
+    session_id: str
+    url: str

@@ -6,11 +6,10 @@ attempt and network retries) and webhook events (signature verified on the raw b
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mesfactures.domain.errors import ConfigurationError, InvalidInput, PaymentUnavailable
-from mesfactures.domain.payments import CheckoutEvent, Payment
+from mesfactures.domain.payments import CheckoutEvent, CheckoutSession, Payment
 
 if TYPE_CHECKING:
     import stripe
@@ -18,12 +17,6 @@ if TYPE_CHECKING:
 
 
 SESSION_MINUTES = 30  # Stripe's minimum; the invoices stay locked a little longer (use_cases.LOCK_MINUTES)
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    session_id: str
-    url: str
 
 
 class StripeGateway:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from mesfactures.documents.formatting import format_date, format_eur
+from mesfactures.domain.context import Context
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
     BusinessRuleViolation,
@@ -20,12 +21,11 @@ from mesfactures.domain.errors import (
 )
 from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry, is_document_number
-from mesfactures.domain.payments import CheckoutEvent, PaidInvoice, Payment, PaymentStatus
+from mesfactures.domain.payments import CheckoutEvent, CheckoutSession, PaidInvoice, Payment, PaymentStatus
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.domain.team import Action, Activity, activity_of
 from mesfactures.notifications.messages import InvoiceLine, MailMessage, PaymentReceipt
 from mesfactures.observability import logger
-from mesfactures.payments.gateway import CheckoutSession
 
 MAX_INVOICES = 20
 LOCK_MINUTES = 35  # the Checkout session is created to expire after 30 minutes; the lock outlives it
@@ -65,6 +65,12 @@ class Payments(Protocol):
 
 class Gateway(Protocol):
     def create_session(self, payment: Payment, success_url: str, cancel_url: str) -> CheckoutSession: ...
+
+
+class EventSource(Protocol):
+    def event(self, payload: bytes, signature: str | None) -> CheckoutEvent:
+        """The event, if and only if its signature checks out; InvalidInput otherwise."""
+        ...
 
 
 class Agencies(Protocol):
@@ -114,15 +120,18 @@ def _payable(number: str, entry: LedgerEntry | None) -> PaidInvoice:
 
 
 def start_checkout(
+    user: AgencyUser,
+    *,
+    creditor: Creditor,
+    basket: tuple[tuple[str, ...], tuple[str, ...]],
     entries: Entries,
     payments: Payments,
     gateway: Gateway,
-    user: AgencyUser,
-    creditor: Creditor,
-    basket: tuple[tuple[str, ...], tuple[str, ...]],
-    now: datetime,
-    site_url: str,
+    context: Context,
 ) -> Payment:
+    """Prices the basket from the ledger, locks its documents, and opens Stripe's payment page; `basket`
+    is the invoice numbers and the credit-note numbers to offset (parse_basket)."""
+    now, site_url = context.now(), context.site_url
     numbers, credit_numbers = basket
     found = entries.entries_by_number(user.agency_id, creditor, [*numbers, *credit_numbers])
     invoices = tuple(_payable(number, found.get(number)) for number in numbers)
@@ -174,15 +183,35 @@ def _refund(payments: Payments, entries: Entries, event: CheckoutEvent, now: dat
     return "reopened" if payments.refund(payment, documents, event.event_id, now) else "unchanged"
 
 
-def handle_event(
+def receive_stripe_event(
+    payload: bytes,
+    signature: str | None,
+    *,
+    events: EventSource,
     payments: Payments,
     agencies: Agencies,
     entries: Entries,
-    event: CheckoutEvent,
-    now: datetime,
-    site_url: str,
+    context: Context,
+) -> tuple[CheckoutEvent, str]:
+    """Stripe's webhook: the event is read only once its signature checks out on the raw body; returns it
+    with what happened, for the logs."""
+    event = events.event(payload, signature)
+    outcome = handle_event(event, payments=payments, agencies=agencies, entries=entries, context=context)
+    return event, outcome
+
+
+def payment_of_account(
+    user: AgencyUser, *, creditor: Creditor, payment_id: str, payments: Payments
+) -> Payment:
+    """One of the agency's payments; another agency's is not found."""
+    return payments.payment(user.agency_id, creditor, payment_id)
+
+
+def handle_event(
+    event: CheckoutEvent, *, payments: Payments, agencies: Agencies, entries: Entries, context: Context
 ) -> str:
     """What the webhook does with a verified event; returns what happened, for the logs."""
+    now, site_url = context.now(), context.site_url
     if event.type == "charge.refunded":
         return _refund(payments, entries, event, now)
     handled = (

@@ -22,7 +22,7 @@ from mesfactures.domain.accounts import (
     ServiceContact,
 )
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import ConcurrentChange, NotFound, TooManyRequests
+from mesfactures.domain.errors import ConcurrentChange, NotFound, TooManyRequests, UnknownAccount
 from mesfactures.domain.ledger import Agency
 from mesfactures.domain.team import Activity
 from mesfactures.notifications.messages import MailMessage
@@ -117,7 +117,7 @@ class AccountRepository:
         try:
             item = ProfileItem.get(keys.account_pk(agency_id, creditor), keys.PROFILE_SK)
         except DoesNotExist:
-            raise NotFound("Compte introuvable.") from None
+            raise UnknownAccount() from None
         return AccountProfile(
             agency_id=item.agency_id,
             creditor=Creditor(item.creditor),

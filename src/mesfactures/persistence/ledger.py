@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,8 @@ from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import BusinessRuleViolation, ConcurrentChange, InvalidInput, NotFound
+from mesfactures.domain.errors import ConcurrentChange, InvalidInput, NotFound
+from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
 from mesfactures.domain.ledger import (
     DocumentLine,
     EntryStatus,
@@ -24,11 +24,11 @@ from mesfactures.domain.ledger import (
     invoice_status,
 )
 from mesfactures.domain.money import Money
+from mesfactures.domain.statement import EntryPage, Scope, StatementQuery
 from mesfactures.persistence import keys
 from mesfactures.persistence.cursors import decode_cursor, encode_cursor
 from mesfactures.persistence.models import EntryItem, LedgerItem, LineMap, ProfileItem
 from mesfactures.persistence.transactions import shared_connection
-from mesfactures.statement.statement import EntryPage, Scope, StatementQuery
 
 _OPEN_STATUSES = {EntryStatus.OPEN, EntryStatus.PARTIALLY_PAID}
 
@@ -301,20 +301,9 @@ class EntryWriter:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
         existing = EntryItem.get(item.pk, item.sk, consistent_read=True)
-        if existing.entry_type != entry.type.value:
-            raise BusinessRuleViolation(f"le numéro {entry.number} désigne déjà une pièce d'un autre type")
-        if int(existing.erp_version or 1) >= version:
+        kept = new_version(entry_from_item(existing), int(existing.erp_version or 1), entry, version)
+        if kept is None:
             return UpsertOutcome.UNCHANGED
-        if existing.payment_lock and (existing.payment_lock_until or 0) > time.time():
-            raise BusinessRuleViolation(
-                f"{entry.number} est en cours de paiement par carte : renvoyez la nouvelle version plus tard"
-            )
-        balance = int(existing.balance_cents) + entry.amount.cents - int(existing.amount_cents)
-        if (balance < 0) if entry.type is EntryType.INVOICE else (balance > 0):
-            raise BusinessRuleViolation(
-                f"la nouvelle version de {entry.number} est inférieure à ce qui est réglé"
-            )
-        kept = replace(_with_balance(entry, balance), dispute_id=existing.dispute_id)
         replacement = item_from_entry(kept, document_key)
         replacement.erp_version = version
         unchanged_dispute = (
@@ -390,21 +379,17 @@ class EntryWriter:
         return UpsertOutcome.INSERTED
 
     def _allocate(self, pk: str, payment: LedgerEntry) -> list[tuple[EntryItem, int]]:
-        """Each named invoice, in order, takes what it still owes until the payment is spent."""
-        remaining = -payment.amount.cents
-        updates = []
-        for number in payment.settles:
-            if remaining == 0:
-                break
-            invoice = self._invoice(pk, number)
-            take = min(remaining, int(invoice.balance_cents))
-            if take <= 0:
-                raise BusinessRuleViolation(f"la facture {invoice.number} est déjà réglée")
-            remaining -= take
-            updates.append((invoice, int(invoice.balance_cents) - take))
-        if remaining > 0:
-            raise BusinessRuleViolation("le règlement dépasse le reste dû des factures qu'il désigne")
-        return updates
+        """The invoices the payment settles (domain.feed.allocate), each with the item its update is
+        conditioned on."""
+        items: dict[str, EntryItem] = {}
+
+        def invoice_of(number: str) -> LedgerEntry:
+            item = self._invoice(pk, number)
+            if item is not None:
+                items[number] = item
+            return payable_by_transfer(number, entry_from_item(item) if item else None)
+
+        return [(items[invoice.number], balance) for invoice, balance in allocate(payment, invoice_of)]
 
     def _exists(self, pk: str, sk: str) -> bool:
         try:
@@ -413,24 +398,8 @@ class EntryWriter:
             return False
         return True
 
-    def _invoice(self, pk: str, number: str) -> EntryItem:
+    def _invoice(self, pk: str, number: str) -> EntryItem | None:
         try:
-            item = EntryItem.get(pk, keys.document_sk(number), consistent_read=True)
+            return EntryItem.get(pk, keys.document_sk(number), consistent_read=True)
         except DoesNotExist:
-            raise BusinessRuleViolation(f"la facture {number} est inconnue sur ce compte") from None
-        if item.entry_type != EntryType.INVOICE.value:
-            raise BusinessRuleViolation(f"{number} n'est pas une facture")
-        if item.payment_lock and (item.payment_lock_until or 0) > time.time():
-            # A card payment of this invoice is under way: applying this one too could take its money
-            # twice. The ERP sends the row again later (the report says so); the card payment settles first.
-            raise BusinessRuleViolation(
-                f"la facture {number} est en cours de paiement par carte : renvoyez la ligne plus tard"
-            )
-        return item
-
-
-def _with_balance(entry: LedgerEntry, balance: int) -> LedgerEntry:
-    status = invoice_status(entry.amount.cents, balance) if entry.type is EntryType.INVOICE else entry.status
-    if entry.type is EntryType.CREDIT_NOTE and balance == 0:
-        status = EntryStatus.APPLIED
-    return replace(entry, balance=Money(balance, entry.amount.currency), status=status)
+            return None

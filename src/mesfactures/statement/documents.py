@@ -46,13 +46,14 @@ def parse_disposition(raw: str | None) -> Disposition:
 
 
 def document_link(
-    ledger: Documents,
-    store: DocumentFiles,
-    parties: Parties,
     agency_id: str,
+    *,
     creditor: Creditor,
     number: str,
     disposition: Disposition,
+    ledger: Documents,
+    store: DocumentFiles,
+    parties: Parties,
 ) -> DocumentLink:
     """The document is looked up under the agency's own account: another agency's number is not found.
     A PDF the ERP did not send is drawn on the document's first opening and kept: an import of 100,000

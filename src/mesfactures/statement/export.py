@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
+from mesfactures.domain.account_access import account_must_exist
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import NotFound
 from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry
-from mesfactures.statement.statement import Ledger, StatementQuery
+from mesfactures.domain.statement import StatementQuery
+from mesfactures.statement.statement import Ledger
 
 MAX_ROWS = 10_000
 HEADER = ("Type", "Numéro", "Date", "Échéance", "Libellé", "Montant TTC (€)", "Reste dû (€)", "Statut")
@@ -71,8 +72,7 @@ def export_csv(ledger: Ledger, agency_id: str, creditor: Creditor, query: Statem
         cursor = page.next_cursor
         if cursor is None:
             break
-    if not entries and not ledger.has_account(agency_id, creditor):
-        raise NotFound("Compte introuvable.")
+    account_must_exist(ledger, agency_id, creditor, unless_found=entries)
     return entries_to_csv(entries[:MAX_ROWS])
 
 

@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Protocol
 
+from mesfactures.domain.account_access import account_must_exist
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidInput, NotFound
+from mesfactures.domain.errors import InvalidInput
 from mesfactures.domain.ledger import EntryType, LedgerEntry
 from mesfactures.domain.money import Money
+from mesfactures.domain.statement import EntryPage, Scope, StatementQuery
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -21,38 +22,6 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 _NUMBER_PREFIX = re.compile(
     r"^[A-Z]{1,4}(-[0-9]{0,4}(-[0-9A-Z]{0,10})?)?$"
 )  # FA-2026-000123, CB-2026-7KQ2M9XA
-
-
-class Scope(StrEnum):
-    OPEN = "open"  # invoices still to pay and credits still to use, whatever their age
-    ALL = "all"  # every entry of a date range, the last twelve months by default
-
-
-@dataclass(frozen=True)
-class StatementQuery:
-    scope: Scope
-    date_from: date | None
-    date_to: date | None
-    number_prefix: str | None
-    cursor: str | None
-    limit: int
-
-    @property
-    def covers_every_open_item(self) -> bool:
-        """True when the page is the whole open set, from which the summary can be computed for free."""
-        return (
-            self.scope is Scope.OPEN
-            and self.number_prefix is None
-            and self.date_from is None
-            and self.date_to is None
-            and self.cursor is None
-        )
-
-
-@dataclass(frozen=True)
-class EntryPage:
-    entries: tuple[LedgerEntry, ...]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -160,8 +129,7 @@ def statement_for(
 ) -> StatementPage:
     """One page of the statement: one Query; the summary comes with it when the page is the open set."""
     page = ledger.page(agency_id, creditor, query)
-    if not page.entries and query.cursor is None and not ledger.has_account(agency_id, creditor):
-        raise NotFound("Compte introuvable.")
+    account_must_exist(ledger, agency_id, creditor, unless_found=page.entries or query.cursor)
     summary = None
     if query.covers_every_open_item and page.next_cursor is None:
         summary = summarize(page.entries, today)
@@ -170,6 +138,5 @@ def statement_for(
 
 def summary_for(ledger: Ledger, agency_id: str, creditor: Creditor, today: date) -> Summary:
     items = ledger.open_items(agency_id, creditor)
-    if not items and not ledger.has_account(agency_id, creditor):
-        raise NotFound("Compte introuvable.")
+    account_must_exist(ledger, agency_id, creditor, unless_found=items)
     return summarize(items, today)

@@ -1,0 +1,42 @@
+"""What a statement query asks of the ledger, and the page it gets: the terms the statement use case and the
+ledger's repository share (persistence depends on the domain only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from mesfactures.domain.ledger import LedgerEntry
+
+
+class Scope(StrEnum):
+    OPEN = "open"  # invoices still to pay and credits still to use, whatever their age
+    ALL = "all"  # every entry of a date range, the last twelve months by default
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    scope: Scope
+    date_from: date | None
+    date_to: date | None
+    number_prefix: str | None
+    cursor: str | None
+    limit: int
+
+    @property
+    def covers_every_open_item(self) -> bool:
+        """True when the page is the whole open set, from which the summary can be computed for free."""
+        return (
+            self.scope is Scope.OPEN
+            and self.number_prefix is None
+            and self.date_from is None
+            and self.date_to is None
+            and self.cursor is None
+        )
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    entries: tuple[LedgerEntry, ...]
+    next_cursor: str | None

@@ -1,0 +1,586 @@
+"""In-memory fakes of our ports (never of a library): what the use cases' unit tests run against, in
+milliseconds. Each keeps the rule its real adapter keeps as a DynamoDB condition (an invoice is locked once,
+disputed once, settled once; an event counts once); tests/contract runs the same repository tests against
+these fakes and against DynamoDB Local, so that a fake cannot drift from the real thing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from mesfactures.domain.accounts import (
+    AccountProfile,
+    BankDetails,
+    BillingDetails,
+    ChangeStatus,
+    CreditorDetails,
+    MainContact,
+    PendingBankChange,
+    ProfileChange,
+)
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.disputes import Dispute, DisputeDetail, DisputeEvent, DisputeStatus
+from mesfactures.domain.errors import (
+    ConcurrentChange,
+    InvoiceInDispute,
+    NotFound,
+    PaymentInProgress,
+    PaymentUnavailable,
+    TooManyRequests,
+    UnknownAccount,
+)
+from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
+from mesfactures.domain.ledger import (
+    Agency,
+    EntryStatus,
+    EntryType,
+    LedgerEntry,
+    UpsertOutcome,
+    invoice_status,
+)
+from mesfactures.domain.money import Money
+from mesfactures.domain.payments import CheckoutEvent, CheckoutSession, Payment, PaymentStatus
+from mesfactures.domain.team import Activity
+from mesfactures.notifications.messages import MailMessage
+
+Account = tuple[str, Creditor]
+
+
+@dataclass
+class FakeContext:
+    """A clock that moves only when told to, and the site's address."""
+
+    moment: datetime = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    site_url: str = "https://portail.example"
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@dataclass
+class FakeLedger:
+    """The one table, in memory: entries, their locks, payments, disputes, events seen, the outbox and the
+    journal. The fakes of the repositories below share it, as the real ones share the table."""
+
+    clock: FakeContext = field(default_factory=FakeContext)
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    creditors: dict[Creditor, CreditorDetails] = field(default_factory=dict)
+    profiles: dict[Account, AccountProfile] = field(default_factory=dict)
+    entries: dict[tuple[str, Creditor, str], LedgerEntry] = field(default_factory=dict)
+    lock_until: dict[tuple[str, Creditor, str], datetime] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    disputes: dict[str, DisputeDetail] = field(default_factory=dict)
+    changes: dict[str, ProfileChange] = field(default_factory=dict)
+    versions: dict[tuple[str, Creditor, str], int] = field(default_factory=dict)  # the ERP's, per document
+    document_keys: dict[tuple[str, Creditor, str], str] = field(default_factory=dict)
+    events: set[str] = field(default_factory=set)
+    outbox: list[MailMessage] = field(default_factory=list)
+    journal: list[Activity] = field(default_factory=list)
+
+    def add_entry(self, entry: LedgerEntry) -> None:
+        self.entries[(entry.agency_id, entry.creditor, entry.number)] = entry
+
+    def entry(self, agency_id: str, creditor: Creditor, number: str) -> LedgerEntry:
+        return self.entries[(agency_id, creditor, number)]
+
+    def _locked_by(self, key: tuple[str, Creditor, str], at: datetime) -> str | None:
+        entry = self.entries[key]
+        until = self.lock_until.get(key)
+        return entry.payment_lock if entry.payment_lock and until and until > at else None
+
+    def _set(self, key: tuple[str, Creditor, str], **changes: object) -> None:
+        self.entries[key] = replace(self.entries[key], **changes)  # type: ignore[arg-type]
+
+    # Read by several use cases (the ledger and the account repositories).
+
+    def entries_by_number(
+        self, agency_id: str, creditor: Creditor, numbers: list[str]
+    ) -> dict[str, LedgerEntry]:
+        found = {}
+        for number in numbers:
+            key = (agency_id, creditor, number)
+            if key in self.entries:
+                found[number] = replace(
+                    self.entries[key], payment_lock=self._locked_by(key, self.clock.now())
+                )
+        return found
+
+    def has_account(self, agency_id: str, creditor: Creditor) -> bool:
+        return (agency_id, creditor) in self.profiles
+
+    def agency(self, agency_id: str) -> Agency:
+        if agency_id not in self.agencies:
+            raise NotFound("Agence inconnue.")
+        return self.agencies[agency_id]
+
+    def creditor(self, creditor: Creditor) -> CreditorDetails:
+        return self.creditors[creditor]
+
+    def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile:
+        if (agency_id, creditor) not in self.profiles:
+            raise UnknownAccount()
+        return self.profiles[(agency_id, creditor)]
+
+
+def card_entry(
+    payment: Payment, entry_id: str, number: str, label: str, amount: Money, on: datetime
+) -> LedgerEntry:
+    return LedgerEntry(
+        entry_id,
+        payment.agency_id,
+        payment.creditor,
+        EntryType.PAYMENT,
+        number,
+        on.date(),
+        None,
+        label,
+        amount,
+        Money(0),
+        EntryStatus.RECEIVED,
+        settles=tuple(invoice.number for invoice in payment.invoices),
+    )
+
+
+def _held(payment: Payment) -> list[tuple[str, int]]:
+    return [(i.number, i.amount.cents) for i in payment.invoices] + [
+        (c.number, -c.amount.cents) for c in payment.credits
+    ]
+
+
+class FakePayments:
+    """persistence.payments.PaymentRepository in memory, with its conditions."""
+
+    def __init__(self, ledger: FakeLedger) -> None:
+        self.ledger = ledger
+
+    def payment(self, agency_id: str, creditor: Creditor, payment_id: str) -> Payment:
+        found = self.ledger.payments.get(payment_id)
+        if found is None or (found.agency_id, found.creditor) != (agency_id, creditor):
+            raise NotFound("Paiement introuvable.")
+        return found
+
+    def lock(self, payment: Payment, until: datetime, activity: Activity | None = None) -> None:
+        ledger = self.ledger
+        for number, balance in _held(payment):
+            key = (payment.agency_id, payment.creditor, number)
+            entry = ledger.entries.get(key)
+            if (
+                entry is None
+                or ledger._locked_by(key, payment.created_at)
+                or entry.dispute_id is not None
+                or entry.balance.cents != balance
+                or payment.payment_id in ledger.payments
+            ):
+                raise PaymentInProgress()
+        for number, _ in _held(payment):
+            key = (payment.agency_id, payment.creditor, number)
+            ledger._set(key, payment_lock=payment.payment_id)
+            ledger.lock_until[key] = until
+        ledger.payments[payment.payment_id] = payment
+        if activity:
+            ledger.journal.append(activity)
+
+    def attach_session(self, payment: Payment, session_id: str, url: str) -> None:
+        stored = self.ledger.payments[payment.payment_id]
+        self.ledger.payments[payment.payment_id] = replace(
+            stored, checkout_session_id=session_id, checkout_url=url
+        )
+
+    def _unlock(self, payment: Payment) -> None:
+        for number, _ in _held(payment):
+            key = (payment.agency_id, payment.creditor, number)
+            if key in self.ledger.entries and self.ledger.entries[key].payment_lock == payment.payment_id:
+                self.ledger._set(key, payment_lock=None)
+                self.ledger.lock_until.pop(key, None)
+
+    def release(self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime) -> bool:
+        stored = self.ledger.payments[payment.payment_id]
+        if (event_id and event_id in self.ledger.events) or stored.status is not PaymentStatus.PENDING:
+            return False
+        if event_id:
+            self.ledger.events.add(event_id)
+        self.ledger.payments[payment.payment_id] = replace(stored, status=status)
+        self._unlock(payment)
+        return True
+
+    def extend_lock(self, payment: Payment, until: datetime) -> None:
+        for number, _ in _held(payment):
+            key = (payment.agency_id, payment.creditor, number)
+            if self.ledger.entries[key].payment_lock == payment.payment_id:
+                self.ledger.lock_until[key] = until
+
+    def settle(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> bool:
+        ledger = self.ledger
+        stored = ledger.payments[payment.payment_id]
+        if event_id in ledger.events or stored.status is not PaymentStatus.PENDING:
+            return False
+        for number, balance in _held(payment):
+            entry = ledger.entries[(payment.agency_id, payment.creditor, number)]
+            if entry.payment_lock != payment.payment_id or entry.balance.cents != balance or entry.dispute_id:
+                return False
+        ledger.events.add(event_id)
+        ledger.payments[payment.payment_id] = replace(
+            stored, status=PaymentStatus.SETTLED, settled_at=now, payment_intent=payment.payment_intent
+        )
+        for number, balance in _held(payment):
+            key = (payment.agency_id, payment.creditor, number)
+            status = invoice_status(balance, 0) if balance > 0 else EntryStatus.APPLIED
+            ledger._set(key, balance=Money(0), status=status, payment_lock=None)
+            ledger.lock_until.pop(key, None)
+        label = "Paiement par carte — Mes Factures"
+        ledger.add_entry(
+            card_entry(payment, payment.payment_id, payment.receipt_number, label, -payment.amount, now)
+        )
+        ledger.outbox.append(receipt)
+        return True
+
+    def by_intent(self, payment_intent: str) -> Payment | None:
+        return next((p for p in self.ledger.payments.values() if p.payment_intent == payment_intent), None)
+
+    def refund(
+        self, payment: Payment, documents: dict[str, LedgerEntry], event_id: str, now: datetime
+    ) -> bool:
+        ledger = self.ledger
+        stored = ledger.payments[payment.payment_id]
+        held = _held(payment)
+        if event_id in ledger.events or stored.status is not PaymentStatus.SETTLED:
+            return False
+        if any(ledger.entry(payment.agency_id, payment.creditor, n).balance.cents != 0 for n, _ in held):
+            return False
+        ledger.events.add(event_id)
+        ledger.payments[payment.payment_id] = replace(stored, status=PaymentStatus.REFUNDED)
+        for number, balance in held:
+            document = documents[number]
+            status = invoice_status(document.amount.cents, balance) if balance > 0 else EntryStatus.OPEN
+            ledger._set((payment.agency_id, payment.creditor, number), balance=Money(balance), status=status)
+        label = "Remboursement du paiement par carte"
+        ledger.add_entry(
+            card_entry(payment, f"{payment.payment_id}R", payment.refund_number, label, payment.amount, now)
+        )
+        return True
+
+    def seen(self, event_id: str, now: datetime) -> bool:
+        if event_id in self.ledger.events:
+            return False
+        self.ledger.events.add(event_id)
+        return True
+
+
+@dataclass
+class FakeGateway:
+    """The payment gateway: opens a checkout page, or fails as Stripe unreachable would."""
+
+    unavailable: bool = False
+    opened: list[tuple[str, str, str]] = field(default_factory=list)  # payment id, success, cancel URLs
+
+    def create_session(self, payment: Payment, success_url: str, cancel_url: str) -> CheckoutSession:
+        if self.unavailable:
+            raise PaymentUnavailable()
+        self.opened.append((payment.payment_id, success_url, cancel_url))
+        return CheckoutSession(f"cs_test_{payment.payment_id}", f"https://pay.example/{payment.payment_id}")
+
+
+@dataclass
+class FakeEventSource:
+    """Stripe's signed events: only a payload signed with the right signature reads as an event."""
+
+    events: dict[bytes, CheckoutEvent] = field(default_factory=dict)
+    signature: str = "t=1,v1=good"
+
+    def event(self, payload: bytes, signature: str | None) -> CheckoutEvent:
+        from mesfactures.domain.errors import InvalidInput
+
+        if signature != self.signature or payload not in self.events:
+            raise InvalidInput("Signature Stripe invalide.")
+        return self.events[payload]
+
+
+class FakeDisputes:
+    """persistence.disputes.DisputeRepository in memory, with its conditions."""
+
+    def __init__(self, ledger: FakeLedger) -> None:
+        self.ledger = ledger
+
+    def invoices(self, agency_id: str, creditor: Creditor, numbers: list[str]) -> dict[str, LedgerEntry]:
+        return self.ledger.entries_by_number(agency_id, creditor, numbers)
+
+    def open(
+        self, dispute: Dispute, event: DisputeEvent, message: MailMessage, activity: Activity | None = None
+    ) -> None:
+        ledger = self.ledger
+        for invoice in dispute.invoices:
+            key = (dispute.agency_id, dispute.creditor, invoice.number)
+            entry = ledger.entries.get(key)
+            if (
+                entry is None
+                or entry.dispute_id is not None
+                or entry.balance.cents != invoice.balance.cents
+                or ledger._locked_by(key, dispute.opened_at)
+                or dispute.dispute_id in ledger.disputes
+            ):
+                raise InvoiceInDispute()
+        for invoice in dispute.invoices:
+            ledger._set((dispute.agency_id, dispute.creditor, invoice.number), dispute_id=dispute.dispute_id)
+        ledger.disputes[dispute.dispute_id] = DisputeDetail(dispute, (event,))
+        ledger.outbox.append(message)
+        if activity:
+            ledger.journal.append(activity)
+
+    def record(
+        self,
+        dispute: Dispute,
+        event: DisputeEvent,
+        message: MailMessage,
+        release_invoices: bool = False,
+        activity: Activity | None = None,
+    ) -> Dispute:
+        ledger = self.ledger
+        stored = ledger.disputes[dispute.dispute_id]
+        if stored.dispute.status is not dispute.status:
+            raise ConcurrentChange()
+        if release_invoices and any(
+            ledger.entry(dispute.agency_id, dispute.creditor, i.number).dispute_id != dispute.dispute_id
+            for i in dispute.invoices
+        ):
+            raise ConcurrentChange()
+        updated = replace(dispute, status=event.to_status or dispute.status, updated_at=event.at)
+        ledger.disputes[dispute.dispute_id] = DisputeDetail(updated, (*stored.events, event))
+        if release_invoices:
+            for invoice in dispute.invoices:
+                ledger._set((dispute.agency_id, dispute.creditor, invoice.number), dispute_id=None)
+        ledger.outbox.append(message)
+        if activity:
+            ledger.journal.append(activity)
+        return updated
+
+    def for_account(self, agency_id: str, creditor: Creditor) -> list[Dispute]:
+        found = [d.dispute for d in self.ledger.disputes.values()]
+        mine = [d for d in found if (d.agency_id, d.creditor) == (agency_id, creditor)]
+        return sorted(mine, key=lambda d: d.dispute_id, reverse=True)
+
+    def detail(self, agency_id: str, creditor: Creditor, dispute_id: str) -> DisputeDetail:
+        found = self.ledger.disputes.get(dispute_id)
+        if found is None or (found.dispute.agency_id, found.dispute.creditor) != (agency_id, creditor):
+            raise NotFound("Litige introuvable.")
+        return found
+
+    def for_creditor(self, creditor: Creditor, status: DisputeStatus | None) -> list[Dispute]:
+        found = [d.dispute for d in self.ledger.disputes.values() if d.dispute.creditor is creditor]
+        chosen = [d for d in found if status is None or d.status is status]
+        return sorted(chosen, key=lambda d: (d.status.value, d.opened_at.isoformat()), reverse=True)
+
+    def detail_by_id(self, dispute_id: str) -> DisputeDetail:
+        if dispute_id not in self.ledger.disputes:
+            raise NotFound("Litige introuvable.")
+        return self.ledger.disputes[dispute_id]
+
+
+@dataclass
+class StoredFile:
+    size: int
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class FakeAttachmentFiles:
+    """The dispute attachments' store: what the browser uploaded, and what the server kept."""
+
+    uploads: dict[tuple[str, Creditor, str], StoredFile] = field(default_factory=dict)
+    kept: dict[tuple[str, Creditor, str], StoredFile] = field(default_factory=dict)
+
+    def upload(
+        self, agency_id: str, creditor: Creditor, attachment_id: str, content_type: str, content: bytes
+    ) -> None:
+        """What the browser does with the presigned URL."""
+        self.uploads[(agency_id, creditor, attachment_id)] = StoredFile(len(content), content_type, content)
+
+    def upload_url(
+        self, agency_id: str, creditor: Creditor, attachment_id: str, content_type: str, size_bytes: int
+    ) -> str:
+        return f"https://documents.example/uploads/{agency_id}/{creditor.value}/{attachment_id}"
+
+    def receive(self, agency_id: str, creditor: Creditor, attachment_id: str) -> tuple[int, str] | None:
+        key = (agency_id, creditor, attachment_id)
+        if key in self.uploads:
+            self.kept[key] = self.uploads.pop(key)
+        found = self.kept.get(key)
+        return (found.size, found.content_type) if found else None
+
+    def first_bytes(self, agency_id: str, creditor: Creditor, attachment_id: str, count: int) -> bytes:
+        return self.kept[(agency_id, creditor, attachment_id)].content[:count]
+
+    def discard(self, agency_id: str, creditor: Creditor, attachment_id: str) -> None:
+        self.kept.pop((agency_id, creditor, attachment_id), None)
+
+    def link(
+        self, agency_id: str, creditor: Creditor, attachment_id: str, filename: str, content_type: str
+    ) -> str:
+        return f"https://documents.example/attachments/{agency_id}/{creditor.value}/{attachment_id}"
+
+
+class FakeProfileChanges:
+    """persistence.accounts.ProfileChanges in memory: optimistic locking on the profile's version, one
+    pending bank change at a time, five messages an hour."""
+
+    def __init__(self, ledger: FakeLedger) -> None:
+        self.ledger = ledger
+        self.counters: dict[tuple[str, str], int] = {}
+
+    def _write(self, profile: AccountProfile, updated: AccountProfile, change: ProfileChange) -> None:
+        key = (profile.agency_id, profile.creditor)
+        if self.ledger.profiles[key].version != profile.version:
+            raise ConcurrentChange()
+        self.ledger.profiles[key] = replace(updated, version=(profile.version or 0) + 1)
+        self.ledger.changes[change.change_id] = change
+
+    def apply_contact_and_billing(
+        self,
+        profile: AccountProfile,
+        contact: MainContact,
+        billing: BillingDetails,
+        change: ProfileChange,
+        message: MailMessage,
+        activity: Activity | None = None,
+    ) -> None:
+        self._write(profile, replace(profile, main_contact=contact, billing=billing), change)
+        self.ledger.outbox.append(message)
+        if activity:
+            self.ledger.journal.append(activity)
+
+    def request_bank_change(
+        self,
+        profile: AccountProfile,
+        bank: BankDetails,
+        change: ProfileChange,
+        message: MailMessage,
+        activity: Activity | None = None,
+    ) -> None:
+        if self.ledger.profiles[(profile.agency_id, profile.creditor)].pending_bank is not None:
+            raise ConcurrentChange()
+        pending = PendingBankChange(change.change_id, bank, change.requested_at, change.requested_by)
+        self._write(profile, replace(profile, pending_bank=pending), change)
+        self.ledger.outbox.append(message)
+        if activity:
+            self.ledger.journal.append(activity)
+
+    def decide_bank_change(
+        self, profile: AccountProfile, change: ProfileChange, message: MailMessage
+    ) -> None:
+        key = (profile.agency_id, profile.creditor)
+        stored = self.ledger.profiles[key]
+        if stored.pending_bank is None or stored.pending_bank.change_id != change.change_id:
+            raise ConcurrentChange()
+        bank = stored.pending_bank.bank if change.status is ChangeStatus.APPROVED else stored.bank
+        self.ledger.profiles[key] = replace(
+            stored, bank=bank, pending_bank=None, version=(stored.version or 0) + 1
+        )
+        self.ledger.changes[change.change_id] = change
+        self.ledger.outbox.append(message)
+
+    def history(self, agency_id: str, creditor: Creditor) -> list[ProfileChange]:
+        mine = [c for c in self.ledger.changes.values() if (c.agency_id, c.creditor) == (agency_id, creditor)]
+        return sorted(mine, key=lambda c: c.requested_at, reverse=True)
+
+    def bank_changes(self, creditor: Creditor, status: ChangeStatus | None) -> list[ProfileChange]:
+        return [
+            c
+            for c in self.ledger.changes.values()
+            if c.creditor is creditor and c.kind.value == "bank" and (status is None or c.status is status)
+        ]
+
+    def change(self, change_id: str) -> ProfileChange:
+        if change_id not in self.ledger.changes:
+            raise NotFound("Demande introuvable.")
+        return self.ledger.changes[change_id]
+
+    def count_and_send(
+        self,
+        user_id: str,
+        window: str,
+        limit: int,
+        messages: list[MailMessage],
+        now: datetime,
+        activity: Activity | None = None,
+    ) -> None:
+        count = self.counters.get((user_id, window), 0)
+        if count >= limit:
+            raise TooManyRequests()
+        self.counters[(user_id, window)] = count + 1
+        self.ledger.outbox.extend(messages)
+        if activity:
+            self.ledger.journal.append(activity)
+
+
+class FakeEntryWriter:
+    """persistence.ledger.EntryWriter in memory: the ERP feed's documents by version, its payments applied
+    to the invoices they name (domain.feed), all or nothing."""
+
+    def __init__(self, ledger: FakeLedger) -> None:
+        self.ledger = ledger
+
+    def _store(self, entry: LedgerEntry, version: int, document_key: str) -> None:
+        key = (entry.agency_id, entry.creditor, entry.number)
+        self.ledger.add_entry(entry)
+        self.ledger.versions[key] = version
+        self.ledger.document_keys[key] = document_key
+
+    def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
+        key = (entry.agency_id, entry.creditor, entry.number)
+        if key not in self.ledger.entries:
+            self._store(entry, version, document_key)
+            return UpsertOutcome.INSERTED
+        (stored,) = self.ledger.entries_by_number(entry.agency_id, entry.creditor, [entry.number]).values()
+        kept = new_version(stored, self.ledger.versions.get(key, 1), entry, version)
+        if kept is None:
+            return UpsertOutcome.UNCHANGED
+        self._store(replace(kept, payment_lock=self.ledger.entries[key].payment_lock), version, document_key)
+        return UpsertOutcome.UPDATED
+
+    def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool:
+        keys = [(e.agency_id, e.creditor, e.number) for e, _, _ in documents]
+        if len(set(keys)) != len(keys) or any(key in self.ledger.entries for key in keys):
+            return False
+        for entry, version, document_key in documents:
+            self._store(entry, version, document_key)
+        return True
+
+    def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
+        if (payment.agency_id, payment.creditor, payment.number) in self.ledger.entries:
+            return UpsertOutcome.UNCHANGED
+
+        def invoice_of(number: str) -> LedgerEntry:
+            found = self.ledger.entries_by_number(payment.agency_id, payment.creditor, [number])
+            return payable_by_transfer(number, found.get(number))
+
+        settled = allocate(payment, invoice_of)
+        for invoice, balance in settled:
+            status = invoice_status(invoice.amount.cents, balance)
+            self.ledger._set(
+                (invoice.agency_id, invoice.creditor, invoice.number), balance=Money(balance), status=status
+            )
+        self.ledger.add_entry(payment)
+        return UpsertOutcome.INSERTED
+
+
+@dataclass
+class FakeDocumentFiles:
+    """The document store as the import sees it: files by key."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def read(self, key: str) -> bytes:
+        return self.objects[key]
+
+    def put_pdf(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
+
+    def put_json(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
