@@ -196,6 +196,7 @@ def open_dispute(
         now,
         user.signature,
         attachments,
+        agency.name,
     )
     event = DisputeEvent(
         new_id(),

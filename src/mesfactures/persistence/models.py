@@ -332,6 +332,7 @@ class DisputeItem(LedgerItem, discriminator="dispute"):
     updated_at = UnicodeAttribute()
     opened_by = UnicodeAttribute()
     attachments = ListAttribute(of=AttachmentMap, null=True)
+    agency_name = UnicodeAttribute(null=True)
 
 
 class DisputeEventItem(LedgerItem, discriminator="dispute_event"):
