@@ -12,13 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
+from devstack.provisioning import DemoUser
 from tests.browser.conftest import accessibility_violations, screenshot
-from tests.support import DEMO, FINANCE, OTHER, DemoUser, Portal, fresh_invoices
+from tests.support import DEMO, FINANCE, OTHER, Portal, fresh_invoices
 
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 COLUMNS = ["Type", "N° de pièce", "Date", "Échéance", "Libellé", "Montant", "Reste dû", "Statut", "Document"]
 
 
@@ -53,14 +54,26 @@ def _inside_first_screen(page: Page, selector: str) -> bool:
     box = page.locator(selector).first.bounding_box()
     size = page.viewport_size
     assert box is not None and size is not None
-    return box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] + box["width"] <= size["width"]
+    return (
+        box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] + box["width"] <= size["width"]
+    )
 
 
 def _as_finance(page: Page, portal: Portal) -> None:
     cookie = portal.session_cookie(FINANCE)["Cookie"].partition("=")[2]
     page.context.add_cookies(
-        [{"name": "mf_session", "value": cookie, "url": f"{portal.url}/api/", "secure": True, "httpOnly": True,
-          "sameSite": "Strict"}]
+        [
+            {
+                "name": "mf_session",
+                "value": cookie,
+                "url": f"{portal.url}/api/",
+                "secure": True,
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
     )
 
 
@@ -97,7 +110,9 @@ def test_on_a_laptop_the_first_open_invoices_show_at_once_and_every_column_fits(
     assert accessibility_violations(page) == []
 
 
-def test_the_aging_folds_and_stays_folded_when_the_statement_comes_back(portal: Portal, desktop: Page) -> None:
+def test_the_aging_folds_and_stays_folded_when_the_statement_comes_back(
+    portal: Portal, desktop: Page
+) -> None:
     page = desktop
     _sign_in(page, portal)
     _choose(page)
@@ -127,11 +142,21 @@ def test_on_a_phone_each_entry_is_a_card_whose_amount_shows_in_the_first_screen(
     card_box = card.bounding_box()
     assert card_box is not None and card_box["x"] >= 0 and card_box["x"] + card_box["width"] <= PHONE["width"]
     # Each value of the card is on screen, under its column's title.
-    for cell in ("th", "td.date >> nth=0", "td.date >> nth=1", "td.amount >> nth=0", "td.amount >> nth=1",
-                 "td.state", "td.actions", "input[type=checkbox]"):
+    for cell in (
+        "th",
+        "td.date >> nth=0",
+        "td.date >> nth=1",
+        "td.amount >> nth=0",
+        "td.amount >> nth=1",
+        "td.state",
+        "td.actions",
+        "input[type=checkbox]",
+    ):
         box = card.locator(cell).bounding_box()
         assert box is not None and box["width"] > 0, cell
-        assert box["x"] >= card_box["x"] and box["x"] + box["width"] <= card_box["x"] + card_box["width"], cell
+        assert box["x"] >= card_box["x"] and box["x"] + box["width"] <= card_box["x"] + card_box["width"], (
+            cell
+        )
     titles = card.locator("td.amount").first.evaluate("cell => getComputedStyle(cell, '::before').content")
     assert titles == '"Montant"'
     screenshot(page, "daily-statement-phone")
@@ -142,7 +167,9 @@ def test_on_a_phone_each_entry_is_a_card_whose_amount_shows_in_the_first_screen(
     page.get_by_role("navigation", name="Rubriques").get_by_role("link", name="Suivi litiges").click()
     expect(page.get_by_role("heading", name="Suivi litiges")).to_be_visible()
     expect(menu).to_have_attribute("aria-expanded", "false")
-    status = page.locator("table.entries tbody tr").first.locator("td", has_text=re.compile("Ouvert|examen|attente|Résolu|Clos"))
+    status = page.locator("table.entries tbody tr").first.locator(
+        "td", has_text=re.compile("Ouvert|examen|attente|Résolu|Clos")
+    )
     expect(status.first).to_be_visible()
     box = status.first.bounding_box()
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
@@ -214,7 +241,9 @@ def test_the_releve_de_compte_link_carries_the_filters_in_use(portal: Portal, de
         "to": ["2026-11-30"],
         "number": ["FA-2026"],
     }
-    csv = parse_qs(urlsplit(page.get_by_role("link", name="Exporter en CSV").get_attribute("href") or "").query)
+    csv = parse_qs(
+        urlsplit(page.get_by_role("link", name="Exporter en CSV").get_attribute("href") or "").query
+    )
     assert csv == parse_qs(parts.query)
 
 
@@ -224,7 +253,9 @@ def test_a_double_click_on_afficher_opens_the_document_once(portal: Portal, desk
     _choose(page, "BELLES DEMEURES")
     opened: list[Page] = []
     page.context.on("page", lambda new: opened.append(new))
-    page.locator("table.entries tbody tr").first.get_by_role("button", name=re.compile("^Afficher ")).dblclick()
+    page.locator("table.entries tbody tr").first.get_by_role(
+        "button", name=re.compile("^Afficher ")
+    ).dblclick()
     page.wait_for_timeout(3000)  # a second tab would have opened by now
     assert len(opened) == 1
 
@@ -290,7 +321,9 @@ def test_finance_reads_agency_names_its_own_status_words_and_a_footer_of_its_own
     expect(footer).not_to_contain_text("Nous contacter")
     expect(footer).to_contain_text("service financier")
     row.get_by_role("link", name=opened["reference"]).click()
-    expect(page.get_by_role("heading", name=f"Litige {opened['reference']} — Agence Exemple Immobilier")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=f"Litige {opened['reference']} — Agence Exemple Immobilier")
+    ).to_be_visible()
     expect(page.locator(".facts dd strong")).to_have_text("En attente de l'agence")
     expect(page.get_by_text("En attente de votre réponse")).to_have_count(0)
     assert accessibility_violations(page) == []
