@@ -181,7 +181,7 @@ export async function bankChangesBlock() {
   return h("section", { "aria-labelledby": "bank-title" },
     h("h2", { id: "bank-title" }, "Coordonnées bancaires à valider"),
     changes.length ? h("ul", {}, changes.map((change) => h("li", {},
-      h("a", { href: `#/finance/banque/${change.id}` }, `${change.agency_id} — ${change.creditor.replace("_", " ")}`),
+      h("a", { href: `#/finance/banque/${change.id}` }, `${change.agency_name} — ${change.creditor.replace("_", " ")}`),
       ` — demandé le ${frenchDateTime(change.requested_at)} par ${change.requested_by}`)))
       : h("p", { class: "status" }, "Aucune demande en attente."));
 }

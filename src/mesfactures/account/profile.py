@@ -178,6 +178,7 @@ def send_changes(
             now,
             before,
             after,
+            agency_name=agency.name,
         )
         applied = ProfileChanged(
             agency.name,
@@ -212,6 +213,7 @@ def send_changes(
             now,
             old,
             new,
+            agency_name=agency.name,
         )
         view = BankChangeRequested(
             agency.name,
