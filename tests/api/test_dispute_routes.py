@@ -197,6 +197,21 @@ def test_finance_reads_the_agency_by_name_and_a_waiting_dispute_as_waiting_for_t
     assert seen_by_agency["status_label"] == "En attente de votre réponse"
 
 
+def test_a_dispute_opened_before_names_were_kept_shows_its_agency_id_to_finance(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    from mesfactures.persistence import keys
+    from mesfactures.persistence.models import DisputeItem
+
+    (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    dispute = _open(portal, demo, "PRESSIMMO", [invoice["number"]]).json()
+    stored = DisputeItem(keys.account_pk("AG-1001", Creditor.PRESSIMMO), keys.dispute_sk(dispute["id"]))
+    stored.update(actions=[DisputeItem.agency_name.remove()])  # as written before agency names were kept
+    seen = requests.get(portal.api(f"disputes/finance/disputes/{dispute['id']}"), headers=finance, timeout=10)
+    assert seen.status_code == 200, seen.text
+    assert (seen.json()["agency_id"], seen.json()["agency_name"]) == ("AG-1001", "AG-1001")
+
+
 def test_agencies_cannot_use_the_finance_routes(portal: Portal, demo: dict[str, str]) -> None:
     assert requests.get(portal.api("disputes/finance/disputes"), headers=demo, timeout=10).status_code == 403
     answer = requests.post(
