@@ -350,6 +350,7 @@ def _change(change: ProfileChange) -> dict[str, Any]:
         "status_label": change.status.label,
         "creditor": change.creditor.value,
         "agency_id": change.agency_id,
+        "agency_name": change.agency_name or change.agency_id,
         "requested_by": change.requested_by,
         "requested_at": change.requested_at.isoformat(),
         "before": change.before,

@@ -33,16 +33,21 @@ app = Chalice(app_name="mesfactures-disputes")
 edge = Edge(app, wiring.authenticator)
 
 
-def _dispute(dispute: Dispute) -> dict[str, Any]:
+def _label(status: DisputeStatus, finance: bool) -> str:
+    return status.finance_label if finance else status.label
+
+
+def _dispute(dispute: Dispute, finance: bool = False) -> dict[str, Any]:
     return {
         "id": dispute.dispute_id,
         "reference": dispute.reference,
         "creditor": dispute.creditor.value,
         "agency_id": dispute.agency_id,
+        "agency_name": dispute.agency_name or dispute.agency_id,
         "reason": dispute.reason.value,
         "reason_label": dispute.reason.label,
         "status": dispute.status.value,
-        "status_label": dispute.status.label,
+        "status_label": _label(dispute.status, finance),
         "opened_at": dispute.opened_at.isoformat(),
         "updated_at": dispute.updated_at.isoformat(),
         "opened_by": dispute.opened_by,
@@ -69,9 +74,9 @@ def _redirect(url: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-def _detail(detail: DisputeDetail) -> dict[str, Any]:
+def _detail(detail: DisputeDetail, finance: bool = False) -> dict[str, Any]:
     return {
-        **_dispute(detail.dispute),
+        **_dispute(detail.dispute, finance),
         "history": [
             {
                 "kind": event.kind.value,
@@ -81,7 +86,7 @@ def _detail(detail: DisputeDetail) -> dict[str, Any]:
                 "comment": event.comment,
                 "from_status": event.from_status.value if event.from_status else None,
                 "to_status": event.to_status.value if event.to_status else None,
-                "to_status_label": event.to_status.label if event.to_status else None,
+                "to_status_label": _label(event.to_status, finance) if event.to_status else None,
             }
             for event in detail.events
         ],
@@ -184,13 +189,13 @@ def finance_list(principal: FinanceUser) -> dict[str, Any]:
     except ValueError:
         raise InvalidInput("Statut inconnu.") from None
     found = finance_disputes(wiring.disputes(), principal, creditor, status)
-    return {"disputes": [_dispute(dispute) for dispute in found]}
+    return {"disputes": [_dispute(dispute, finance=True) for dispute in found]}
 
 
 @app.route("/disputes/finance/disputes/{dispute_id}", methods=["GET"])
 @edge.finance
 def finance_one(principal: FinanceUser, dispute_id: str) -> dict[str, Any]:
-    return _detail(finance_dispute(wiring.disputes(), principal, dispute_id))
+    return _detail(finance_dispute(wiring.disputes(), principal, dispute_id), finance=True)
 
 
 @app.route("/disputes/finance/disputes/{dispute_id}/attachments/{attachment_id}", methods=["GET"])
@@ -223,4 +228,4 @@ def transition(principal: FinanceUser, dispute_id: str) -> Response:
         directory=wiring.accounts(),
         context=wiring.context(),
     )
-    return json_response(_detail(detail), status=201)
+    return json_response(_detail(detail, finance=True), status=201)

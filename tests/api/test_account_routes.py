@@ -129,6 +129,7 @@ def test_a_bank_change_waits_for_finance_who_approves_it(
         portal.api("account/finance/changes"), params={"status": "pending"}, headers=finance, timeout=10
     ).json()["changes"]
     assert change_id in [c["id"] for c in queue]
+    assert next(c for c in queue if c["id"] == change_id)["agency_name"] == "Agence Exemple Immobilier"
     detail = requests.get(
         portal.api(f"account/finance/changes/{change_id}"), headers=finance, timeout=10
     ).json()

@@ -166,6 +166,52 @@ def test_finance_handles_the_dispute_the_agency_is_told_and_the_invoice_is_freed
     assert next(e for e in statement["entries"] if e["number"] == invoice["number"])["dispute_id"] is None
 
 
+def test_finance_reads_the_agency_by_name_and_a_waiting_dispute_as_waiting_for_the_agency(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    (invoice,) = INVOICES.take(portal, demo, "POLIRIS")
+    dispute = _open(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    moved = requests.post(
+        portal.api(f"disputes/finance/disputes/{dispute['id']}/transitions"),
+        json={"to": "waiting_customer", "comment": "Merci de joindre le bon de commande."},
+        headers=finance,
+        timeout=10,
+    )
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["status_label"] == "En attente de l'agence"
+    assert moved.json()["history"][-1]["to_status_label"] == "En attente de l'agence"
+    queue = requests.get(
+        portal.api("disputes/finance/disputes"),
+        params={"creditor": "POLIRIS", "status": "waiting_customer"},
+        headers=finance,
+        timeout=10,
+    ).json()["disputes"]
+    listed = next(d for d in queue if d["id"] == dispute["id"])
+    assert (listed["agency_name"], listed["status_label"]) == (
+        "Agence Exemple Immobilier",
+        "En attente de l'agence",
+    )
+    seen_by_agency = requests.get(
+        portal.api(f"disputes/creditors/POLIRIS/disputes/{dispute['id']}"), headers=demo, timeout=10
+    ).json()
+    assert seen_by_agency["status_label"] == "En attente de votre réponse"
+
+
+def test_a_dispute_opened_before_names_were_kept_shows_its_agency_id_to_finance(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    from mesfactures.persistence import keys
+    from mesfactures.persistence.models import DisputeItem
+
+    (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
+    dispute = _open(portal, demo, "PRESSIMMO", [invoice["number"]]).json()
+    stored = DisputeItem(keys.account_pk("AG-1001", Creditor.PRESSIMMO), keys.dispute_sk(dispute["id"]))
+    stored.update(actions=[DisputeItem.agency_name.remove()])  # as written before agency names were kept
+    seen = requests.get(portal.api(f"disputes/finance/disputes/{dispute['id']}"), headers=finance, timeout=10)
+    assert seen.status_code == 200, seen.text
+    assert (seen.json()["agency_id"], seen.json()["agency_name"]) == ("AG-1001", "AG-1001")
+
+
 def test_agencies_cannot_use_the_finance_routes(portal: Portal, demo: dict[str, str]) -> None:
     assert requests.get(portal.api("disputes/finance/disputes"), headers=demo, timeout=10).status_code == 403
     answer = requests.post(

@@ -61,7 +61,7 @@ def test_a_bank_change_waits_then_finance_approves_it(portal: Portal, page: Page
 
     _log_in(page, portal, FINANCE.email, FINANCE.password)
     answer_the_code_step(page)
-    page.get_by_role("link", name=re.compile("AG-1001 — BELLES DEMEURES")).first.click()
+    page.get_by_role("link", name=re.compile("Agence Exemple Immobilier — BELLES DEMEURES")).first.click()
     expect(page.get_by_text("FR7630004000031234567890143")).to_be_visible()
     page.get_by_role("button", name="Valider le changement").click()
     expect(page.get_by_role("status")).to_have_text("Le commentaire est obligatoire.")

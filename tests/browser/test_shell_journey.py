@@ -64,6 +64,10 @@ def test_the_portal_stays_usable_on_a_phone(portal: Portal, browser_page_phone: 
     page = browser_page_phone
     _log_in(page, portal, DEMO.email, DEMO.password)
     page.get_by_role("link", name=re.compile("PRESSIMMO")).click()
+    expect(page.get_by_role("heading", name="État de compte")).to_be_visible()
+    # The sections fold behind "Menu" so that the statement starts on the first screen.
+    expect(page.get_by_role("navigation", name="Rubriques")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
     expect(
         page.get_by_role("navigation", name="Rubriques").get_by_role("link", name="Règlement")
     ).to_be_visible()

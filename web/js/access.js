@@ -253,7 +253,7 @@ export async function teamView(main, me, onOwnRoleChanged) {
   inviteStatus.id = "invite-status";
 
   show(main, h("h1", {}, "Équipe"),
-    h("p", {}, `Les personnes qui ont accès au compte de ${me.agency.name}.`),
+    h("p", {}, `Les personnes qui ont accès au compte de votre agence, ${me.agency.name}.`),
     status, problem,
     h("div", { class: "table-wrap" }, h("table", { class: "entries team" },
       h("caption", { class: "visually-hidden" }, "Membres de l'équipe"),
@@ -321,7 +321,7 @@ export async function activityView(main, me, params) {
       .map((title) => h("th", { scope: "col" }, title)))),
     body));
   show(main, h("h1", {}, "Journal d'activité"),
-    h("p", {}, `Ce que chaque personne de ${me.agency.name} a fait dans le portail, du plus récent au plus ancien.`),
+    h("p", {}, `Ce que chaque personne de votre agence, ${me.agency.name}, a fait dans le portail, du plus récent au plus ancien.`),
     filters, status, table, more);
   add(firstPage);
 }

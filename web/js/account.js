@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { h, show } from "./dom.js";
 import { frenchDateTime } from "./format.js";
 import { takeOver } from "./selection.js";
+import { dataTable } from "./table.js";
 
 const PARTS = [
   { key: "main_contact", title: "Interlocuteur principal", fields: [
@@ -29,8 +30,9 @@ function field(part, [name, label, autocomplete], value) {
 // "Modification" for a role that may change the contact and billing details; the bank details stay
 // read-only for a role that may not change them.
 export async function profileView(main, creditor, can) {
-  const profile = await api.profile(creditor.code);
-  const { changes } = await api.profileHistory(creditor.code);
+  show(main, h("p", { class: "breadcrumb" }, creditor.name), h("h1", {}, "Informations compte"),
+    h("p", { class: "status", role: "status" }, "Chargement de vos informations…"));
+  const [profile, { changes }] = await Promise.all([api.profile(creditor.code), api.profileHistory(creditor.code)]);
   const status = h("p", { class: "form-status", role: "status" });
   const values = { main_contact: profile.main_contact, billing: profile.billing,
     bank: { ...profile.bank, iban: profile.bank.iban_masked } };
@@ -39,7 +41,9 @@ export async function profileView(main, creditor, can) {
     part.fields.map((definition) => field(part.key, definition, values[part.key][definition[0]]))));
   const pending = profile.pending_change;
   const edit = h("button", { type: "button", class: "secondary" }, "Modification");
+  const cancel = h("button", { type: "button", class: "secondary", hidden: true }, "Annuler");
   const send = h("button", { type: "submit", class: "primary", disabled: true }, "Envoyer modification");
+  let before = []; // each input with the value shown before "Modification"
   const editable = can("edit_profile");
   form.append(...[...fieldsets,
     pending ? h("p", { class: "notice" }, `Changement de coordonnées bancaires en attente de validation par le service
@@ -47,9 +51,14 @@ export async function profileView(main, creditor, can) {
     editable ? h("p", { class: "hint" }, "Les changements d'interlocuteur et de coordonnées s'appliquent aussitôt. ",
       can("edit_bank") ? "Un changement de coordonnées bancaires n'est appliqué qu'après validation par le service financier."
         : "Les coordonnées bancaires ne peuvent être changées que par un administrateur de l'agence.") : null,
-    editable ? h("div", { class: "filter-actions" }, edit, send) : null, status].filter(Boolean));
+    editable ? h("div", { class: "filter-actions" }, edit, cancel, send) : null, status].filter(Boolean));
   const inputs = () => [...form.querySelectorAll("input")].filter((input) => can("edit_bank") || !input.name.startsWith("bank."));
+  const clearErrors = () => {
+    for (const error of form.querySelectorAll(".field-error")) error.textContent = "";
+    for (const input of inputs()) input.removeAttribute("aria-invalid");
+  };
   edit.addEventListener("click", () => {
+    before = inputs().map((input) => [input, input.value]);
     for (const input of inputs()) input.disabled = false;
     const iban = form.querySelector("#bank-iban");
     if (can("edit_bank")) {
@@ -57,7 +66,24 @@ export async function profileView(main, creditor, can) {
       iban.placeholder = `${profile.bank.iban_masked} — saisissez le nouvel IBAN pour le changer`;
     }
     send.disabled = false;
+    edit.hidden = true;
+    cancel.hidden = false;
+    status.textContent = "";
     form.querySelector("#main_contact-last_name").focus();
+  });
+  // "Annuler": the values shown before "Modification" come back and nothing is sent.
+  cancel.addEventListener("click", () => {
+    for (const [input, value] of before) {
+      input.value = value;
+      input.disabled = true;
+    }
+    form.querySelector("#bank-iban").placeholder = "";
+    clearErrors();
+    send.disabled = true;
+    cancel.hidden = true;
+    edit.hidden = false;
+    status.textContent = "Modification annulée : rien n'a été envoyé.";
+    edit.focus();
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -67,9 +93,10 @@ export async function profileView(main, creditor, can) {
     const body = { version: profile.version, main_contact: part("main_contact"), billing: part("billing") };
     const bank = part("bank");
     if (can("edit_bank") && bank.iban.trim()) body.bank = bank;
-    for (const error of form.querySelectorAll(".field-error")) error.textContent = "";
-    for (const input of inputs()) input.removeAttribute("aria-invalid");
-    send.disabled = true;
+    clearErrors();
+    send.disabled = cancel.disabled = true;
+    send.textContent = "Envoi en cours…";
+    status.textContent = "Envoi de la modification…";
     try {
       await api.sendProfile(creditor.code, body);
       await profileView(main, creditor, can);
@@ -83,7 +110,8 @@ export async function profileView(main, creditor, can) {
         document.getElementById(`${input.id}-error`).textContent = message;
       }
       form.querySelector("[aria-invalid]")?.focus();
-      send.disabled = false;
+      send.disabled = cancel.disabled = false;
+      send.textContent = "Envoyer modification";
     }
   });
   show(main, h("p", { class: "breadcrumb" }, creditor.name), h("h1", {}, "Informations compte"),
@@ -92,18 +120,15 @@ export async function profileView(main, creditor, can) {
 
 function historyBlock(changes) {
   return h("section", { "aria-labelledby": "changes-title" }, h("h2", { id: "changes-title" }, "Historique des modifications"),
-    changes.length ? h("div", { class: "table-wrap" }, h("table", { class: "entries" },
-      h("caption", { class: "visually-hidden" }, "Historique des modifications"),
-      h("thead", {}, h("tr", {}, ["Date", "Par", "Objet", "Statut", "Changements"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, changes.map((change) => h("tr", {},
-        h("td", {}, frenchDateTime(change.requested_at)),
-        h("td", {}, change.requested_by),
-        h("td", {}, change.kind === "bank" ? "Coordonnées bancaires" : "Interlocuteur et coordonnées"),
-        h("td", {}, change.status_label, change.decision_comment ? ` — ${change.decision_comment}` : ""),
-        h("td", {}, h("ul", { class: "changes" }, Object.keys(change.after)
-          .filter((name) => change.before[name] !== change.after[name])
-          .map((name) => h("li", {}, `${name} : ${change.before[name] || "—"} → ${change.after[name] || "—"}`)))))))))
-      : h("p", { class: "status" }, "Aucune modification pour l'instant."));
+    changes.length ? dataTable("Historique des modifications", [
+      { title: "Date", cell: (change) => frenchDateTime(change.requested_at) },
+      { title: "Par", cell: (change) => change.requested_by },
+      { title: "Objet", cell: (change) => (change.kind === "bank" ? "Coordonnées bancaires" : "Interlocuteur et coordonnées") },
+      { title: "Statut", cell: (change) => [change.status_label, change.decision_comment ? ` — ${change.decision_comment}` : ""] },
+      { title: "Changements", class: "label", cell: (change) => h("ul", { class: "changes" }, Object.keys(change.after)
+        .filter((name) => change.before[name] !== change.after[name])
+        .map((name) => h("li", {}, `${name} : ${change.before[name] || "—"} → ${change.after[name] || "—"}`))) },
+    ], changes) : h("p", { class: "status" }, "Aucune modification pour l'instant."));
 }
 
 export async function contactView(main, creditor, can) {
@@ -156,7 +181,7 @@ export async function bankChangesBlock() {
   return h("section", { "aria-labelledby": "bank-title" },
     h("h2", { id: "bank-title" }, "Coordonnées bancaires à valider"),
     changes.length ? h("ul", {}, changes.map((change) => h("li", {},
-      h("a", { href: `#/finance/banque/${change.id}` }, `${change.agency_id} — ${change.creditor.replace("_", " ")}`),
+      h("a", { href: `#/finance/banque/${change.id}` }, `${change.agency_name} — ${change.creditor.replace("_", " ")}`),
       ` — demandé le ${frenchDateTime(change.requested_at)} par ${change.requested_by}`)))
       : h("p", { class: "status" }, "Aucune demande en attente."));
 }
@@ -180,7 +205,7 @@ export async function bankChangeView(main, id) {
   };
   const requested = change.requested_bank;
   show(main, h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Espace service financier")),
-    h("h1", {}, `Coordonnées bancaires — ${change.agency_id}`),
+    h("h1", {}, `Coordonnées bancaires — ${change.legal_name}`),
     h("dl", { class: "facts" },
       h("dt", {}, "Compte"), h("dd", {}, `${change.account_number} — ${change.legal_name} (${change.creditor.replace("_", " ")})`),
       h("dt", {}, "Demandé"), h("dd", {}, `${frenchDateTime(change.requested_at)} par ${change.requested_by}`),

@@ -100,6 +100,11 @@ export function exportUrl(creditor, params) {
   return `/api/statement/creditors/${creditor}/export.csv?${new URLSearchParams(params)}`;
 }
 
+// The relevé de compte of the view on screen: the same filters as its entries.
+export function statementPdfUrl(creditor, params) {
+  return `/api/statement/creditors/${creditor}/statement.pdf?${new URLSearchParams(params)}`;
+}
+
 // Sends a file straight to the document store with the presigned URL the API gave for it.
 export async function upload(ticket, file) {
   const response = await fetch(ticket.upload_url, { method: "PUT", body: file,

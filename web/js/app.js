@@ -18,6 +18,8 @@ const main = document.getElementById("contenu");
 const nav = document.getElementById("sections");
 const session = document.getElementById("session");
 const layout = document.getElementById("layout");
+const menuButton = document.getElementById("menu-button");
+const footerNote = document.getElementById("footer-note");
 let me = null;
 // Where to go once signed in: the page a lost session or a link opened signed out was showing, and whose
 // page it was (another person signing in lands on their own home instead).
@@ -49,8 +51,25 @@ function focusHeading() {
   }
 }
 
+const FOOTERS = {
+  signedOut: "Mes Factures : vos factures, vos règlements et vos litiges auprès de PRESSIMMO, BELLES DEMEURES et POLIRIS.",
+  agency: "Une question sur ce service ? Rubrique « Nous contacter » de votre créancier.",
+  finance: "Espace service financier : l'agence concernée est prévenue par e-mail de chaque changement de statut " +
+    "d'un litige et de chaque décision sur ses coordonnées bancaires.",
+};
+
+// On a phone the account links and the sections fold behind one "Menu" button; a chosen page folds them.
+function setMenu(opened) {
+  menuButton.setAttribute("aria-expanded", String(opened));
+  document.body.classList.toggle("menu-open", opened);
+}
+menuButton.addEventListener("click", () => setMenu(menuButton.getAttribute("aria-expanded") !== "true"));
+
 function renderSession() {
+  footerNote.textContent = !me ? FOOTERS.signedOut : me.role === "finance" ? FOOTERS.finance : FOOTERS.agency;
+  menuButton.hidden = !me;
   if (!me) {
+    setMenu(false);
     show(session);
     return;
   }
@@ -149,7 +168,9 @@ async function sectionView(creditorCode, slug, id, params) {
   const section = SECTIONS.find((s) => s.slug === slug);
   if (!creditor || !section) return notFoundView();
   renderNav(creditor, section.slug);
-  if (section.slug === "etat-de-compte") return (await import("./statement.js")).statementView(main, creditor, can);
+  if (section.slug === "etat-de-compte") {
+    return (await import("./statement.js")).statementView(main, creditor, can, me.agency);
+  }
   if (section.slug === "suivi-litiges") {
     const disputes = await import("./disputes.js");
     return id ? disputes.disputeView(main, creditor, id, can) : disputes.disputesView(main, creditor, can);
@@ -251,6 +272,7 @@ async function route() {
   const drawn = !layout.classList.contains("pending");
   if (location.hash === "#contenu" && drawn) return; // the skip link: not a route
   const run = ++routing;
+  setMenu(false);
   const hash = location.hash === "#contenu" ? "" : location.hash;
   const [path, query] = hash.replace(/^#\/?/, "").split("?");
   const parts = path.split("/").filter(Boolean);

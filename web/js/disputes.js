@@ -5,6 +5,7 @@ import { api, upload } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
 import { forget, takeOver } from "./selection.js";
+import { dataTable } from "./table.js";
 
 export const REASONS = [
   ["wrong_amount", "Montant erroné"],
@@ -17,25 +18,25 @@ export const REASONS = [
 const ACCEPTED = ["application/pdf", "image/png", "image/jpeg"];
 const MAX_BYTES = 5 * 1024 * 1024;
 
-export const STATUS_LABELS = {
-  open: "Ouvert", in_review: "En cours d'examen", waiting_customer: "En attente de votre réponse",
+// The finance team's filter, before any dispute is read; each dispute's own label comes from the server,
+// which words it for its reader ("En attente de votre réponse" is the agency's, not finance's).
+const FINANCE_STATUS_LABELS = {
+  open: "Ouvert", in_review: "En cours d'examen", waiting_customer: "En attente de l'agence",
   resolved_accepted: "Résolu — accepté", resolved_rejected: "Résolu — refusé", closed: "Clos",
 };
 
 function disputeTable(disputes, linkOf, withAgency = false) {
   if (!disputes.length) return h("p", { class: "status" }, "Aucun litige.");
-  return h("div", { class: "table-wrap" }, h("table", { class: "entries" },
-    h("caption", { class: "visually-hidden" }, "Litiges"),
-    h("thead", {}, h("tr", {}, ["Référence", "Déclaré le", withAgency ? "Agence" : null, "Créancier", "Factures",
-      "Montant contesté", "Statut"].filter(Boolean).map((title) => h("th", { scope: "col" }, title)))),
-    h("tbody", {}, disputes.map((d) => h("tr", {},
-      h("th", { scope: "row" }, h("a", { href: linkOf(d) }, d.reference)),
-      h("td", {}, frenchDate(d.opened_at.slice(0, 10))),
-      withAgency ? h("td", {}, d.agency_id) : null,
-      h("td", {}, d.creditor.replace("_", " ")),
-      h("td", {}, d.invoices.map((i) => i.number).join(", ")),
-      h("td", { class: "amount" }, euros(d.amount_cents)),
-      h("td", {}, STATUS_LABELS[d.status]))))));
+  const columns = [
+    { title: "Référence", rowHeader: true, cell: (d) => h("a", { href: linkOf(d) }, d.reference) },
+    { title: "Déclaré le", cell: (d) => frenchDate(d.opened_at.slice(0, 10)) },
+    withAgency ? { title: "Agence", cell: (d) => d.agency_name } : null,
+    { title: "Créancier", cell: (d) => d.creditor.replace("_", " ") },
+    { title: "Factures", class: "label", cell: (d) => d.invoices.map((i) => i.number).join(", ") },
+    { title: "Montant contesté", class: "amount", cell: (d) => euros(d.amount_cents) },
+    { title: "Statut", cell: (d) => d.status_label },
+  ].filter(Boolean);
+  return dataTable("Litiges", columns, disputes);
 }
 
 function history(detail) {
@@ -46,7 +47,7 @@ function history(detail) {
         h("strong", {}, event.author_role === "finance" ? "Service financier" : "Agence"), ` (${event.author}) — `,
         h("time", { datetime: event.at }, frenchDateTime(event.at)),
         event.kind === "opened" ? " — litige déclaré" : null,
-        event.kind === "status_changed" ? ` — statut : ${STATUS_LABELS[event.to_status]}` : null),
+        event.kind === "status_changed" ? ` — statut : ${event.to_status_label}` : null),
       h("p", { class: "timeline-comment" }, event.comment)))));
 }
 
@@ -62,18 +63,15 @@ function attachmentList(detail, linkOf) {
 function disputeHeader(detail) {
   return [
     h("dl", { class: "facts" },
-      h("dt", {}, "Statut"), h("dd", {}, h("strong", {}, STATUS_LABELS[detail.status])),
+      h("dt", {}, "Statut"), h("dd", {}, h("strong", {}, detail.status_label)),
       h("dt", {}, "Motif"), h("dd", {}, detail.reason_label),
       h("dt", {}, "Déclaré le"), h("dd", {}, `${frenchDateTime(detail.opened_at)} par ${detail.opened_by}`),
       h("dt", {}, "Montant contesté"), h("dd", {}, euros(detail.amount_cents))),
-    h("div", { class: "table-wrap" }, h("table", { class: "entries" },
-      h("caption", {}, "Factures contestées"),
-      h("thead", {}, h("tr", {}, ["Facture", "Reste dû à l'ouverture", "Montant contesté"]
-        .map((title) => h("th", { scope: "col" }, title)))),
-      h("tbody", {}, detail.invoices.map((i) => h("tr", {},
-        h("th", { scope: "row" }, i.number),
-        h("td", { class: "amount" }, euros(i.balance_cents)),
-        h("td", { class: "amount" }, euros(i.disputed_cents))))))),
+    dataTable("Factures contestées", [
+      { title: "Facture", rowHeader: true, cell: (i) => i.number },
+      { title: "Reste dû à l'ouverture", class: "amount", cell: (i) => euros(i.balance_cents) },
+      { title: "Montant contesté", class: "amount", cell: (i) => euros(i.disputed_cents) },
+    ], detail.invoices, { captionShown: true }),
   ];
 }
 
@@ -192,7 +190,7 @@ export async function financeListView(main, me, params) {
   const creditor = h("select", { id: "f-creditor", name: "creditor" }, h("option", { value: "" }, "Tous"),
     me.creditors.map((c) => h("option", { value: c.code, selected: params.get("creditor") === c.code }, c.name)));
   const status = h("select", { id: "f-status", name: "status" }, h("option", { value: "" }, "Tous"),
-    Object.entries(STATUS_LABELS).map(([value, label]) =>
+    Object.entries(FINANCE_STATUS_LABELS).map(([value, label]) =>
       h("option", { value, selected: params.get("status") === value }, label)));
   const filters = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les litiges", onsubmit: (event) => {
     event.preventDefault();
@@ -200,10 +198,10 @@ export async function financeListView(main, me, params) {
     for (const [name, value] of new FormData(filters)) if (value) chosen.set(name, value);
     location.hash = `#/finance?${chosen}`;
   } },
-  h("div", { class: "filter-fields" },
-    h("div", {}, h("label", { for: "f-creditor" }, "Créancier"), creditor),
-    h("div", {}, h("label", { for: "f-status" }, "Statut"), status)),
-  h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "primary" }, "Filtrer")));
+  h("div", { class: "filter-panel" },
+    h("div", { class: "filter-field" }, h("label", { for: "f-creditor" }, "Créancier"), creditor),
+    h("div", { class: "filter-field" }, h("label", { for: "f-status" }, "Statut"), status),
+    h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "primary" }, "Filtrer"))));
   const query = Object.fromEntries([...params].filter(([, value]) => value));
   const { disputes } = await api.financeDisputes(query);
   show(main, h("h1", {}, "Espace service financier"), h("h2", {}, "Litiges"), filters,
@@ -214,10 +212,10 @@ export async function financeListView(main, me, params) {
 export async function financeDisputeView(main, id) {
   const detail = await api.financeDispute(id);
   const target = h("select", { id: "to", name: "to", required: true },
-    detail.next_statuses.map((value) => h("option", { value }, STATUS_LABELS[value])));
+    detail.next_statuses.map((value) => h("option", { value }, FINANCE_STATUS_LABELS[value])));
   show(main,
     h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${detail.creditor.replace("_", " ")}`),
-    h("h1", {}, `Litige ${detail.reference} — ${detail.agency_id}`),
+    h("h1", {}, `Litige ${detail.reference} — ${detail.agency_name}`),
     ...disputeHeader(detail),
     attachmentList(detail, (a) => `/api/disputes/finance/disputes/${id}/attachments/${a.id}`),
     history(detail),

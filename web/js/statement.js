@@ -1,44 +1,104 @@
-// État de compte: the balance, the entries (unpaid by default, or twelve months), filters, documents,
-// selection for payment or dispute, CSV export.
+// État de compte: the balance and its aging, the entries (unpaid by default, or twelve months), filters,
+// documents, selection for payment or dispute, CSV export, the relevé de compte in PDF, printing.
 
-import { api, documentUrl, exportUrl } from "./api.js";
+import { api, documentUrl, exportUrl, statementPdfUrl } from "./api.js";
 import { h, show } from "./dom.js";
-import { euros, frenchDate, statusLabel, TYPE_LABELS } from "./format.js";
+import { euros, frenchDate, frenchDateTime, statusLabel, TYPE_LABELS } from "./format.js";
 import { handOver } from "./selection.js";
+import { dataTable, tableRow } from "./table.js";
+
+const AGING = [["not_due", "Non échu"], ["days_1_30", "1 à 30 j"], ["days_31_60", "31 à 60 j"],
+  ["days_61_90", "61 à 90 j"], ["over_90", "Plus de 90 j"]];
+const AGING_OPEN = "mesfactures:aging-open"; // a preference of this browser, not data of the agency
+const SVG = "http://www.w3.org/2000/svg";
+let printContext = null; // the statement on screen: brings its "printed on" line up to date
+
+// On paper the aging shows even when folded on screen, and the date is the printing's.
+window.addEventListener("beforeprint", () => {
+  if (printContext) printContext();
+  for (const details of document.querySelectorAll("details.aging-block:not([open])")) {
+    details.dataset.printOpened = "1";
+    details.open = true;
+  }
+});
+window.addEventListener("afterprint", () => {
+  for (const details of document.querySelectorAll("details[data-print-opened]")) {
+    details.open = false;
+    delete details.dataset.printOpened;
+  }
+});
+
+function svg(tag, attributes) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  return element;
+}
+
+// One bar per column of the aging table below it; the figures stay text in the table, the picture is
+// decoration for the eye (hidden from screen readers).
+function agingChart(aging) {
+  const values = AGING.map(([key]) => aging[key].amount_cents);
+  const top = Math.max(...values, 1);
+  const chart = svg("svg", { class: "aging-chart", viewBox: "0 0 500 48", preserveAspectRatio: "none",
+    "aria-hidden": "true", focusable: "false" });
+  values.forEach((cents, index) => {
+    const height = cents > 0 ? Math.max(2, Math.round((44 * cents) / top)) : 0;
+    chart.append(svg("rect", { class: `bar bar-${index}`, x: String(index * 100 + 25), y: String(46 - height),
+      width: "50", height: String(height) }));
+  });
+  chart.append(svg("rect", { class: "axis", x: "0", y: "46", width: "500", height: "2" }));
+  return chart;
+}
+
+function agingOpen() {
+  const remembered = localStorage.getItem(AGING_OPEN);
+  return remembered === null ? !window.matchMedia("(max-width: 30rem)").matches : remembered === "1";
+}
 
 function summaryBlock(summary) {
   const aging = summary.aging;
-  const card = (label, money, hint) => h("div", { class: "figure" },
+  const figure = (label, money, hint) => h("div", { class: "figure" },
     h("span", { class: "figure-label" }, label),
     h("span", { class: "figure-value" }, euros(money.amount_cents)),
     hint ? h("span", { class: "hint" }, hint) : null);
+  const details = h("details", { class: "aging-block", open: agingOpen(),
+    ontoggle: () => { if (!details.dataset.printOpened) localStorage.setItem(AGING_OPEN, details.open ? "1" : "0"); } },
+  h("summary", {}, "Ancienneté des sommes dues"),
+  agingChart(aging),
+  h("table", { class: "aging" },
+    h("caption", { class: "visually-hidden" }, "Ancienneté des sommes dues"),
+    h("thead", {}, h("tr", {}, AGING.map(([, label]) => h("th", { scope: "col" }, label)))),
+    h("tbody", {}, h("tr", {}, AGING.map(([key]) => h("td", {}, euros(aging[key].amount_cents)))))));
   return h("section", { class: "summary", "aria-labelledby": "summary-title" },
     h("h2", { id: "summary-title", class: "visually-hidden" }, "Synthèse du compte"),
     h("div", { class: "figures" },
-      card("Total dû", summary.total_due, `${summary.open_invoices} facture(s) non réglée(s)`),
-      card("Dont échu", summary.overdue),
-      card("Avoirs disponibles", summary.credit_available)),
-    h("div", { class: "table-wrap" }, h("table", { class: "aging" },
-      h("caption", {}, "Ancienneté des sommes dues"),
-      h("thead", {}, h("tr", {}, ["Non échu", "1 à 30 j", "31 à 60 j", "61 à 90 j", "Plus de 90 j"]
-        .map((label) => h("th", { scope: "col" }, label)))),
-      h("tbody", {}, h("tr", {}, [aging.not_due, aging.days_1_30, aging.days_31_60, aging.days_61_90,
-        aging.over_90].map((money) => h("td", {}, euros(money.amount_cents))))))));
+      figure("Total dû", summary.total_due, `${summary.open_invoices} facture(s) non réglée(s)`),
+      figure("Dont échu", summary.overdue),
+      figure("Avoirs disponibles", summary.credit_available)),
+    details);
 }
 
 function payable(entry) {
   return entry.type === "invoice" && entry.balance_cents > 0 && !entry.dispute_id && !entry.payment_lock;
 }
 
+function filtersText(params) {
+  const parts = [params.scope === "all" ? "toutes les écritures" : "factures non réglées"];
+  if (params.from) parts.push(`du ${frenchDate(params.from)}`);
+  if (params.to) parts.push(`au ${frenchDate(params.to)}`);
+  if (params.number) parts.push(`n° de pièce ${params.number}`);
+  return parts.join(", ");
+}
+
 // `can` tells what the signed-in person's role may do: a role that may neither pay, dispute nor write
-// sees no check boxes and no actions on a selection.
-export function statementView(main, creditor, can) {
+// sees no check boxes and no actions on a selection. `agency` names the agency on paper.
+export function statementView(main, creditor, can, agency) {
   const actionsAllowed = ["pay", "dispute", "message"].some((permission) => can(permission));
   const state = { params: { scope: "open" }, entries: [], cursor: null, selected: new Map() };
   const summaryArea = h("div", { "aria-live": "polite" });
   const status = h("p", { class: "status", role: "status" });
   const body = h("tbody");
-  const more = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => load(false) },
+  const more = h("button", { type: "button", class: "secondary more", hidden: true, onclick: () => load(false) },
     "Afficher plus");
   const selectionText = h("p", { class: "selection-text", "aria-live": "polite" });
   const payButton = h("button", { type: "button", class: "primary", disabled: true,
@@ -46,8 +106,12 @@ export function statementView(main, creditor, can) {
   const disputeButton = h("button", { type: "button", class: "secondary", disabled: true,
     onclick: () => proceed("dispute", "suivi-litiges") }, "Créer un litige");
   const exportLink = h("a", { class: "button-link", download: "" }, "Exporter en CSV");
+  const pdfLink = h("a", { class: "button-link", target: "_blank", rel: "noopener" }, "Relevé de compte (PDF)");
+  const printButton = h("button", { type: "button", class: "link-button", onclick: () => window.print() }, "Imprimer");
   const contactButton = h("button", { type: "button", class: "secondary", disabled: true,
     onclick: () => proceed("contact", "nous-contacter") }, "Écrire au service");
+  const printed = h("p", { class: "print-only print-context" });
+  let lastOpened = { number: null, at: 0 };
 
   function proceed(purpose, slug) {
     handOver(creditor.code, purpose, [...state.selected.values()]);
@@ -63,46 +127,70 @@ export function statementView(main, creditor, can) {
     payButton.disabled = disputeButton.disabled = contactButton.disabled = chosen.length === 0;
   }
 
+  // A double click on "Afficher" is two clicks and a double click: the document opens once.
   function openDocument(entry) {
-    if (entry.has_document) window.open(documentUrl(creditor.code, entry.number, "inline"), "_blank", "noopener");
+    if (!entry.has_document) return;
+    const now = Date.now();
+    if (lastOpened.number === entry.number && now - lastOpened.at < 1500) return;
+    lastOpened = { number: entry.number, at: now };
+    window.open(documentUrl(creditor.code, entry.number, "inline"), "_blank", "noopener");
   }
 
+  function selectBox(entry) {
+    if (!actionsAllowed || !payable(entry)) return null;
+    return h("input", { type: "checkbox", "aria-label": `Sélectionner ${entry.number}`,
+      checked: state.selected.has(entry.number), onchange: (event) => {
+        if (event.target.checked) state.selected.set(entry.number, entry);
+        else state.selected.delete(entry.number);
+        renderSelection();
+      } });
+  }
+
+  function documentActions(entry) {
+    if (!entry.has_document) return [];
+    return [h("button", { type: "button", class: "link-button", onclick: () => openDocument(entry),
+      "aria-label": `Afficher ${entry.number}` }, "Afficher"),
+    " ",
+    h("a", { href: documentUrl(creditor.code, entry.number, "attachment"), download: `${entry.number}.pdf`,
+      "aria-label": `Enregistrer ${entry.number}` }, "Enregistrer"),
+    h("span", { class: "print-only" }, "PDF")];
+  }
+
+  function statusCell(entry) {
+    return [statusLabel(entry), entry.overdue ? h("span", { class: "badge" }, "Échue") : null,
+      entry.payment_lock ? h("span", { class: "badge badge-dispute" }, "Paiement en cours") : null,
+      entry.dispute_id ? h("a", { class: "badge badge-dispute", href: `#/c/${creditor.code}/suivi-litiges/${entry.dispute_id}` },
+        "En litige") : null];
+  }
+
+  // The statement's columns, in order: on a phone each becomes a line of the entry's card.
+  const columns = [
+    { title: "Sélection", hiddenTitle: true, class: "select", cell: selectBox },
+    { title: "Type", class: "type", cell: (entry) => TYPE_LABELS[entry.type] },
+    { title: "N° de pièce", class: "number", rowHeader: true, cell: (entry) => entry.number },
+    { title: "Date", class: "date", cell: (entry) => frenchDate(entry.date) },
+    { title: "Échéance", class: "date", cell: (entry) => frenchDate(entry.due_date) },
+    { title: "Libellé", class: "label", cell: (entry) => entry.label },
+    { title: "Montant", class: "amount", cell: (entry) => euros(entry.amount_cents) },
+    { title: "Reste dû", class: "amount", cell: (entry) => (entry.balance_cents ? euros(entry.balance_cents) : "—") },
+    { title: "Statut", class: "state", cell: statusCell },
+    { title: "Document", class: "actions", cell: documentActions },
+  ];
+
   function row(entry) {
-    const box = actionsAllowed && payable(entry)
-      ? h("input", { type: "checkbox", "aria-label": `Sélectionner ${entry.number}`,
-          checked: state.selected.has(entry.number), onchange: (event) => {
-            if (event.target.checked) state.selected.set(entry.number, entry);
-            else state.selected.delete(entry.number);
-            renderSelection();
-          } })
-      : null;
-    const actions = entry.has_document
-      ? [h("button", { type: "button", class: "link-button", onclick: () => openDocument(entry),
-          "aria-label": `Afficher ${entry.number}` }, "Afficher"),
-         " ",
-         h("a", { href: documentUrl(creditor.code, entry.number, "attachment"), download: `${entry.number}.pdf`,
-          "aria-label": `Enregistrer ${entry.number}` }, "Enregistrer")]
-      : [];
-    return h("tr", {
+    return tableRow(columns, entry, {
       tabindex: entry.has_document ? "0" : false,
       class: entry.overdue ? "overdue" : false,
       title: entry.has_document ? "Double-cliquez ou appuyez sur Entrée pour afficher le document" : false,
-      ondblclick: () => openDocument(entry),
+      ondblclick: (event) => { if (!event.target.closest("a, button, input, label")) openDocument(entry); },
       onkeydown: (event) => { if (event.key === "Enter" && event.target === event.currentTarget) openDocument(entry); },
-    },
-    h("td", { class: "select" }, box),
-    h("td", {}, TYPE_LABELS[entry.type]),
-    h("th", { scope: "row" }, entry.number),
-    h("td", {}, frenchDate(entry.date)),
-    h("td", {}, frenchDate(entry.due_date)),
-    h("td", { class: "label" }, entry.label),
-    h("td", { class: "amount" }, euros(entry.amount_cents)),
-    h("td", { class: "amount" }, entry.balance_cents ? euros(entry.balance_cents) : "—"),
-    h("td", {}, statusLabel(entry), entry.overdue ? h("span", { class: "badge" }, "Échue") : null,
-      entry.payment_lock ? h("span", { class: "badge badge-dispute" }, "Paiement en cours") : null,
-      entry.dispute_id ? h("a", { class: "badge badge-dispute", href: `#/c/${creditor.code}/suivi-litiges/${entry.dispute_id}` },
-        "En litige") : null),
-    h("td", { class: "actions" }, actions));
+    });
+  }
+
+  function renderContext() {
+    const who = agency ? `${agency.name} (${agency.id})` : "";
+    printed.textContent = `Créancier : ${creditor.name} — Agence : ${who} — Vue : ${filtersText(state.params)} — ` +
+      `imprimé le ${frenchDateTime(new Date().toISOString())}`;
   }
 
   async function load(fresh) {
@@ -124,8 +212,9 @@ export function statementView(main, creditor, can) {
       status.textContent = state.entries.length
         ? `${state.entries.length} écriture(s) affichée(s)${state.cursor ? " — d'autres suivent" : ""}.`
         : "Aucune écriture ne correspond à votre recherche.";
-      const exportParams = { ...state.params };
-      exportLink.href = exportUrl(creditor.code, exportParams);
+      exportLink.href = exportUrl(creditor.code, state.params);
+      pdfLink.href = statementPdfUrl(creditor.code, state.params);
+      renderContext();
     } catch (failure) {
       status.textContent = failure.message;
     }
@@ -135,9 +224,15 @@ export function statementView(main, creditor, can) {
     h("input", { type: "radio", name: "scope", value, checked: state.params.scope === value }), label);
   const fromInput = h("input", { id: "from", name: "from", type: "date" });
   const toInput = h("input", { id: "to", name: "to", type: "date" });
-  const numberInput = h("input", { id: "number", name: "number", type: "search", placeholder: "FA-2026-…",
+  const numberInput = h("input", { id: "number", name: "number", type: "search", placeholder: "FA-2026-…", title: "Le numéro entier ou son début",
     autocomplete: "off", spellcheck: "false" });
-  const filters = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les écritures",
+  const filterToggle = h("button", { type: "button", class: "secondary filter-toggle", "aria-expanded": "false",
+    "aria-controls": "filter-panel", onclick: () => {
+      const opened = filterToggle.getAttribute("aria-expanded") !== "true";
+      filterToggle.setAttribute("aria-expanded", String(opened));
+      filters.classList.toggle("opened", opened);
+    } }, "Rechercher, filtrer");
+  const filters = h("form", { class: "filters foldable", role: "search", "aria-label": "Filtrer les écritures",
     onsubmit: (event) => {
       event.preventDefault();
       const form = new FormData(filters);
@@ -145,18 +240,18 @@ export function statementView(main, creditor, can) {
       for (const name of ["from", "to", "number"]) if (form.get(name)) state.params[name] = form.get(name);
       load(true);
     } },
-  h("fieldset", { class: "scope" }, h("legend", {}, "Afficher"),
-    scopeChoice("open", "Les factures non réglées"), scopeChoice("all", "Toutes les écritures sur un an")),
-  h("div", { class: "filter-fields" },
-    h("div", {}, h("label", { for: "from" }, "Du"), fromInput),
-    h("div", {}, h("label", { for: "to" }, "Au"), toInput),
-    h("div", {}, h("label", { for: "number" }, "N° de pièce (ou son début)"), numberInput)),
-  h("div", { class: "filter-actions" },
-    h("button", { type: "submit", class: "primary" }, "Rechercher"),
-    h("button", { type: "reset", class: "secondary", onclick: () => {
-      state.params = { scope: "open" };
-      setTimeout(() => load(true));
-    } }, "Effacer les filtres")));
+  h("div", { id: "filter-panel", class: "filter-panel" },
+    h("fieldset", { class: "scope" }, h("legend", {}, "Afficher"),
+      scopeChoice("open", "Les factures non réglées"), scopeChoice("all", "Toutes les écritures sur un an")),
+    h("div", { class: "filter-field" }, h("label", { for: "from" }, "Du"), fromInput),
+    h("div", { class: "filter-field" }, h("label", { for: "to" }, "Au"), toInput),
+    h("div", { class: "filter-field number-field" }, h("label", { for: "number" }, "N° de pièce"), numberInput),
+    h("div", { class: "filter-actions" },
+      h("button", { type: "submit", class: "primary" }, "Rechercher"),
+      h("button", { type: "reset", class: "secondary", onclick: () => {
+        state.params = { scope: "open" };
+        setTimeout(() => load(true));
+      } }, "Effacer"))));
   filters.addEventListener("change", (event) => {
     if (event.target.name === "scope") filters.requestSubmit();
   });
@@ -164,21 +259,18 @@ export function statementView(main, creditor, can) {
   show(main,
     h("p", { class: "breadcrumb" }, creditor.name),
     h("h1", {}, "État de compte"),
+    printed,
     summaryArea,
+    filterToggle,
     filters,
     h("div", { class: "toolbar" }, actionsAllowed ? selectionText : null,
       h("div", { class: "toolbar-actions" }, can("pay") ? payButton : null, can("dispute") ? disputeButton : null,
-        can("message") ? contactButton : null, exportLink)),
+        can("message") ? contactButton : null, exportLink, pdfLink, printButton)),
     status,
-    h("div", { class: "table-wrap" },
-      h("table", { class: "entries" },
-        h("caption", { class: "visually-hidden" }, "Écritures du compte"),
-        h("thead", {}, h("tr", {},
-          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Sélection")),
-          ...["Type", "N° de pièce", "Date", "Échéance", "Libellé", "Montant", "Reste dû", "Statut", "Document"]
-            .map((title) => h("th", { scope: "col" }, title)))),
-        body)),
+    dataTable("Écritures du compte", columns, [], { body }),
     more);
   renderSelection();
+  renderContext();
+  printContext = renderContext;
   return load(true);
 }

@@ -226,6 +226,7 @@ def _record_changes(
             now,
             before,
             after,
+            agency_name=agency.name,
         )
         applied = ProfileChanged(
             agency.name,
@@ -260,6 +261,7 @@ def _record_changes(
             now,
             old,
             new,
+            agency_name=agency.name,
         )
         view = BankChangeRequested(
             agency.name,

@@ -199,6 +199,7 @@ def open_dispute(
         now,
         user.signature,
         attachments,
+        agency.name,
     )
     event = DisputeEvent(
         new_id(),

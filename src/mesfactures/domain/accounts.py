@@ -129,3 +129,6 @@ class ProfileChange:
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision_comment: str | None = None
+    # The agency's name when the change was asked, so that finance's list names it without a read per
+    # change; empty on changes asked before it was kept.
+    agency_name: str = ""

@@ -42,7 +42,13 @@ class DisputeStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        """The status as the agency reads it."""
         return _STATUS_LABELS[self]
+
+    @property
+    def finance_label(self) -> str:
+        """The status as the finance team reads it: "waiting for your answer" is the agency's view only."""
+        return _FINANCE_STATUS_LABELS.get(self, _STATUS_LABELS[self])
 
     @property
     def is_active(self) -> bool:
@@ -58,6 +64,7 @@ _STATUS_LABELS = {
     DisputeStatus.RESOLVED_REJECTED: "Résolu — refusé",
     DisputeStatus.CLOSED: "Clos",
 }
+_FINANCE_STATUS_LABELS = {DisputeStatus.WAITING_CUSTOMER: "En attente de l'agence"}
 
 _RESOLUTIONS = {DisputeStatus.RESOLVED_ACCEPTED, DisputeStatus.RESOLVED_REJECTED}
 NEXT_STATUSES: dict[DisputeStatus, frozenset[DisputeStatus]] = {
@@ -108,6 +115,9 @@ class Dispute:
     updated_at: datetime
     opened_by: str
     attachments: tuple[Attachment, ...] = ()
+    # The agency's name when the dispute was opened, kept on the dispute so that the finance team's list
+    # names agencies without one read per dispute; empty on disputes opened before it was kept.
+    agency_name: str = ""
 
     @property
     def reference(self) -> str:

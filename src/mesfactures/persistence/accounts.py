@@ -412,6 +412,7 @@ def _change_item(change: ProfileChange) -> ProfileChangeItem:
         else None,
         change_id=change.change_id,
         agency_id=change.agency_id,
+        agency_name=change.agency_name or None,
         creditor=change.creditor.value,
         change_kind=change.kind.value,
         status=change.status.value,
@@ -436,4 +437,5 @@ def _change(item: ProfileChangeItem) -> ProfileChange:
         decided_by=item.decided_by,
         decided_at=datetime.fromisoformat(item.decided_at) if item.decided_at else None,
         decision_comment=item.decision_comment,
+        agency_name=item.agency_name or "",
     )

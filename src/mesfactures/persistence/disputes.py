@@ -162,6 +162,7 @@ def _dispute_item(dispute: Dispute) -> DisputeItem:
         id_key=keys.dispute_key(dispute.dispute_id),
         dispute_id=dispute.dispute_id,
         agency_id=dispute.agency_id,
+        agency_name=dispute.agency_name or None,
         creditor=dispute.creditor.value,
         reason=dispute.reason.value,
         status=dispute.status.value,
@@ -229,6 +230,7 @@ def _dispute(item: DisputeItem) -> Dispute:
             Attachment(a.attachment_id, a.filename, a.content_type, int(a.size_bytes))
             for a in item.attachments or ()
         ),
+        agency_name=item.agency_name or "",
     )
 
 

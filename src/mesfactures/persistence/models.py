@@ -228,6 +228,7 @@ class ProfileChangeItem(LedgerItem, discriminator="profile_change"):
     decided_by = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     decision_comment = UnicodeAttribute(null=True)
+    agency_name = UnicodeAttribute(null=True)
 
 
 class RateLimitItem(LedgerItem, discriminator="rate_limit"):
@@ -332,6 +333,7 @@ class DisputeItem(LedgerItem, discriminator="dispute"):
     updated_at = UnicodeAttribute()
     opened_by = UnicodeAttribute()
     attachments = ListAttribute(of=AttachmentMap, null=True)
+    agency_name = UnicodeAttribute(null=True)
 
 
 class DisputeEventItem(LedgerItem, discriminator="dispute_event"):

@@ -57,6 +57,9 @@ class Ledger(Protocol):
     def has_account(self, agency_id: str, creditor: Creditor) -> bool: ...
 
 
+_DATE_NAMES = {"from": "date de début", "to": "date de fin"}
+
+
 def _date(params: Mapping[str, str], name: str) -> date | None:
     raw = params.get(name)
     if not raw:
@@ -64,9 +67,9 @@ def _date(params: Mapping[str, str], name: str) -> date | None:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"La date « {name} » doit être au format AAAA-MM-JJ.") from None
+        raise InvalidInput(f"La {_DATE_NAMES[name]} doit être au format AAAA-MM-JJ.") from None
     if not EARLIEST <= day <= LATEST:  # a year 1 or 9999 would overflow the default range's arithmetic
-        raise InvalidInput(f"La date « {name} » doit être comprise entre 2000 et 2099.")
+        raise InvalidInput(f"La {_DATE_NAMES[name]} doit être comprise entre 2000 et 2099.")
     return day
 
 
