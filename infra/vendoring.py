@@ -17,8 +17,10 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from mesfactures.areas import AREAS
+
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("statement", "disputes", "account", "payments", "notifications")
+SERVICES = AREAS
 SHARED_PACKAGE = "mesfactures"
 # What the Lambda Python runtime already provides (boto3 and its dependency tree).
 IN_LAMBDA_RUNTIME = frozenset(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Response
 
@@ -26,15 +26,18 @@ from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 
+if TYPE_CHECKING:
+    from mesfactures.contract import disputes as shapes
+
 app = Chalice(app_name="mesfactures-disputes")
-edge = Edge(app, wiring.authenticator)
+edge = Edge(app, wiring.authenticator, contract="disputes")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _dispute(dispute: Dispute) -> dict[str, Any]:
+def _dispute(dispute: Dispute) -> shapes.Dispute:
     return {
         "id": dispute.dispute_id,
         "reference": dispute.reference,
@@ -70,7 +73,7 @@ def _redirect(url: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-def _detail(detail: DisputeDetail) -> dict[str, Any]:
+def _detail(detail: DisputeDetail) -> shapes.DisputeDetail:
     return {
         **_dispute(detail.dispute),
         "history": [
@@ -145,7 +148,7 @@ def list_mine(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 
 @app.route("/disputes/creditors/{creditor}/disputes/{dispute_id}", methods=["GET"])
 @edge.agency
-def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> dict[str, Any]:
+def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> shapes.DisputeDetail:
     return _detail(wiring.disputes().detail(principal.agency_id, Creditor.parse(creditor), dispute_id))
 
 
@@ -186,7 +189,7 @@ def finance_list(principal: FinanceUser) -> dict[str, Any]:
 
 @app.route("/disputes/finance/disputes/{dispute_id}", methods=["GET"])
 @edge.finance
-def finance_one(principal: FinanceUser, dispute_id: str) -> dict[str, Any]:
+def finance_one(principal: FinanceUser, dispute_id: str) -> shapes.DisputeDetail:
     return _detail(finance_dispute(wiring.disputes(), principal, dispute_id))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Response
 
@@ -16,12 +16,15 @@ from mesfactures.http.errors import json_response
 from mesfactures.observability import logger
 from mesfactures.payments.use_cases import handle_event, parse_basket, start_checkout
 
+if TYPE_CHECKING:
+    from mesfactures.contract import payments as shapes
+
 app = Chalice(app_name="mesfactures-payments")
-edge = Edge(app, wiring.authenticator)
+edge = Edge(app, wiring.authenticator, contract="payments")
 log = logger("mesfactures.payments")
 
 
-def _payment(payment: Payment) -> dict[str, Any]:
+def _payment(payment: Payment) -> shapes.Payment:
     return {
         "payment_id": payment.payment_id,
         "status": payment.status.value,
@@ -61,7 +64,7 @@ def checkout(principal: AgencyUser, creditor: str) -> Response:
 
 @app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["GET"])
 @edge.agency
-def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> dict[str, Any]:
+def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> shapes.Payment:
     return _payment(wiring.payments().payment(principal.agency_id, Creditor.parse(creditor), payment_id))
 
 

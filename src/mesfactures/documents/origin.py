@@ -17,6 +17,16 @@ def document_origin(bucket: str, region: str, url_suffix: str = "amazonaws.com")
     return f"https://{bucket}.s3.{region}.{url_suffix}"
 
 
+def site_content_security_policy(document_origin: str) -> str:
+    """The site's CSP, the same from CloudFront (infra/portal/edge.py) and from the local gateway: the
+    browser also PUTs dispute attachments straight to the document store (presigned URL)."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {document_origin}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'; object-src 'none'"
+    )
+
+
 def s3_client_options(endpoint_url: str | None) -> dict[str, Any]:
     """The keyword arguments of the functions' S3 client (`config` as botocore.config.Config's).
 
