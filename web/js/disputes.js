@@ -3,24 +3,15 @@
 
 import { api, upload } from "./api.js";
 import { h, show } from "./dom.js";
+import { label, labelsOf } from "./labels.js";
 import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
 import { forget, takeOver } from "./selection.js";
 
-export const REASONS = [
-  ["wrong_amount", "Montant erroné"],
-  ["not_delivered", "Prestation non réalisée"],
-  ["duplicate_invoice", "Facture en double"],
-  ["already_paid", "Facture déjà réglée"],
-  ["other", "Autre motif"],
-];
 
 const ACCEPTED = ["application/pdf", "image/png", "image/jpeg"];
 const MAX_BYTES = 5 * 1024 * 1024;
 
-export const STATUS_LABELS = {
-  open: "Ouvert", in_review: "En cours d'examen", waiting_customer: "En attente de votre réponse",
-  resolved_accepted: "Résolu — accepté", resolved_rejected: "Résolu — refusé", closed: "Clos",
-};
+const statusLabel = (status) => label("dispute_statuses", status);
 
 function disputeTable(disputes, linkOf, withAgency = false) {
   if (!disputes.length) return h("p", { class: "status" }, "Aucun litige.");
@@ -32,10 +23,10 @@ function disputeTable(disputes, linkOf, withAgency = false) {
       h("th", { scope: "row" }, h("a", { href: linkOf(d) }, d.reference)),
       h("td", {}, frenchDate(d.opened_at.slice(0, 10))),
       withAgency ? h("td", {}, d.agency_id) : null,
-      h("td", {}, d.creditor.replace("_", " ")),
+      h("td", {}, label("creditors", d.creditor)),
       h("td", {}, d.invoices.map((i) => i.number).join(", ")),
       h("td", { class: "amount" }, euros(d.amount_cents)),
-      h("td", {}, STATUS_LABELS[d.status]))))));
+      h("td", {}, d.status_label))))));
 }
 
 function history(detail) {
@@ -46,7 +37,7 @@ function history(detail) {
         h("strong", {}, event.author_role === "finance" ? "Service financier" : "Agence"), ` (${event.author}) — `,
         h("time", { datetime: event.at }, frenchDateTime(event.at)),
         event.kind === "opened" ? " — litige déclaré" : null,
-        event.kind === "status_changed" ? ` — statut : ${STATUS_LABELS[event.to_status]}` : null),
+        event.kind === "status_changed" ? ` — statut : ${event.to_status_label}` : null),
       h("p", { class: "timeline-comment" }, event.comment)))));
 }
 
@@ -62,7 +53,7 @@ function attachmentList(detail, linkOf) {
 function disputeHeader(detail) {
   return [
     h("dl", { class: "facts" },
-      h("dt", {}, "Statut"), h("dd", {}, h("strong", {}, STATUS_LABELS[detail.status])),
+      h("dt", {}, "Statut"), h("dd", {}, h("strong", {}, detail.status_label)),
       h("dt", {}, "Motif"), h("dd", {}, detail.reason_label),
       h("dt", {}, "Déclaré le"), h("dd", {}, `${frenchDateTime(detail.opened_at)} par ${detail.opened_by}`),
       h("dt", {}, "Montant contesté"), h("dd", {}, euros(detail.amount_cents))),
@@ -103,7 +94,7 @@ function declareForm(main, creditor, invoices) {
   const error = h("p", { class: "error", role: "alert" });
   const reason = h("select", { id: "reason", name: "reason", required: true },
     h("option", { value: "" }, "Choisissez un motif"),
-    REASONS.map(([value, label]) => h("option", { value }, label)));
+    labelsOf("dispute_reasons").map(([value, text]) => h("option", { value }, text)));
   const amounts = invoices.map((invoice) => h("input", { id: `amount-${invoice.number}`, inputmode: "decimal",
     value: euros(invoice.balance_cents).replace(/[\u00a0\u202f€]/g, "").trim(), "aria-describedby": "amount-help" }));
   const comment = h("textarea", { id: "new-comment", rows: "4", maxlength: "2000", required: true });
@@ -192,7 +183,7 @@ export async function financeListView(main, me, params) {
   const creditor = h("select", { id: "f-creditor", name: "creditor" }, h("option", { value: "" }, "Tous"),
     me.creditors.map((c) => h("option", { value: c.code, selected: params.get("creditor") === c.code }, c.name)));
   const status = h("select", { id: "f-status", name: "status" }, h("option", { value: "" }, "Tous"),
-    Object.entries(STATUS_LABELS).map(([value, label]) =>
+    labelsOf("dispute_statuses").map(([value, label]) =>
       h("option", { value, selected: params.get("status") === value }, label)));
   const filters = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les litiges", onsubmit: (event) => {
     event.preventDefault();
@@ -214,9 +205,9 @@ export async function financeListView(main, me, params) {
 export async function financeDisputeView(main, id) {
   const detail = await api.financeDispute(id);
   const target = h("select", { id: "to", name: "to", required: true },
-    detail.next_statuses.map((value) => h("option", { value }, STATUS_LABELS[value])));
+    detail.next_statuses.map((value) => h("option", { value }, statusLabel(value))));
   show(main,
-    h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${detail.creditor.replace("_", " ")}`),
+    h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${label("creditors", detail.creditor)}`),
     h("h1", {}, `Litige ${detail.reference} — ${detail.agency_id}`),
     ...disputeHeader(detail),
     attachmentList(detail, (a) => `/api/disputes/finance/disputes/${id}/attachments/${a.id}`),

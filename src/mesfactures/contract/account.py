@@ -52,8 +52,6 @@ class Me(TypedDict):
     labels: PortalLabels
 
 
-
-
 class ProfileMainContact(TypedDict):
     last_name: str
     first_name: str
@@ -763,7 +761,7 @@ OPERATIONS = (
         "/account/creditors/{creditor}/messages",
         "writeToService",
         "Write to a service (the user gets a copy; 5 messages an hour)",
-        body=Body(WriteToServiceRequest),
+        body=Body(WriteToServiceRequest, per_field=True),
         answers={
             202: Answer("The messages will be sent", WriteToServiceAnswer),
         },

@@ -145,8 +145,11 @@ def _operation(contract: Contract, operation: Operation, schemas: _Schemas) -> d
         if operation.body.at_least_one_of:
             schema["anyOf"] = [{"required": [key]} for key in operation.body.at_least_one_of]
         body: dict[str, Any] = {"required": True, "content": {"application/json": {"schema": schema}}}
-        if operation.body.description:
-            body["description"] = operation.body.description
+        text = operation.body.description or ""
+        if operation.body.per_field and "invalid_fields" not in text:
+            text = "400 `invalid_fields` carries a French message per field in `fields`"
+        if text:
+            body["description"] = text
         described["requestBody"] = body
     responses = {str(status): _answer(answer, schemas) for status, answer in operation.answers.items()}
     for status, text in sorted(operation.refusals.items()):

@@ -9,7 +9,6 @@ style: a CSP naming the regional host then blocks every attachment upload in AWS
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 
 def document_origin(bucket: str, region: str, url_suffix: str = "amazonaws.com") -> str:
@@ -40,9 +39,3 @@ def s3_client_options(endpoint_url: str | None) -> dict[str, Any]:
         "endpoint_url": endpoint_url,
         "config": {"signature_version": "s3v4", "s3": {"addressing_style": "path"}},
     }
-
-
-def origin_of(url: str) -> str:
-    """`scheme://host[:port]` of a URL: what a CSP source is compared with."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

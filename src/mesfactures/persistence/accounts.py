@@ -285,7 +285,9 @@ class ProfileChanges:
                         ),
                         ProfileChangeItem.decision_comment.set(change.decision_comment or ""),
                         ProfileChangeItem.finance_sk.set(
-                            f"{change.status.value}#{change.requested_at.isoformat()}#{change.change_id}"
+                            keys.finance_sk(
+                                change.status.value, change.requested_at.isoformat(), change.change_id
+                            )
                         ),
                     ],
                     condition=ProfileChangeItem.status == ChangeStatus.PENDING.value,
@@ -304,7 +306,9 @@ class ProfileChanges:
         return [_change(item) for item in items]
 
     def bank_changes(self, creditor: Creditor, status: ChangeStatus | None) -> list[ProfileChange]:
-        condition = LedgerItem.finance_sk.startswith(f"{status.value}#") if status else None
+        condition = (
+            LedgerItem.finance_sk.startswith(keys.finance_status_prefix(status.value)) if status else None
+        )
         items = LedgerItem.finance_index.query(
             keys.bank_changes_pk(creditor), condition, scan_index_forward=False
         )
@@ -312,7 +316,7 @@ class ProfileChanges:
 
     def change(self, change_id: str) -> ProfileChange:
         try:
-            key = keys.change_key(change_id)
+            key = keys.change_sk(change_id)
         except ValueError:
             raise NotFound("Demande introuvable.") from None
         items = [item for item in LedgerItem.by_id_index.query(key) if isinstance(item, ProfileChangeItem)]
@@ -405,9 +409,9 @@ def _change_item(change: ProfileChange) -> ProfileChangeItem:
     return ProfileChangeItem(
         keys.account_pk(change.agency_id, change.creditor),
         keys.change_sk(change.change_id),
-        id_key=keys.change_key(change.change_id),
+        id_key=keys.change_sk(change.change_id),
         finance_pk=keys.bank_changes_pk(change.creditor) if is_bank else None,
-        finance_sk=f"{change.status.value}#{change.requested_at.isoformat()}#{change.change_id}"
+        finance_sk=keys.finance_sk(change.status.value, change.requested_at.isoformat(), change.change_id)
         if is_bank
         else None,
         change_id=change.change_id,
