@@ -51,7 +51,6 @@ from mesfactures.domain.accounts import (
 )
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
-from mesfactures.domain.labels import portal_labels
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission, Principal, Role
 from mesfactures.domain.team import Member
 from mesfactures.http.edge import Edge
@@ -66,6 +65,8 @@ edge = Edge(app, wiring.authenticator, contract="account")
 
 
 def _me(me: Me) -> shapes.Me:
+    from mesfactures.domain.labels import portal_labels  # loaded by sign-in and /me only
+
     return {
         "user_id": me.user_id,
         "email": me.email,
