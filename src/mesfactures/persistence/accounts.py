@@ -123,17 +123,8 @@ class AccountRepository:
             creditor=Creditor(item.creditor),
             account_number=item.account_number,
             legal_name=item.legal_name,
-            main_contact=MainContact(
-                last_name=item.main_contact.last_name,
-                first_name=item.main_contact.first_name,
-                role=item.main_contact.role,
-            ),
-            billing=BillingDetails(
-                address=_address(item.billing.address),
-                phone=item.billing.phone,
-                fax=item.billing.fax,
-                email=item.billing.email,
-            ),
+            main_contact=_contact(item.main_contact),
+            billing=_billing(item.billing),
             bank=_bank(item.bank),
             version=item.version,
             pending_bank=PendingBankChange(
@@ -155,23 +146,9 @@ class AccountRepository:
             creditor=profile.creditor.value,
             account_number=profile.account_number,
             legal_name=profile.legal_name,
-            main_contact=ContactMap(
-                last_name=profile.main_contact.last_name,
-                first_name=profile.main_contact.first_name,
-                role=profile.main_contact.role,
-            ),
-            billing=BillingMap(
-                address=_address_map(profile.billing.address),
-                phone=profile.billing.phone,
-                fax=profile.billing.fax,
-                email=profile.billing.email,
-            ),
-            bank=BankMap(
-                holder=profile.bank.holder,
-                bank_name=profile.bank.bank_name,
-                bic=profile.bank.bic,
-                iban=profile.bank.iban,
-            ),
+            main_contact=_contact_map(profile.main_contact),
+            billing=_billing_map(profile.billing),
+            bank=_bank_map(profile.bank),
         )
         try:
             item.save()
@@ -398,6 +375,14 @@ def _billing_map(billing: BillingDetails) -> BillingMap:
 
 def _bank_map(bank: BankDetails) -> BankMap:
     return BankMap(holder=bank.holder, bank_name=bank.bank_name, bic=bank.bic, iban=bank.iban)
+
+
+def _contact(item: ContactMap) -> MainContact:
+    return MainContact(last_name=item.last_name, first_name=item.first_name, role=item.role)
+
+
+def _billing(item: BillingMap) -> BillingDetails:
+    return BillingDetails(address=_address(item.address), phone=item.phone, fax=item.fax, email=item.email)
 
 
 def _bank(item: BankMap) -> BankDetails:
