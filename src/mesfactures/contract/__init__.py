@@ -108,6 +108,15 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class RequiredWhen:
+    """Keys a shape requires only when one of its keys has a given value (JSON Schema's `if`/`then`)."""
+
+    key: str
+    value: str
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Contract:
     """One service's description: its operations and the shapes published as named components."""
 
@@ -117,6 +126,7 @@ class Contract:
     operations: Sequence[Operation]
     components: Sequence[Any]
     path_params: Mapping[str, Param]
+    conditions: Mapping[Any, RequiredWhen] = field(default_factory=dict)
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired, TypedDict
 
-from mesfactures.contract import Answer, Body, Contract, Field, Operation, Param
+from mesfactures.contract import Answer, Body, Contract, Field, Operation, Param, RequiredWhen
 from mesfactures.contract.common import (
     COMMON_DESCRIPTION,
     FOR_ROLE,
@@ -846,4 +846,5 @@ CONTRACT = Contract(
     operations=OPERATIONS,
     components=(Me, Profile, Change, SignedIn, Challenge, Member, Activity),
     path_params=PATH_PARAMS,
+    conditions={Challenge: RequiredWhen("challenge", "totp_setup", ("secret", "otpauth_uri"))},
 )

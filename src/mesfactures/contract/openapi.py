@@ -9,11 +9,21 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, is_typeddict
 
-from mesfactures.contract import Answer, Contract, Field, Operation, hints_of, required_keys, unpack
+from mesfactures.contract import (
+    Answer,
+    Contract,
+    Field,
+    Operation,
+    RequiredWhen,
+    hints_of,
+    required_keys,
+    unpack,
+)
 from mesfactures.contract.common import ERROR, REFUSALS, SECURITY_SCHEME, SERVERS, contracts
 
 _SCALARS = {str: "string", int: "integer", bool: "boolean"}
@@ -22,8 +32,9 @@ _SCALARS = {str: "string", int: "integer", bool: "boolean"}
 class _Schemas:
     """Turns annotations into JSON Schema; the shapes named as components become `$ref`s."""
 
-    def __init__(self, components: list[Any]) -> None:
+    def __init__(self, components: list[Any], conditions: Mapping[Any, RequiredWhen]) -> None:
         self.components = components
+        self.conditions = conditions
 
     def ref(self, shape: Any) -> dict[str, Any]:
         return {"$ref": f"#/components/schemas/{shape.__name__}"}
@@ -82,6 +93,10 @@ class _Schemas:
             schema["required"] = required
         if shape.__doc__:
             schema["description"] = " ".join(shape.__doc__.split())
+        if shape in self.conditions:
+            when = self.conditions[shape]
+            schema["if"] = {"properties": {when.key: {"const": when.value}}}
+            schema["then"] = {"required": list(when.required)}
         return {"allOf": [self.ref(base), schema]} if base else schema
 
 
@@ -164,7 +179,7 @@ def _operation(contract: Contract, operation: Operation, schemas: _Schemas) -> d
 
 def description(contract: Contract) -> dict[str, Any]:
     components = [ERROR, *contract.components]
-    schemas = _Schemas(components)
+    schemas = _Schemas(components, contract.conditions)
     paths: dict[str, dict[str, Any]] = {}
     for operation in contract.operations:
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(
