@@ -65,8 +65,6 @@ function renderSession() {
     h("button", { type: "button", class: "link-button", onclick: logOut }, "Se déconnecter"));
 }
 
-// The one reset path: sign-out, "every device", an expired or revoked session. Nothing of the previous
-// person stays in the tab: the person, the baskets and selections, the page on screen.
 // The signed-in user, and the labels the server serves with them.
 async function whoAmI() {
   const found = await api.me();
@@ -74,6 +72,8 @@ async function whoAmI() {
   return found;
 }
 
+// The one reset path: sign-out, "every device", an expired or revoked session. Nothing of the previous
+// person stays in the tab: the person, the baskets and selections, the page on screen.
 function forgetTab() {
   me = null;
   learnLabels(null);

@@ -7,7 +7,6 @@ import { label, labelsOf } from "./labels.js";
 import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
 import { forget, takeOver } from "./selection.js";
 
-
 const ACCEPTED = ["application/pdf", "image/png", "image/jpeg"];
 const MAX_BYTES = 5 * 1024 * 1024;
 
