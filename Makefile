@@ -12,12 +12,13 @@ export AWS_DEFAULT_REGION := eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit lock synth infra-check bench
+.PHONY: help run test lint typecheck unit install system-deps browser-deps reset-data audit lock synth infra-check bench openapi
 
 help:
 	@echo "make run    start the portal with its demo data on http://127.0.0.1:8080 (Ctrl-C stops it)"
 	@echo "make test   run every test tier, ruff and mypy --strict"
 	@echo "make unit   run the unit tier alone (no local stack, a few seconds)"
+	@echo "make openapi  write services/*/openapi.json from the declared contract (src/mesfactures/contract/)"
 	@echo "make bench  measure the budgets of DESIGN.md section 5 (BENCH_QUICK=1: smaller sizes)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -91,6 +92,10 @@ audit: $(STAMP)
 # Lighthouse, for the benchmark only (its own package.json, apart from the tests' tools).
 bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json | system-deps
 	npm ci --prefix bench --silent --no-audit --no-fund
+
+# services/<area>/openapi.json, generated from the declared contract (src/mesfactures/contract/<area>.py).
+openapi: $(STAMP)
+	$(PY) -m mesfactures.contract.openapi
 
 # Every budget of DESIGN.md section 5 beside its baseline; writes bench/results/latest.json (a few minutes).
 bench: install browser-deps bench/node_modules/.package-lock.json

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from bench.report import Row, verdict
 from devstack.config import ROOT
+from mesfactures.areas import AREAS
 
-SERVICES = ("statement", "disputes", "account", "payments", "notifications")
+SERVICES = AREAS
 IMPORT_BUDGET_MS = 100.0
 ZIP_BUDGET_BYTES = 5 * 1024 * 1024
 

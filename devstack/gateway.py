@@ -18,20 +18,17 @@ from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from devstack.config import ROOT
 from devstack.mailbox import Postmarks, as_json, index_page, sent_mails
+from mesfactures.areas import API_AREAS as AREAS  # the apps with an HTTP API
+from mesfactures.areas import EVENT_AREAS as EVENT_ONLY  # apps that only handle events
+from mesfactures.documents.origin import site_content_security_policy
 
-AREAS = ("statement", "disputes", "account", "payments")  # the apps with an HTTP API
-EVENT_ONLY = ("notifications",)  # apps that only handle events (queues, the table's stream)
 WEB_ROOT = ROOT / "web"
 
 
 def site_headers(document_store_origin: str) -> dict[str, str]:
     """The site's security headers; the browser may also PUT attachments to the document store."""
     return {
-        "Content-Security-Policy": (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self' {document_store_origin}; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'self'; object-src 'none'"
-        ),
+        "Content-Security-Policy": site_content_security_policy(document_store_origin),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",

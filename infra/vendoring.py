@@ -12,13 +12,16 @@ import compileall
 import importlib.metadata
 import py_compile
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from mesfactures.areas import API_AREAS, AREAS
+
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("statement", "disputes", "account", "payments", "notifications")
+SERVICES = AREAS
 SHARED_PACKAGE = "mesfactures"
 # What the Lambda Python runtime already provides (boto3 and its dependency tree).
 IN_LAMBDA_RUNTIME = frozenset(
@@ -72,12 +75,25 @@ def _copy_distribution(name: str, target: Path) -> None:
             shutil.copy2(source, destination)
 
 
-def _copy_shared_package(target: Path) -> None:
+def left_out_of_shared_package(service: str) -> Callable[[str, list[str]], set[str]]:
+    """What of the shared package a function goes without: bytecode caches, the HTTP contract of the other
+    areas and its OpenAPI generator (a function reads its own area's declarations, at its first request
+    body; `make openapi` runs on a workstation)."""
+    other_contracts = {f"{area}.py" for area in API_AREAS if area != service} | {"openapi.py"}
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        left = {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
+        if Path(directory).name == "contract":
+            left |= other_contracts & set(names)
+        return left
+
+    return ignore
+
+
+def _copy_shared_package(target: Path, service: str) -> None:
     # Installed editable for development: its files are those of src/, not of site-packages.
     shutil.copytree(
-        ROOT / "src" / SHARED_PACKAGE,
-        target / SHARED_PACKAGE,
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        ROOT / "src" / SHARED_PACKAGE, target / SHARED_PACKAGE, ignore=left_out_of_shared_package(service)
     )
 
 
@@ -89,7 +105,7 @@ def vendor(service: str) -> Path:
     # Chalice reuses a cached package keyed on requirements.txt alone: stale shared code would ship.
     shutil.rmtree(ROOT / "services" / service / ".chalice" / "deployments", ignore_errors=True)
     target.mkdir(parents=True)
-    _copy_shared_package(target)
+    _copy_shared_package(target, service)
     for name in runtime_distributions(service):
         _copy_distribution(name, target)
     for folder in sorted(target.iterdir()):

@@ -16,6 +16,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra.stages import Stage
+from mesfactures.documents.origin import site_content_security_policy
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 NOT_FOUND_PAGE = "404.html"
@@ -30,15 +31,6 @@ NOT_FOUND_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "same-origin",
 }
-
-
-def content_security_policy(document_origin: str) -> str:
-    # The browser also PUTs dispute attachments straight to the document bucket (presigned URL).
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' {document_origin}; frame-ancestors 'none'; base-uri 'none'; "
-        "form-action 'self'; object-src 'none'"
-    )
 
 
 def site_paths() -> list[str]:
@@ -86,7 +78,7 @@ class Edge(Construct):
             response_headers_policy_name=f"{stage.prefix}-security-headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(document_origin), override=True
+                    content_security_policy=site_content_security_policy(document_origin), override=True
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True

@@ -18,10 +18,10 @@ from infra.portal.ledger import Ledger
 from infra.portal.mail import Mail
 from infra.portal.services import Service
 from infra.stages import Stage
+from mesfactures.areas import API_AREAS
 from mesfactures.documents.origin import document_origin
 from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 
-API_AREAS = ("statement", "disputes", "account", "payments")
 # services/notifications: `@app.lambda_function(name="cognito_messages")`, Cognito's CustomMessage trigger.
 COGNITO_MESSAGES = "CognitoMessages"
 # What mesfactures.auth.identity calls on the admin API, and nothing else: invitations (and their re-sending),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Response
 
@@ -61,11 +61,16 @@ from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.http.session import expired_session_cookie, session_cookie
 
+if TYPE_CHECKING:
+    from mesfactures.contract import account as shapes
+
 app = Chalice(app_name="mesfactures-account")
-edge = Edge(app, wiring.authenticator)
+edge = Edge(app, wiring.authenticator, contract="account")
 
 
-def _me(me: Me) -> dict[str, Any]:
+def _me(me: Me) -> shapes.Me:
+    from mesfactures.domain.labels import portal_labels  # loaded by sign-in and /me only
+
     return {
         "user_id": me.user_id,
         "email": me.email,
@@ -74,8 +79,9 @@ def _me(me: Me) -> dict[str, Any]:
         "first_name": me.first_name,
         "last_name": me.last_name,
         "permissions": list(me.permissions),
-        "agency": {"id": me.agency_id, "name": me.agency_name} if me.agency_id else None,
+        "agency": {"id": me.agency_id, "name": me.agency_name or me.agency_id} if me.agency_id else None,
         "creditors": [{"code": c.value, "name": c.display_name} for c in me.creditors],
+        "labels": portal_labels(for_finance=me.agency_id is None),
     }
 
 
@@ -206,11 +212,11 @@ def own_second_factor_verified(principal: AgencyUser) -> Response:
 
 @app.route("/account/me", methods=["GET"])
 @edge.signed_in
-def me(principal: Principal) -> dict[str, Any]:
+def me(principal: Principal) -> shapes.Me:
     return _me(who_is(principal, wiring.accounts()))
 
 
-def _member(member: Member, principal: AgencyUser | None = None) -> dict[str, Any]:
+def _member(member: Member, principal: AgencyUser | None = None) -> shapes.Member:
     return {
         "user_id": member.user_id,
         "email": member.email,
@@ -307,7 +313,7 @@ def _address(address: PostalAddress) -> dict[str, str]:
     }
 
 
-def _profile(profile: AccountProfile) -> dict[str, Any]:
+def _profile(profile: AccountProfile) -> shapes.Profile:
     contact, billing, bank = profile.main_contact, profile.billing, profile.bank
     pending = profile.pending_bank
     return {
@@ -320,7 +326,10 @@ def _profile(profile: AccountProfile) -> dict[str, Any]:
             "role": contact.role,
         },
         "billing": {
-            **_address(billing.address),
+            "street": billing.address.street,
+            "postal_code": billing.address.postal_code,
+            "city": billing.address.city,
+            "country": billing.address.country,
             "phone": billing.phone,
             "fax": billing.fax,
             "email": billing.email,
@@ -342,7 +351,7 @@ def _profile(profile: AccountProfile) -> dict[str, Any]:
     }
 
 
-def _change(change: ProfileChange) -> dict[str, Any]:
+def _change(change: ProfileChange) -> shapes.Change:
     return {
         "id": change.change_id,
         "kind": change.kind.value,
@@ -374,7 +383,7 @@ def _service(code: str, service: ServiceContact) -> dict[str, Any]:
 
 @app.route("/account/creditors/{creditor}/profile", methods=["GET"])
 @edge.agency
-def profile(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+def profile(principal: AgencyUser, creditor: str) -> shapes.Profile:
     return _profile(profile_of(principal, creditor=Creditor.parse(creditor), accounts=wiring.accounts()))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Response
 
@@ -29,15 +29,18 @@ from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 
+if TYPE_CHECKING:
+    from mesfactures.contract import disputes as shapes
+
 app = Chalice(app_name="mesfactures-disputes")
-edge = Edge(app, wiring.authenticator)
+edge = Edge(app, wiring.authenticator, contract="disputes")
 
 
 def _label(status: DisputeStatus, finance: bool) -> str:
     return status.finance_label if finance else status.label
 
 
-def _dispute(dispute: Dispute, finance: bool = False) -> dict[str, Any]:
+def _dispute(dispute: Dispute, finance: bool = False) -> shapes.Dispute:
     return {
         "id": dispute.dispute_id,
         "reference": dispute.reference,
@@ -74,7 +77,7 @@ def _redirect(url: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-def _detail(detail: DisputeDetail, finance: bool = False) -> dict[str, Any]:
+def _detail(detail: DisputeDetail, finance: bool = False) -> shapes.DisputeDetail:
     return {
         **_dispute(detail.dispute, finance),
         "history": [
@@ -153,7 +156,7 @@ def list_mine(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 
 @app.route("/disputes/creditors/{creditor}/disputes/{dispute_id}", methods=["GET"])
 @edge.agency
-def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> dict[str, Any]:
+def one_of_mine(principal: AgencyUser, creditor: str, dispute_id: str) -> shapes.DisputeDetail:
     detail = dispute_of_account(
         principal, creditor=Creditor.parse(creditor), dispute_id=dispute_id, disputes=wiring.disputes()
     )
@@ -194,7 +197,7 @@ def finance_list(principal: FinanceUser) -> dict[str, Any]:
 
 @app.route("/disputes/finance/disputes/{dispute_id}", methods=["GET"])
 @edge.finance
-def finance_one(principal: FinanceUser, dispute_id: str) -> dict[str, Any]:
+def finance_one(principal: FinanceUser, dispute_id: str) -> shapes.DisputeDetail:
     return _detail(finance_dispute(wiring.disputes(), principal, dispute_id), finance=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalice.app import Chalice, Response
 
@@ -20,12 +20,15 @@ from mesfactures.payments.use_cases import (
     start_checkout,
 )
 
+if TYPE_CHECKING:
+    from mesfactures.contract import payments as shapes
+
 app = Chalice(app_name="mesfactures-payments")
-edge = Edge(app, wiring.authenticator)
+edge = Edge(app, wiring.authenticator, contract="payments")
 log = logger("mesfactures.payments")
 
 
-def _payment(payment: Payment) -> dict[str, Any]:
+def _payment(payment: Payment) -> shapes.Payment:
     return {
         "payment_id": payment.payment_id,
         "status": payment.status.value,
@@ -64,7 +67,7 @@ def checkout(principal: AgencyUser, creditor: str) -> Response:
 
 @app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["GET"])
 @edge.agency
-def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> dict[str, Any]:
+def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> shapes.Payment:
     payment = payment_of_account(
         principal, creditor=Creditor.parse(creditor), payment_id=payment_id, payments=wiring.payments()
     )

@@ -23,19 +23,20 @@ from mesfactures.statement.export import export_csv, export_filename
 from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
 
 if TYPE_CHECKING:
+    from mesfactures.contract import statement as shapes
     from mesfactures.domain.imports import ImportFile, Position
 
 app = Chalice(app_name="mesfactures-statement")
-edge = Edge(app, wiring.authenticator)
+edge = Edge(app, wiring.authenticator, contract="statement")
 log = logger("mesfactures.statement")
 IMPORT_QUEUE = "mesfactures-imports"
 
 
-def _money(money: Money) -> dict[str, Any]:
+def _money(money: Money) -> shapes.Money:
     return {"amount_cents": money.cents, "currency": money.currency}
 
 
-def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
+def _entry(entry: LedgerEntry, overdue: bool) -> shapes.Entry:
     return {
         "id": entry.entry_id,
         "type": entry.type.value,
@@ -47,6 +48,7 @@ def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
         "balance_cents": entry.balance.cents,
         "currency": entry.amount.currency,
         "status": entry.status.value,
+        "status_label": entry.status_label,
         "overdue": overdue,
         "has_document": entry.has_document,
         "settles": list(entry.settles),
@@ -55,7 +57,7 @@ def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
     }
 
 
-def _summary(summary: Summary) -> dict[str, Any]:
+def _summary(summary: Summary) -> shapes.Summary:
     aging = summary.aging
     return {
         "total_due": _money(summary.total_due),
@@ -93,7 +95,7 @@ def entries(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 
 @app.route("/statement/creditors/{creditor}/summary", methods=["GET"])
 @edge.agency
-def summary(principal: AgencyUser, creditor: str) -> dict[str, Any]:
+def summary(principal: AgencyUser, creditor: str) -> shapes.Summary:
     today = today_in_paris()
     return _summary(summary_for(wiring.ledger(), principal.agency_id, Creditor.parse(creditor), today))
 

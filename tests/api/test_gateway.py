@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from devstack.gateway import AREAS
+from mesfactures.areas import API_AREAS as AREAS
 from tests.support import Portal
 
 # Routes anyone may call: logging in and out with their challenges, the forgotten password, the health

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
-from mesfactures.documents.origin import origin_of
 from mesfactures.documents.store import DocumentStore, upload_key
 from mesfactures.domain.creditors import Creditor
 from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 from mesfactures.settings import settings_from
 from mesfactures.wiring import s3_client_for
 from tests.infra.conftest import of_type
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL: what a CSP source is compared with."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _document_bucket(resources: dict[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from infra.packaging import BUDGET_BYTES, package_sizes
+from mesfactures.areas import AREAS
 from tests.infra.conftest import of_type
 
 WILDCARD_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
-AREAS = ("statement", "disputes", "account", "payments", "notifications")
 # Read by mesfactures.settings.settings_from: a function without one of them refuses to start.
 COGNITO_MESSAGES = "mesfactures-dev-notifications-cognito-messages"
 REQUIRED_ENVIRONMENT = ("LEDGER_TABLE", "DOCUMENT_BUCKET", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")

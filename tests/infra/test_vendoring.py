@@ -7,7 +7,7 @@ from pathlib import Path
 
 import stripe
 
-from infra.vendoring import TYPING_ONLY, runtime_distributions
+from infra.vendoring import ROOT, TYPING_ONLY, left_out_of_shared_package, runtime_distributions
 
 STRIPE = Path(str(stripe.__file__)).parent
 
@@ -54,3 +54,12 @@ def test_only_payments_ships_stripe_and_no_service_ships_the_lambda_runtime() ->
         shipped = set(runtime_distributions(service))
         assert not shipped & {"boto3", "botocore", "s3transfer", "urllib3"}
         assert {"pynamodb", "jinja2", "pyjwt", "rsa"} <= shipped
+
+
+def test_each_function_ships_its_own_contract_and_not_the_generator() -> None:
+    contract = ROOT / "src" / "mesfactures" / "contract"
+    names = [path.name for path in contract.glob("*.py")]
+    left_out = left_out_of_shared_package("payments")(str(contract), names)
+    assert set(names) - left_out == {"__init__.py", "common.py", "payments.py"}
+    assert left_out_of_shared_package("notifications")(str(contract), names) >= {"openapi.py", "account.py"}
+    assert left_out_of_shared_package("payments")(str(ROOT / "src" / "mesfactures"), ["wiring.py"]) == set()

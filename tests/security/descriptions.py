@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from mesfactures.areas import API_AREAS
+
 ROOT = Path(__file__).resolve().parents[2]
-AREAS = ("statement", "disputes", "account", "payments")
+AREAS = API_AREAS
 
 
 def description_path(area: str) -> Path:

@@ -21,6 +21,12 @@ def test_the_serialized_keys_are_pinned() -> None:
     assert keys.activity_of_person("AG-1001", "u-1") == "ACTIVITY#AG-1001#u-1"
     assert keys.activity_range(date(2026, 11, 1), date(2026, 11, 30)) == ("2026-11-01", "2026-11-30~")
     assert keys.pending_sign_in_pk("ab12") == "SIGNIN#ab12"
+    assert keys.dispute_sk("01JDISPUTE") == "DISPUTE#01JDISPUTE"
+    assert keys.dispute_event_sk("01JDISPUTE", "01JEVENT") == "DISPUTE#01JDISPUTE#EVENT#01JEVENT"
+    assert keys.change_sk("01JCHANGE") == "CHANGE#01JCHANGE"
+    assert keys.finance_sk("open", "2026-11-30T10:00:00+00:00", "01J") == "open#2026-11-30T10:00:00+00:00#01J"
+    assert keys.finance_status_prefix("pending") == "pending#"
+    assert keys.payment_intent_key("pi_3Q") == "PI#pi_3Q"
     # The file's key is the ERP's text: only its digest (with the version) goes into a key.
     assert (
         keys.import_pk("imports/inbox/POLIRIS/b/erp.csv", "v1")

@@ -5,12 +5,13 @@
 import { api } from "./api.js";
 import { h, show } from "./dom.js";
 import { frenchDateTime } from "./format.js";
+import { label } from "./labels.js";
 import { newPasswordField } from "./password.js";
 
 const fullName = (person) => `${person.first_name || ""} ${person.last_name || ""}`.trim();
 
 function creditorName(me, code) {
-  return me.creditors.find((creditor) => creditor.code === code)?.name || (code || "").replace("_", " ");
+  return me.creditors.find((creditor) => creditor.code === code)?.name || label("creditors", code);
 }
 
 // A labelled input and the place of its error, the error found by the name the server gives in `fields`.

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { h, show } from "./dom.js";
 import { frenchDateTime } from "./format.js";
+import { label } from "./labels.js";
 import { takeOver } from "./selection.js";
 import { dataTable } from "./table.js";
 
@@ -181,7 +182,7 @@ export async function bankChangesBlock() {
   return h("section", { "aria-labelledby": "bank-title" },
     h("h2", { id: "bank-title" }, "Coordonnées bancaires à valider"),
     changes.length ? h("ul", {}, changes.map((change) => h("li", {},
-      h("a", { href: `#/finance/banque/${change.id}` }, `${change.agency_name} — ${change.creditor.replace("_", " ")}`),
+      h("a", { href: `#/finance/banque/${change.id}` }, `${change.agency_name} — ${label("creditors", change.creditor)}`),
       ` — demandé le ${frenchDateTime(change.requested_at)} par ${change.requested_by}`)))
       : h("p", { class: "status" }, "Aucune demande en attente."));
 }
@@ -207,7 +208,7 @@ export async function bankChangeView(main, id) {
   show(main, h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Espace service financier")),
     h("h1", {}, `Coordonnées bancaires — ${change.legal_name}`),
     h("dl", { class: "facts" },
-      h("dt", {}, "Compte"), h("dd", {}, `${change.account_number} — ${change.legal_name} (${change.creditor.replace("_", " ")})`),
+      h("dt", {}, "Compte"), h("dd", {}, `${change.account_number} — ${change.legal_name} (${label("creditors", change.creditor)})`),
       h("dt", {}, "Demandé"), h("dd", {}, `${frenchDateTime(change.requested_at)} par ${change.requested_by}`),
       h("dt", {}, "Statut"), h("dd", {}, h("strong", {}, change.status_label)),
       h("dt", {}, "Actuel"), h("dd", {}, `${change.before.Banque} — BIC ${change.before.BIC} — IBAN ${change.before.IBAN}`),

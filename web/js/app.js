@@ -4,6 +4,7 @@
 
 import { api, ApiError, onSessionLost } from "./api.js";
 import { h, show } from "./dom.js";
+import { learnLabels } from "./labels.js";
 import { forgetAll } from "./selection.js";
 
 const SECTIONS = [
@@ -83,10 +84,18 @@ function renderSession() {
     h("button", { type: "button", class: "link-button", onclick: logOut }, "Se déconnecter"));
 }
 
+// The signed-in user, and the labels the server serves with them.
+async function whoAmI() {
+  const found = await api.me();
+  learnLabels(found.labels);
+  return found;
+}
+
 // The one reset path: sign-out, "every device", an expired or revoked session. Nothing of the previous
 // person stays in the tab: the person, the baskets and selections, the page on screen.
 function forgetTab() {
   me = null;
+  learnLabels(null);
   forgetAll();
   renderSession();
   nav.hidden = true;
@@ -134,7 +143,7 @@ async function askToSignIn() {
 }
 
 async function onSignedIn() {
-  me = await api.me();
+  me = await whoAmI();
   renderSession();
   const back = returnTo && (!returnTo.email || returnTo.email === me.email) ? returnTo.hash : "";
   returnTo = null;
@@ -210,7 +219,7 @@ async function agencyView(parts, params) {
 // After a change of one's own role: the header, the sections and this page follow the new permissions.
 async function refreshMe() {
   try {
-    me = await api.me();
+    me = await whoAmI();
   } catch (failure) {
     if (failure instanceof ApiError && failure.status === 401) return sessionLost();
     throw failure;
@@ -233,7 +242,7 @@ function forbiddenView(message) {
 async function ensureSignedIn() {
   if (me) return true;
   try {
-    me = await api.me();
+    me = await whoAmI();
     renderSession();
     return true;
   } catch (failure) {

@@ -3,27 +3,15 @@
 
 import { api, upload } from "./api.js";
 import { h, show } from "./dom.js";
+import { label, labelsOf } from "./labels.js";
 import { euros, frenchDate, frenchDateTime, parseEuros } from "./format.js";
 import { forget, takeOver } from "./selection.js";
 import { dataTable } from "./table.js";
 
-export const REASONS = [
-  ["wrong_amount", "Montant erroné"],
-  ["not_delivered", "Prestation non réalisée"],
-  ["duplicate_invoice", "Facture en double"],
-  ["already_paid", "Facture déjà réglée"],
-  ["other", "Autre motif"],
-];
-
 const ACCEPTED = ["application/pdf", "image/png", "image/jpeg"];
 const MAX_BYTES = 5 * 1024 * 1024;
 
-// The finance team's filter, before any dispute is read; each dispute's own label comes from the server,
-// which words it for its reader ("En attente de votre réponse" is the agency's, not finance's).
-const FINANCE_STATUS_LABELS = {
-  open: "Ouvert", in_review: "En cours d'examen", waiting_customer: "En attente de l'agence",
-  resolved_accepted: "Résolu — accepté", resolved_rejected: "Résolu — refusé", closed: "Clos",
-};
+const statusLabel = (status) => label("dispute_statuses", status);
 
 function disputeTable(disputes, linkOf, withAgency = false) {
   if (!disputes.length) return h("p", { class: "status" }, "Aucun litige.");
@@ -31,7 +19,7 @@ function disputeTable(disputes, linkOf, withAgency = false) {
     { title: "Référence", rowHeader: true, cell: (d) => h("a", { href: linkOf(d) }, d.reference) },
     { title: "Déclaré le", cell: (d) => frenchDate(d.opened_at.slice(0, 10)) },
     withAgency ? { title: "Agence", cell: (d) => d.agency_name } : null,
-    { title: "Créancier", cell: (d) => d.creditor.replace("_", " ") },
+    { title: "Créancier", cell: (d) => label("creditors", d.creditor) },
     { title: "Factures", class: "label", cell: (d) => d.invoices.map((i) => i.number).join(", ") },
     { title: "Montant contesté", class: "amount", cell: (d) => euros(d.amount_cents) },
     { title: "Statut", cell: (d) => d.status_label },
@@ -101,7 +89,7 @@ function declareForm(main, creditor, invoices) {
   const error = h("p", { class: "error", role: "alert" });
   const reason = h("select", { id: "reason", name: "reason", required: true },
     h("option", { value: "" }, "Choisissez un motif"),
-    REASONS.map(([value, label]) => h("option", { value }, label)));
+    labelsOf("dispute_reasons").map(([value, text]) => h("option", { value }, text)));
   const amounts = invoices.map((invoice) => h("input", { id: `amount-${invoice.number}`, inputmode: "decimal",
     value: euros(invoice.balance_cents).replace(/[\u00a0\u202f€]/g, "").trim(), "aria-describedby": "amount-help" }));
   const comment = h("textarea", { id: "new-comment", rows: "4", maxlength: "2000", required: true });
@@ -190,7 +178,7 @@ export async function financeListView(main, me, params) {
   const creditor = h("select", { id: "f-creditor", name: "creditor" }, h("option", { value: "" }, "Tous"),
     me.creditors.map((c) => h("option", { value: c.code, selected: params.get("creditor") === c.code }, c.name)));
   const status = h("select", { id: "f-status", name: "status" }, h("option", { value: "" }, "Tous"),
-    Object.entries(FINANCE_STATUS_LABELS).map(([value, label]) =>
+    labelsOf("dispute_statuses").map(([value, label]) =>
       h("option", { value, selected: params.get("status") === value }, label)));
   const filters = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les litiges", onsubmit: (event) => {
     event.preventDefault();
@@ -212,9 +200,9 @@ export async function financeListView(main, me, params) {
 export async function financeDisputeView(main, id) {
   const detail = await api.financeDispute(id);
   const target = h("select", { id: "to", name: "to", required: true },
-    detail.next_statuses.map((value) => h("option", { value }, FINANCE_STATUS_LABELS[value])));
+    detail.next_statuses.map((value) => h("option", { value }, statusLabel(value))));
   show(main,
-    h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${detail.creditor.replace("_", " ")}`),
+    h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Litiges"), ` — ${label("creditors", detail.creditor)}`),
     h("h1", {}, `Litige ${detail.reference} — ${detail.agency_name}`),
     ...disputeHeader(detail),
     attachmentList(detail, (a) => `/api/disputes/finance/disputes/${id}/attachments/${a.id}`),

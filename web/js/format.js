@@ -16,13 +16,10 @@ export function frenchDate(iso) {
   return `${day}/${month}/${year}`;
 }
 
-export const TYPE_LABELS = { invoice: "Facture", credit_note: "Avoir", payment: "Règlement" };
+// Served by the server: the entry types with the user (labels.js), each entry with its status label.
+export { entryTypes as TYPE_LABELS } from "./labels.js";
 
-export function statusLabel(entry) {
-  if (entry.type === "credit_note") return entry.balance_cents === 0 ? "Imputé" : "Disponible";
-  if (entry.type === "payment") return "Reçu";
-  return { open: "À régler", partially_paid: "Partiellement réglée", paid: "Réglée" }[entry.status] || entry.status;
-}
+export const statusLabel = (entry) => entry.status_label;
 
 // "12,50" or "12.5" or "1 234,56" → 1250 / 1250 / 123456 cents; anything else → null. No float involved.
 export function parseEuros(text) {

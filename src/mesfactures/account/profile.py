@@ -6,7 +6,6 @@ themselves: they wait for finance's approval (fake-IBAN fraud is common), one at
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -35,7 +34,7 @@ from mesfactures.domain.errors import (
     NotFound,
 )
 from mesfactures.domain.ids import new_id
-from mesfactures.domain.ledger import Agency
+from mesfactures.domain.ledger import Agency, is_document_number
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
 from mesfactures.domain.team import Action, Activity, activity_of
 from mesfactures.notifications.messages import (
@@ -48,7 +47,6 @@ from mesfactures.notifications.messages import (
 )
 
 MESSAGES_PER_HOUR = 5
-_DOCUMENT = re.compile(r"^(FA|AV)-[0-9]{4}-[0-9]{6}$")
 
 
 class Accounts(Protocol):
@@ -373,7 +371,7 @@ def write_to_service(
     if (
         not isinstance(documents, list)
         or len(documents) > 20
-        or not all(isinstance(number, str) and _DOCUMENT.match(number) for number in documents)
+        or not all(is_document_number(number) for number in documents)
     ):
         errors["documents"] = "Les pièces jointes au message sont des numéros FA-… ou AV-…."
     if errors:

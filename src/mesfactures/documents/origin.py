@@ -9,12 +9,21 @@ style: a CSP naming the regional host then blocks every attachment upload in AWS
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 
 def document_origin(bucket: str, region: str, url_suffix: str = "amazonaws.com") -> str:
     """The origin of the URLs the deployed functions sign: the bucket's regional virtual host."""
     return f"https://{bucket}.s3.{region}.{url_suffix}"
+
+
+def site_content_security_policy(document_origin: str) -> str:
+    """The site's CSP, the same from CloudFront (infra/portal/edge.py) and from the local gateway: the
+    browser also PUTs dispute attachments straight to the document store (presigned URL)."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {document_origin}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'; object-src 'none'"
+    )
 
 
 def s3_client_options(endpoint_url: str | None) -> dict[str, Any]:
@@ -30,9 +39,3 @@ def s3_client_options(endpoint_url: str | None) -> dict[str, Any]:
         "endpoint_url": endpoint_url,
         "config": {"signature_version": "s3v4", "s3": {"addressing_style": "path"}},
     }
-
-
-def origin_of(url: str) -> str:
-    """`scheme://host[:port]` of a URL: what a CSP source is compared with."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

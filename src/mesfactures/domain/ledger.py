@@ -10,18 +10,33 @@ from enum import StrEnum
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.money import Money
 
-_DOCUMENT_NUMBER = re.compile(r"^(FA|AV)-[0-9]{4}-[0-9]{6}$")
+
+def _numbers(*prefixes: str) -> re.Pattern[str]:
+    return re.compile(rf"^({'|'.join(prefixes)})-[0-9]{{4}}-[0-9]{{6}}$")
+
+
+# The one form of a document number (FA-2026-000123): invoices FA, credit notes AV; payments received RG
+# come in the ERP's feed only. The HTTP contract, the import and the use cases all read these.
+DOCUMENT_NUMBER = _numbers("FA", "AV")
+ENTRY_NUMBER = _numbers("FA", "AV", "RG")
 
 
 def is_document_number(value: object) -> bool:
     """An invoice's or a credit note's number as the creditors' ERP writes it (FA-2026-000123, AV-…)."""
-    return isinstance(value, str) and _DOCUMENT_NUMBER.fullmatch(value) is not None
+    return isinstance(value, str) and DOCUMENT_NUMBER.fullmatch(value) is not None
 
 
 class EntryType(StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
     PAYMENT = "payment"
+
+    @property
+    def label(self) -> str:
+        return _TYPE_LABELS[self]
+
+
+_TYPE_LABELS = {EntryType.INVOICE: "Facture", EntryType.CREDIT_NOTE: "Avoir", EntryType.PAYMENT: "Règlement"}
 
 
 class EntryStatus(StrEnum):
@@ -30,6 +45,15 @@ class EntryStatus(StrEnum):
     PAID = "paid"
     APPLIED = "applied"
     RECEIVED = "received"
+
+
+_STATUS_LABELS = {
+    EntryStatus.OPEN: "À régler",
+    EntryStatus.PARTIALLY_PAID: "Partiellement réglée",
+    EntryStatus.PAID: "Réglée",
+    EntryStatus.APPLIED: "Imputé",
+    EntryStatus.RECEIVED: "Reçu",
+}
 
 
 def invoice_status(amount_cents: int, balance_cents: int) -> EntryStatus:
@@ -84,6 +108,13 @@ class LedgerEntry:
     @property
     def has_document(self) -> bool:
         return self.type is not EntryType.PAYMENT
+
+    @property
+    def status_label(self) -> str:
+        """The status in the statement's words (the site and the CSV): a credit still open is available."""
+        if self.type is EntryType.CREDIT_NOTE and self.status is EntryStatus.OPEN:
+            return "Disponible"
+        return _STATUS_LABELS[self.status]
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on is not None and self.balance.cents > 0 and self.due_on < today

@@ -33,10 +33,6 @@ class Money:
         if other.currency != self.currency:
             raise ValueError(f"cannot mix {self.currency} and {other.currency}")
 
-    @classmethod
-    def zero(cls, currency: str = EUR) -> Money:
-        return cls(0, currency)
-
 
 def vat_cents(net_cents: int, rate_basis_points: int) -> int:
     """VAT on a net amount, rounded half away from zero to the cent, in integers only."""

@@ -66,9 +66,15 @@ def _portal_error_shape(request: Request, get_response: Callable[[Request], Resp
 
 
 class Edge:
-    def __init__(self, app: Chalice, authenticator: Callable[[], Authenticator]) -> None:
+    """`contract`: the area whose declared contract (mesfactures/contract/<area>.py) the request bodies are
+    checked against, loaded by the first body read (not at import: the cold start does not pay for it)."""
+
+    def __init__(
+        self, app: Chalice, authenticator: Callable[[], Authenticator], contract: str | None = None
+    ) -> None:
         self._app = app
         self._authenticator = authenticator
+        self._contract = contract
         app.register_middleware(_portal_error_shape, "http")
 
     def public(self, view: View) -> View:
@@ -103,7 +109,17 @@ class Edge:
         return decorate
 
     def json_body(self) -> dict[str, Any]:
-        """The request's JSON object; anything else is a 400 that stores nothing."""
+        """The request's JSON object, of the shape its operation declares; anything else is a 400 that
+        stores nothing."""
+        body = self._json_object()
+        if self._contract is None:
+            return body
+        from mesfactures.contract import check_body, declared_body  # loaded by the first body read
+
+        request = self._request()
+        return check_body(body, declared_body(self._contract, request.method, request.path))
+
+    def _json_object(self) -> dict[str, Any]:
         request = self._request()
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":

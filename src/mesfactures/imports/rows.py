@@ -23,12 +23,11 @@ from typing import Any
 
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ids import stable_id
-from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.ledger import ENTRY_NUMBER, DocumentLine, EntryStatus, EntryType, LedgerEntry
 from mesfactures.domain.money import Money, vat_cents
 
 MAX_ROWS = 200_000
 _AGENCY = re.compile(r"^AG-[0-9]{4,10}$")
-_NUMBER = re.compile(r"^(FA|AV|RG)-[0-9]{4}-[0-9]{6}$")
 _PREFIX_OF = {EntryType.INVOICE: "FA", EntryType.CREDIT_NOTE: "AV", EntryType.PAYMENT: "RG"}
 _PDF_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}\.pdf$")
 
@@ -151,7 +150,7 @@ def _settles(fields: Mapping[str, Any]) -> tuple[str, ...]:
     numbers = tuple(part.strip() for part in raw.split("|") if part.strip())
     if len(set(numbers)) != len(numbers):
         raise RowError("« settles » nomme deux fois la même facture")
-    if any(not _NUMBER.match(number) or not number.startswith("FA") for number in numbers):
+    if any(not ENTRY_NUMBER.match(number) or not number.startswith("FA") for number in numbers):
         raise RowError("« settles » doit lister des numéros de facture FA-AAAA-NNNNNN séparés par |")
     return numbers
 
@@ -172,7 +171,7 @@ def validate(row: RawRow, creditor_of_file: Creditor | None = None) -> ImportRow
     except ValueError:
         raise RowError("type inconnu (invoice, credit_note ou payment)") from None
     number = _text(fields, "number")
-    if not _NUMBER.match(number) or not number.startswith(_PREFIX_OF[kind]):
+    if not ENTRY_NUMBER.match(number) or not number.startswith(_PREFIX_OF[kind]):
         raise RowError(f"numéro invalide : attendu {_PREFIX_OF[kind]}-AAAA-NNNNNN")
     issued_on = _date(fields, "issued_on")
     assert issued_on is not None  # noqa: S101 (required)

@@ -123,17 +123,8 @@ class AccountRepository:
             creditor=Creditor(item.creditor),
             account_number=item.account_number,
             legal_name=item.legal_name,
-            main_contact=MainContact(
-                last_name=item.main_contact.last_name,
-                first_name=item.main_contact.first_name,
-                role=item.main_contact.role,
-            ),
-            billing=BillingDetails(
-                address=_address(item.billing.address),
-                phone=item.billing.phone,
-                fax=item.billing.fax,
-                email=item.billing.email,
-            ),
+            main_contact=_contact(item.main_contact),
+            billing=_billing(item.billing),
             bank=_bank(item.bank),
             version=item.version,
             pending_bank=PendingBankChange(
@@ -155,23 +146,9 @@ class AccountRepository:
             creditor=profile.creditor.value,
             account_number=profile.account_number,
             legal_name=profile.legal_name,
-            main_contact=ContactMap(
-                last_name=profile.main_contact.last_name,
-                first_name=profile.main_contact.first_name,
-                role=profile.main_contact.role,
-            ),
-            billing=BillingMap(
-                address=_address_map(profile.billing.address),
-                phone=profile.billing.phone,
-                fax=profile.billing.fax,
-                email=profile.billing.email,
-            ),
-            bank=BankMap(
-                holder=profile.bank.holder,
-                bank_name=profile.bank.bank_name,
-                bic=profile.bank.bic,
-                iban=profile.bank.iban,
-            ),
+            main_contact=_contact_map(profile.main_contact),
+            billing=_billing_map(profile.billing),
+            bank=_bank_map(profile.bank),
         )
         try:
             item.save()
@@ -285,7 +262,9 @@ class ProfileChanges:
                         ),
                         ProfileChangeItem.decision_comment.set(change.decision_comment or ""),
                         ProfileChangeItem.finance_sk.set(
-                            f"{change.status.value}#{change.requested_at.isoformat()}#{change.change_id}"
+                            keys.finance_sk(
+                                change.status.value, change.requested_at.isoformat(), change.change_id
+                            )
                         ),
                     ],
                     condition=ProfileChangeItem.status == ChangeStatus.PENDING.value,
@@ -304,7 +283,9 @@ class ProfileChanges:
         return [_change(item) for item in items]
 
     def bank_changes(self, creditor: Creditor, status: ChangeStatus | None) -> list[ProfileChange]:
-        condition = LedgerItem.finance_sk.startswith(f"{status.value}#") if status else None
+        condition = (
+            LedgerItem.finance_sk.startswith(keys.finance_status_prefix(status.value)) if status else None
+        )
         items = LedgerItem.finance_index.query(
             keys.bank_changes_pk(creditor), condition, scan_index_forward=False
         )
@@ -312,7 +293,7 @@ class ProfileChanges:
 
     def change(self, change_id: str) -> ProfileChange:
         try:
-            key = keys.change_key(change_id)
+            key = keys.change_sk(change_id)
         except ValueError:
             raise NotFound("Demande introuvable.") from None
         items = [item for item in LedgerItem.by_id_index.query(key) if isinstance(item, ProfileChangeItem)]
@@ -396,6 +377,14 @@ def _bank_map(bank: BankDetails) -> BankMap:
     return BankMap(holder=bank.holder, bank_name=bank.bank_name, bic=bank.bic, iban=bank.iban)
 
 
+def _contact(item: ContactMap) -> MainContact:
+    return MainContact(last_name=item.last_name, first_name=item.first_name, role=item.role)
+
+
+def _billing(item: BillingMap) -> BillingDetails:
+    return BillingDetails(address=_address(item.address), phone=item.phone, fax=item.fax, email=item.email)
+
+
 def _bank(item: BankMap) -> BankDetails:
     return BankDetails(holder=item.holder, bank_name=item.bank_name, bic=item.bic, iban=item.iban)
 
@@ -405,9 +394,9 @@ def _change_item(change: ProfileChange) -> ProfileChangeItem:
     return ProfileChangeItem(
         keys.account_pk(change.agency_id, change.creditor),
         keys.change_sk(change.change_id),
-        id_key=keys.change_key(change.change_id),
+        id_key=keys.change_sk(change.change_id),
         finance_pk=keys.bank_changes_pk(change.creditor) if is_bank else None,
-        finance_sk=f"{change.status.value}#{change.requested_at.isoformat()}#{change.change_id}"
+        finance_sk=keys.finance_sk(change.status.value, change.requested_at.isoformat(), change.change_id)
         if is_bank
         else None,
         change_id=change.change_id,

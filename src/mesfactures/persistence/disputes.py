@@ -133,13 +133,15 @@ class DisputeRepository:
 
     def for_creditor(self, creditor: Creditor, status: DisputeStatus | None) -> list[Dispute]:
         """The finance team's list: one Query on the finance index, by status then opening date."""
-        condition = LedgerItem.finance_sk.startswith(f"{status.value}#") if status else None
+        condition = (
+            LedgerItem.finance_sk.startswith(keys.finance_status_prefix(status.value)) if status else None
+        )
         items = LedgerItem.finance_index.query(keys.finance_pk(creditor), condition, scan_index_forward=False)
         return [_dispute(item) for item in items if isinstance(item, DisputeItem)]
 
     def detail_by_id(self, dispute_id: str) -> DisputeDetail:
         try:
-            key = keys.dispute_key(dispute_id)
+            key = keys.dispute_sk(dispute_id)
         except ValueError:
             raise NotFound("Litige introuvable.") from None
         # The global index is eventually consistent: it only says which account the dispute is in;
@@ -159,7 +161,7 @@ def _dispute_item(dispute: Dispute) -> DisputeItem:
         keys.dispute_sk(dispute.dispute_id),
         finance_pk=keys.finance_pk(dispute.creditor),
         finance_sk=keys.finance_sk(dispute.status.value, dispute.opened_at.isoformat(), dispute.dispute_id),
-        id_key=keys.dispute_key(dispute.dispute_id),
+        id_key=keys.dispute_sk(dispute.dispute_id),
         dispute_id=dispute.dispute_id,
         agency_id=dispute.agency_id,
         agency_name=dispute.agency_name or None,
@@ -195,7 +197,7 @@ def _event_item(dispute: Dispute, event: DisputeEvent) -> DisputeEventItem:
     return DisputeEventItem(
         keys.account_pk(dispute.agency_id, dispute.creditor),
         keys.dispute_event_sk(dispute.dispute_id, event.event_id),
-        id_key=keys.dispute_key(dispute.dispute_id),
+        id_key=keys.dispute_sk(dispute.dispute_id),
         event_id=event.event_id,
         dispute_id=dispute.dispute_id,
         event_kind=event.kind.value,

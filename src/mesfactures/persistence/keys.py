@@ -17,6 +17,8 @@ AGENCY_SK = "AGENCY"
 CREDITOR_SK = "CREDITOR"
 PROFILE_SK = "PROFILE"
 DOCUMENT_PREFIX = "DOC#"
+DISPUTE_PREFIX = "DISPUTE#"
+CHANGE_PREFIX = "CHANGE#"
 
 
 def _part(value: str) -> str:
@@ -62,27 +64,27 @@ def open_item_sk(due_on: date, number: str) -> str:
 
 
 def dispute_sk(dispute_id: str) -> str:
-    return f"DISPUTE#{_part(dispute_id)}"
+    """A dispute's sort key in its account, and its `ID_KEY` in the `by_id` index (finance reads by id)."""
+    return f"{DISPUTE_PREFIX}{_part(dispute_id)}"
 
 
 def dispute_event_sk(dispute_id: str, event_id: str) -> str:
     """Events sort right after their dispute: one Query on the dispute's prefix reads both."""
-    return f"DISPUTE#{_part(dispute_id)}#EVENT#{_part(event_id)}"
-
-
-DISPUTE_PREFIX = "DISPUTE#"
-
-
-def dispute_key(dispute_id: str) -> str:
-    return f"DISPUTE#{_part(dispute_id)}"
+    return f"{dispute_sk(dispute_id)}#EVENT#{_part(event_id)}"
 
 
 def finance_pk(creditor: Creditor) -> str:
     return f"DISPUTES#{creditor.value}"
 
 
-def finance_sk(status: str, opened_at: str, dispute_id: str) -> str:
-    return f"{_part(status)}#{opened_at}#{_part(dispute_id)}"
+def finance_sk(status: str, at: str, item_id: str) -> str:
+    """Sort key of the `finance` index (disputes by opening, bank changes by request): status, then time."""
+    return f"{finance_status_prefix(status)}{at}#{_part(item_id)}"
+
+
+def finance_status_prefix(status: str) -> str:
+    """The `finance` index's sort keys of one status (begins_with)."""
+    return f"{_part(status)}#"
 
 
 def outbox_pk(message_id: str) -> str:
@@ -101,15 +103,16 @@ def stripe_event_pk(event_id: str) -> str:
 
 
 EVENT_SK = "EVENT"
-CHANGE_PREFIX = "CHANGE#"
+
+
+def payment_intent_key(payment_intent: str) -> str:
+    """The `by_id` index key of a settled payment: a refund names only Stripe's PaymentIntent."""
+    return f"PI#{_part(payment_intent)}"
 
 
 def change_sk(change_id: str) -> str:
+    """A change request's sort key in its account, and its `ID_KEY` in the `by_id` index."""
     return f"{CHANGE_PREFIX}{_part(change_id)}"
-
-
-def change_key(change_id: str) -> str:
-    return f"CHANGE#{_part(change_id)}"
 
 
 def bank_changes_pk(creditor: Creditor) -> str:

@@ -128,19 +128,6 @@ class LedgerRepository:
             raise NotFound("Document introuvable.")
         return entry_from_item(item), item.document_key
 
-    def document_key(self, agency_id: str, creditor: Creditor, number: str) -> str:
-        try:
-            item = EntryItem.get(
-                keys.account_pk(agency_id, creditor),
-                keys.document_sk(number),
-                attributes_to_get=["document_key"],
-            )
-        except (DoesNotExist, ValueError):
-            raise NotFound("Document introuvable.") from None
-        if not item.document_key:
-            raise NotFound("Document introuvable.")
-        return item.document_key
-
     def add_entry_if_absent(self, entry: LedgerEntry, document_key: str | None) -> bool:
         """Writes a new entry; an entry with the same number is left untouched (loaders are idempotent)."""
         item = item_from_entry(entry, document_key)
@@ -257,31 +244,8 @@ def entry_from_raw(raw: dict[str, Any]) -> LedgerEntry:
 
 
 def entry_from_item(item: EntryItem) -> LedgerEntry:
-    return LedgerEntry(
-        entry_id=item.entry_id,
-        agency_id=item.agency_id,
-        creditor=Creditor(item.creditor),
-        type=EntryType(item.entry_type),
-        number=item.number,
-        issued_on=date.fromisoformat(item.issued_on),
-        due_on=date.fromisoformat(item.due_on) if item.due_on else None,
-        label=item.label,
-        amount=Money(int(item.amount_cents), item.currency),
-        balance=Money(int(item.balance_cents), item.currency),
-        status=EntryStatus(item.status),
-        lines=tuple(
-            DocumentLine(
-                label=line.label,
-                quantity=int(line.quantity),
-                unit_net_cents=int(line.unit_net_cents),
-                vat_rate_basis_points=int(line.vat_rate_basis_points),
-            )
-            for line in item.lines or ()
-        ),
-        settles=tuple(str(number) for number in item.settles or ()),
-        dispute_id=item.dispute_id,
-        payment_lock=item.payment_lock if (item.payment_lock_until or 0) > time.time() else None,
-    )
+    """The entry of a model read through pynamodb: the one mapping, entry_from_raw, of its serialized form."""
+    return entry_from_raw(item.serialize())
 
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems

@@ -138,7 +138,9 @@ class PaymentRepository:
                         PaymentItem.status.set(PaymentStatus.SETTLED.value),
                         PaymentItem.settled_at.set(now.isoformat()),
                         PaymentItem.payment_intent.set(payment.payment_intent or ""),
-                        PaymentItem.id_key.set(f"PI#{payment.payment_intent or payment.payment_id}"),
+                        PaymentItem.id_key.set(
+                            keys.payment_intent_key(payment.payment_intent or payment.payment_id)
+                        ),
                     ],
                     condition=PaymentItem.status == PaymentStatus.PENDING.value,
                 )
@@ -160,7 +162,9 @@ class PaymentRepository:
 
     def by_intent(self, payment_intent: str) -> Payment | None:
         """The payment a Stripe PaymentIntent paid (a refund names only the intent)."""
-        found = next(iter(LedgerItem.by_id_index.query(f"PI#{payment_intent}", limit=1)), None)
+        found = next(
+            iter(LedgerItem.by_id_index.query(keys.payment_intent_key(payment_intent), limit=1)), None
+        )
         if not isinstance(found, PaymentItem):
             return None
         return self.payment(found.agency_id, Creditor(found.creditor), found.payment_id)

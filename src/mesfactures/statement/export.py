@@ -10,20 +10,12 @@ from datetime import date
 
 from mesfactures.domain.account_access import account_must_exist
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.statement import StatementQuery
 from mesfactures.statement.statement import Ledger
 
 MAX_ROWS = 10_000
 HEADER = ("Type", "Numéro", "Date", "Échéance", "Libellé", "Montant TTC (€)", "Reste dû (€)", "Statut")
-TYPE_LABELS = {EntryType.INVOICE: "Facture", EntryType.CREDIT_NOTE: "Avoir", EntryType.PAYMENT: "Règlement"}
-STATUS_LABELS = {
-    EntryStatus.OPEN: "À régler",
-    EntryStatus.PARTIALLY_PAID: "Partiellement réglée",
-    EntryStatus.PAID: "Réglée",
-    EntryStatus.APPLIED: "Imputé",
-    EntryStatus.RECEIVED: "Reçu",
-}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,18 +31,15 @@ def _text(value: str) -> str:
 
 
 def _row(entry: LedgerEntry) -> tuple[str, ...]:
-    status = STATUS_LABELS[entry.status]
-    if entry.type is EntryType.CREDIT_NOTE and entry.status is EntryStatus.OPEN:
-        status = "Disponible"
     return (
-        TYPE_LABELS[entry.type],
+        entry.type.label,
         entry.number,
         entry.issued_on.strftime("%d/%m/%Y"),
         entry.due_on.strftime("%d/%m/%Y") if entry.due_on else "",
         _text(entry.label),
         decimal_comma(entry.amount.cents),
         decimal_comma(entry.balance.cents),
-        status,
+        entry.status_label,
     )
 
 

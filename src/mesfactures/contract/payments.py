@@ -1,0 +1,119 @@
+"""The HTTP contract of the payments service: its shapes and operations (generates its openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NotRequired, TypedDict
+
+from mesfactures.contract import Answer, Body, Contract, Field, Operation, Param
+from mesfactures.contract.common import (
+    COMMON_DESCRIPTION,
+    FOR_ROLE,
+    PATH_PARAMS,
+    DateTime,
+    DocumentNumber,
+    Health,
+    refused,
+)
+from mesfactures.domain.payments import PaymentStatus
+
+
+class PaymentInvoicesItem(TypedDict):
+    number: str
+    amount_cents: int
+
+
+class PaymentCreditNotesItem(TypedDict):
+    number: str
+    amount_cents: int
+
+
+class Payment(TypedDict):
+    payment_id: str
+    status: Annotated[str, Field(enum=PaymentStatus)]
+    amount_cents: int
+    currency: str
+    invoices: list[PaymentInvoicesItem]
+    credit_notes: list[PaymentCreditNotesItem]
+    checkout_url: str | None
+    created_at: DateTime
+    settled_at: Annotated[str | None, Field(format="date-time")]
+    receipt_number: str | None
+    payer: Annotated[str, Field(description="who started the payment: their name and e-mail")]
+
+
+class CheckoutRequest(TypedDict):
+    invoice_numbers: Annotated[list[DocumentNumber], Field(min_items=1, max_items=20, unique_items=True)]
+    credit_note_numbers: NotRequired[Annotated[list[DocumentNumber], Field(max_items=19, unique_items=True)]]
+
+
+class StripeWebhookAnswer(TypedDict):
+    received: str
+
+
+OPERATIONS = (
+    Operation(
+        "GET",
+        "/payments/health",
+        "paymentsHealth",
+        "The service's health check",
+        answers={
+            200: Answer("The service answers", Health),
+        },
+        signed_in=False,
+    ),
+    Operation(
+        "POST",
+        "/payments/creditors/{creditor}/checkout",
+        "checkout",
+        "A Stripe Checkout session for the whole balance of each invoice, less the credit notes chosen",
+        body=Body(CheckoutRequest, description="Only document numbers are read: any amount sent is ignored"),
+        answers={
+            201: Answer("The payment, pending until Stripe tells", Payment),
+        },
+        refusals={**refused(400, 401, 404, 409, 422, 503), 403: FOR_ROLE},
+    ),
+    Operation(
+        "GET",
+        "/payments/creditors/{creditor}/payments/{payment_id}",
+        "payment",
+        "The status of a payment",
+        answers={
+            200: Answer("The payment", Payment),
+        },
+        refusals=refused(401, 403, 404),
+    ),
+    Operation(
+        "POST",
+        "/payments/stripe/webhook",
+        "stripeWebhook",
+        "Stripe's events, signature verified on the raw body, deduplicated on the event id",
+        headers=(Param("Stripe-Signature", "Stripe's signature of the raw body: 400 without a valid one"),),
+        body=Body(
+            Annotated[
+                dict[str, Any], Field(description="a Stripe event (checkout.session.*, charge.refunded)")
+            ]
+        ),
+        answers={
+            200: Answer(
+                "The event was handled (or was a duplicate, or of a type not handled)", StripeWebhookAnswer
+            ),
+        },
+        refusals=refused(400),
+        signed_in=False,
+    ),
+)
+
+CONTRACT = Contract(
+    area="payments",
+    title="Mes Factures — payments service",
+    description=(
+        "Règlement: card payments of open invoices through Stripe Checkout, "
+        "priced from the ledger, settled by Stripe's signed webhook."
+    )
+    + "\n\n"
+    + COMMON_DESCRIPTION
+    + ".",
+    operations=OPERATIONS,
+    components=(Payment,),
+    path_params=PATH_PARAMS,
+)

@@ -1,0 +1,183 @@
+"""The HTTP contract of the statement service: its shapes and operations (generates its openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypedDict
+
+from mesfactures.contract import Answer, Contract, Field, Operation, Param
+from mesfactures.contract.common import COMMON_DESCRIPTION, PATH_PARAMS, Day, Health, refused
+from mesfactures.domain.ledger import EntryStatus, EntryType
+
+
+class Money(TypedDict):
+    amount_cents: int
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")]
+
+
+class Entry(TypedDict):
+    id: str
+    type: Annotated[str, Field(enum=EntryType)]
+    number: str
+    date: Day
+    due_date: Annotated[str | None, Field(format="date")]
+    label: str
+    amount_cents: int
+    balance_cents: int
+    currency: str
+    status: Annotated[str, Field(enum=EntryStatus)]
+    status_label: Annotated[str, Field(description="the status in French, as the statement shows it")]
+    overdue: bool
+    has_document: bool
+    settles: list[str]
+    dispute_id: str | None
+    payment_lock: str | None
+
+
+class SummaryAging(TypedDict):
+    not_due: Money
+    days_1_30: Money
+    days_31_60: Money
+    days_61_90: Money
+    over_90: Money
+
+
+class Summary(TypedDict):
+    total_due: Money
+    overdue: Money
+    credit_available: Money
+    open_invoices: int
+    aging: SummaryAging
+
+
+class StatementEntriesAnswer(TypedDict):
+    entries: list[Entry]
+    next_cursor: str | None
+    summary: Summary | None
+
+
+class StatementDocumentAnswer(TypedDict):
+    url: str
+    filename: str
+    expires_in: int
+
+
+OPERATIONS = (
+    Operation(
+        "GET",
+        "/statement/health",
+        "statementHealth",
+        "The service's health check",
+        answers={
+            200: Answer("The service answers", Health),
+        },
+        signed_in=False,
+    ),
+    Operation(
+        "GET",
+        "/statement/creditors/{creditor}/entries",
+        "statementEntries",
+        "One page of the statement",
+        query=(
+            Param(
+                "scope",
+                "open (default): what is still due; all: every entry of a date range",
+                Annotated[str, Field(enum=("open", "all"))],
+            ),
+            Param("from", "first issue date (all: a year before `to` by default)", Day),
+            Param("to", "last issue date (all: today by default)", Day),
+            Param(
+                "number",
+                "a document number or its beginning",
+                Annotated[
+                    str, Field(pattern="^[A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?$", max_length=20)
+                ],
+            ),
+            Param("cursor", "the `next_cursor` of the previous page", Annotated[str, Field(max_length=512)]),
+            Param("limit", "entries per page", Annotated[int, Field(minimum=1, maximum=200)]),
+        ),
+        answers={
+            200: Answer(
+                "A page of entries; `summary` when the page is the whole open set", StatementEntriesAnswer
+            ),
+        },
+        refusals=refused(400, 401, 403, 404),
+    ),
+    Operation(
+        "GET",
+        "/statement/creditors/{creditor}/summary",
+        "statementSummary",
+        "Total due, overdue, credit available and aging",
+        answers={
+            200: Answer("The balance summary", Summary),
+        },
+        refusals=refused(401, 403, 404),
+    ),
+    Operation(
+        "GET",
+        "/statement/creditors/{creditor}/documents/{number}",
+        "statementDocument",
+        "A 60-second link to a document's PDF",
+        query=(
+            Param(
+                "disposition",
+                "inline (view, print) or attachment (save)",
+                Annotated[str, Field(enum=("inline", "attachment"))],
+            ),
+            Param(
+                "redirect",
+                "true: answer with a redirect to the PDF",
+                Annotated[str, Field(enum=("true", "false"))],
+            ),
+        ),
+        answers={
+            200: Answer("The link", StatementDocumentAnswer),
+            302: Answer(
+                "redirect=true: straight to the PDF", headers={"Location": "a short-lived URL of the file"}
+            ),
+        },
+        refusals=refused(400, 401, 403, 404),
+    ),
+    Operation(
+        "GET",
+        "/statement/creditors/{creditor}/export.csv",
+        "statementExport",
+        "The statement as CSV (`;`, decimal commas, UTF-8 with BOM)",
+        query=(
+            Param(
+                "scope",
+                "open (default): what is still due; all: every entry of a date range",
+                Annotated[str, Field(enum=("open", "all"))],
+            ),
+            Param("from", "first issue date (all: a year before `to` by default)", Day),
+            Param("to", "last issue date (all: today by default)", Day),
+            Param(
+                "number",
+                "a document number or its beginning",
+                Annotated[
+                    str, Field(pattern="^[A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?$", max_length=20)
+                ],
+            ),
+            Param("cursor", "the `next_cursor` of the previous page", Annotated[str, Field(max_length=512)]),
+            Param("limit", "entries per page", Annotated[int, Field(minimum=1, maximum=200)]),
+        ),
+        answers={
+            200: Answer("The CSV file", str, media_type="text/csv"),
+        },
+        refusals=refused(400, 401, 403, 404),
+    ),
+)
+
+CONTRACT = Contract(
+    area="statement",
+    title="Mes Factures — statement service",
+    description=(
+        "État de compte: an agency's entries with one creditor, its balance and"
+        " aging, its documents, the CSV export."
+    )
+    + "\n\n"
+    + COMMON_DESCRIPTION
+    + ".",
+    operations=OPERATIONS,
+    components=(Money, Entry, Summary),
+    path_params=PATH_PARAMS,
+)
