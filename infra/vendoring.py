@@ -36,6 +36,10 @@ TYPING_ONLY = (Path("stripe") / "params",)
 # Only the payments service talks to Stripe (through `wiring.payment_gateway`, which no other app calls);
 # the SDK is 31 MB unpacked, so the other services go without it.
 STRIPE_SERVICES = frozenset({"payments"})
+# Only the statement service draws documents (invoices, credit notes, the relevé de compte); the fonts it
+# embeds (DejaVu Sans, 1.4 MB, 0.7 MB zipped) go to it alone.
+DRAWING_SERVICES = frozenset({"statement"})
+FONTS = Path(SHARED_PACKAGE) / "documents" / "fonts"
 
 
 def runtime_distributions(service: str) -> list[str]:
@@ -72,12 +76,13 @@ def _copy_distribution(name: str, target: Path) -> None:
             shutil.copy2(source, destination)
 
 
-def _copy_shared_package(target: Path) -> None:
+def _copy_shared_package(target: Path, service: str) -> None:
     # Installed editable for development: its files are those of src/, not of site-packages.
+    left_out = ("__pycache__", "*.pyc") if service in DRAWING_SERVICES else ("__pycache__", "*.pyc", "*.ttf")
     shutil.copytree(
         ROOT / "src" / SHARED_PACKAGE,
         target / SHARED_PACKAGE,
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        ignore=shutil.ignore_patterns(*left_out),
     )
 
 
@@ -89,7 +94,7 @@ def vendor(service: str) -> Path:
     # Chalice reuses a cached package keyed on requirements.txt alone: stale shared code would ship.
     shutil.rmtree(ROOT / "services" / service / ".chalice" / "deployments", ignore_errors=True)
     target.mkdir(parents=True)
-    _copy_shared_package(target)
+    _copy_shared_package(target, service)
     for name in runtime_distributions(service):
         _copy_distribution(name, target)
     for folder in sorted(target.iterdir()):

@@ -18,7 +18,7 @@ from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
 from mesfactures.observability import logger
-from mesfactures.statement.documents import document_link, parse_disposition
+from mesfactures.statement.documents import document_link, parse_disposition, parse_format
 from mesfactures.statement.export import export_csv, export_filename
 from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
 
@@ -110,6 +110,7 @@ def document(principal: AgencyUser, creditor: str, number: str) -> Response | di
         Creditor.parse(creditor),
         number,
         parse_disposition(params.get("disposition")),
+        parse_format(params.get("format")),
     )
     if params.get("redirect") == "true":
         return Response(body="", status_code=302, headers={"Location": link.url, "Cache-Control": "no-store"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import stripe
 
-from infra.vendoring import TYPING_ONLY, runtime_distributions
+from infra.vendoring import DRAWING_SERVICES, FONTS, SERVICES, TYPING_ONLY, runtime_distributions, vendor
 
 STRIPE = Path(str(stripe.__file__)).parent
 
@@ -54,3 +54,14 @@ def test_only_payments_ships_stripe_and_no_service_ships_the_lambda_runtime() ->
         shipped = set(runtime_distributions(service))
         assert not shipped & {"boto3", "botocore", "s3transfer", "urllib3"}
         assert {"pynamodb", "jinja2", "pyjwt", "rsa"} <= shipped
+
+
+def test_only_the_statement_function_ships_the_fonts_it_embeds_in_documents() -> None:
+    shipped = {
+        service: sorted(p.name for p in (vendor(service) / FONTS).glob("*.ttf")) for service in SERVICES
+    }
+
+    assert {"statement"} == DRAWING_SERVICES
+    assert shipped["statement"] == ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
+    assert all(fonts == [] for service, fonts in shipped.items() if service != "statement")
+    assert (vendor("statement") / FONTS / "LICENSE").is_file()

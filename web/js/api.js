@@ -91,8 +91,9 @@ export const api = {
     call("POST", `disputes/finance/disputes/${encodeURIComponent(id)}/transitions`, { to, comment }),
 };
 
-export function documentUrl(creditor, number, disposition) {
+export function documentUrl(creditor, number, disposition, format = "pdf") {
   const params = new URLSearchParams({ disposition, redirect: "true" });
+  if (format !== "pdf") params.set("format", format);
   return `/api/statement/creditors/${creditor}/documents/${encodeURIComponent(number)}?${params}`;
 }
 

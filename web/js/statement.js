@@ -81,7 +81,11 @@ export function statementView(main, creditor, can) {
           "aria-label": `Afficher ${entry.number}` }, "Afficher"),
          " ",
          h("a", { href: documentUrl(creditor.code, entry.number, "attachment"), download: `${entry.number}.pdf`,
-          "aria-label": `Enregistrer ${entry.number}` }, "Enregistrer")]
+          "aria-label": `Enregistrer ${entry.number}` }, "Enregistrer"),
+         " ",
+         h("a", { href: documentUrl(creditor.code, entry.number, "attachment", "xml"), download: `${entry.number}.xml`,
+          "aria-label": `Télécharger XML ${entry.number}`,
+          title: "Les données de la facture (Factur-X, EN 16931) pour un logiciel comptable" }, "Télécharger XML")]
       : [];
     return h("tr", {
       tabindex: entry.has_document ? "0" : false,
