@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.einvoicing import all_failures, embedded_xml, xsd_valid
 from tests.support import Portal
 
 BASE = "statement/creditors"
@@ -141,6 +142,71 @@ def test_a_document_link_can_redirect_for_a_plain_browser_link(portal: Portal, d
     )
     assert answer.status_code == 302
     assert requests.get(answer.headers["Location"], timeout=10).content.startswith(b"%PDF-")
+
+
+def _credit_note_with_its_invoice(portal: Portal, cookie: dict[str, str]) -> dict[str, Any]:
+    entries = _all_pages(portal, cookie, scope="all")
+    return next(e for e in entries if e["type"] == "credit_note" and e["settles"])
+
+
+def test_a_credit_note_opens_as_a_factur_x_that_passes_the_xsd_and_both_schematrons(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    credit_note = _credit_note_with_its_invoice(portal, demo)
+    link = _get(portal, f"POLIRIS/documents/{credit_note['number']}", demo).json()
+
+    filename, xml = embedded_xml(requests.get(link["url"], timeout=10).content)
+
+    assert filename == "factur-x.xml"
+    assert f"<ram:IssuerAssignedID>{credit_note['settles'][0]}</ram:IssuerAssignedID>".encode() in xml
+    assert xsd_valid(xml) and all_failures(xml) == []
+
+
+def test_the_xml_alone_is_the_one_the_pdf_carries(portal: Portal, demo: dict[str, str]) -> None:
+    credit_note = _credit_note_with_its_invoice(portal, demo)
+    path = f"POLIRIS/documents/{credit_note['number']}"
+
+    link = _get(portal, path, demo, format="xml", disposition="attachment").json()
+    answer = requests.get(link["url"], timeout=10)
+    pdf = requests.get(_get(portal, path, demo).json()["url"], timeout=10).content
+
+    assert link["filename"] == f"{credit_note['number']}.xml" and link["expires_in"] <= 300
+    assert answer.headers["Content-Type"].startswith("application/xml")
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="{credit_note["number"]}.xml"'
+    assert answer.content == embedded_xml(pdf)[1]
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in answer.content
+    # the date of the invoice it corrects comes from the ledger (BT-26)
+    invoice = _get(portal, "POLIRIS/entries", demo, scope="all", number=credit_note["settles"][0]).json()
+    issued = invoice["entries"][0]["date"].replace("-", "")
+    assert f'<qdt:DateTimeString format="102">{issued}</qdt:DateTimeString>'.encode() in answer.content
+
+
+def test_the_xml_redirects_too_and_an_unknown_format_is_400(portal: Portal, demo: dict[str, str]) -> None:
+    number = _get(portal, "POLIRIS/entries", demo).json()["entries"][0]["number"]
+    answer = requests.get(
+        portal.api(f"{BASE}/POLIRIS/documents/{number}"),
+        params={"redirect": "true", "format": "xml"},
+        headers=demo,
+        allow_redirects=False,
+        timeout=10,
+    )
+    refused = _get(portal, f"POLIRIS/documents/{number}", demo, format="ubl")
+
+    assert answer.status_code == 302
+    assert requests.get(answer.headers["Location"], timeout=10).content.startswith(b"<?xml")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_input"
+
+
+def test_another_agencys_document_is_not_found_as_xml_either(
+    portal: Portal, demo: dict[str, str], other: dict[str, str]
+) -> None:
+    theirs = _get(portal, "PRESSIMMO/entries", demo).json()["entries"][0]["number"]
+
+    stolen = _get(portal, f"PRESSIMMO/documents/{theirs}", other, format="xml")
+    unknown = _get(portal, "PRESSIMMO/documents/FA-2099-999999", other, format="xml")
+
+    assert stolen.status_code == unknown.status_code == 404
+    assert stolen.json() == unknown.json()
 
 
 def test_a_payment_has_no_document(portal: Portal, demo: dict[str, str]) -> None:

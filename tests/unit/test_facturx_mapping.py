@@ -182,7 +182,8 @@ def test_the_lines() -> None:
     ]  # BT-130
     price = "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount"
     assert _all(root, f"{LINES}/{price}") == ["149.00", "25.00"]  # BT-146
-    total = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
+    summation = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation"
+    total = f"{summation}/ram:LineTotalAmount"
     assert _all(root, f"{LINES}/{total}") == ["447.00", "25.00"]  # BT-131
     tax = "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
     assert _all(root, f"{LINES}/{tax}/ram:CategoryCode") == ["S", "E"]  # BT-151

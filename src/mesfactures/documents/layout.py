@@ -180,29 +180,35 @@ def draw(sheet: Sheet, identity: Identity, attachment: Attachment | None = None)
     return write_pdfa(contents, used, identity, attachment)
 
 
+def _number(value: float) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {type(value).__name__}")
+    return str(value) if isinstance(value, int) else f"{value:.2f}"
+
+
 def _pdf_value(value: Any) -> str:
-    if isinstance(value, bool):
-        raise TypeError("a boolean has no place on a page")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, Glyphs):
-        return f"<{value.hex}>"
+    """Each mark as its operators: numbers and hex-encoded text only, whatever the ledger held."""
+    if isinstance(value, DrawnText):
+        position = f"{_number(value.size)} Tf {_number(value.x)} {_number(value.y)} Td"
+        return f"BT /F{_number(value.font)} {position} <{value.glyphs.hex}> Tj ET"
+    if isinstance(value, Rule):
+        line = f"{_number(value.x1)} {_number(value.y1)} m {_number(value.x2)} {_number(value.y2)} l"
+        return f"0.5 w {line} S"
+    if isinstance(value, Band):
+        box = " ".join(_number(number) for number in (value.x, value.y, value.width, value.height))
+        return f"0.88 0.88 0.88 rg {box} re f 0 0 0 rg"
     raise TypeError(f"cannot print {type(value).__name__} on a page: text goes through Glyphs")
 
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    # Not HTML but a PDF content stream: `finalize` prints numbers and encoded text only (bandit B701).
+    # Not HTML but a PDF content stream: `finalize` prints marks as operators (bandit B701).
     environment = jinja2.Environment(  # nosec B701
         loader=jinja2.PackageLoader("mesfactures", "templates"),
         undefined=jinja2.StrictUndefined,
         finalize=_pdf_value,
-        autoescape=False,  # noqa: S701 (not HTML: every value is a number or a hex string, see finalize)
+        autoescape=False,  # noqa: S701 (not HTML: every mark is printed by finalize as numbers and hex)
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.tests["text"] = lambda mark: isinstance(mark, DrawnText)
-    environment.tests["rule"] = lambda mark: isinstance(mark, Rule)
     return environment

@@ -66,14 +66,15 @@ class EmbeddedFont:
     def encode(self, text: str) -> bytes:
         """The text as 2-byte CIDs (hex in the content stream); a missing character gets a CID of its own
         drawn as the font's empty box, so that its text is still extracted."""
-        codes = bytearray()
+        cids = self._cids
+        codes = []
         for char in text:
-            cid = self._cids.get(char)
+            cid = cids.get(char)
             if cid is None:
                 self._glyphs.append(self.font.glyph_of(char))
-                cid = self._cids[char] = len(self._glyphs)
-            codes += struct.pack(">H", cid)
-        return bytes(codes)
+                cid = cids[char] = len(self._glyphs)
+            codes.append(cid)
+        return struct.pack(f">{len(codes)}H", *codes)
 
     def add_to(self, document: pydyf.PDF) -> bytes:
         """Writes the subset font's objects; returns the reference of its Type0 font dictionary."""
@@ -219,7 +220,7 @@ def _identifier(identity: Identity) -> bytes:
 
 
 def _output_intent(document: pydyf.PDF) -> bytes:
-    profile = _flate(srgb_profile(), {"N": 3})
+    profile = pydyf.Stream([_compressed_profile()], {"N": 3, "Filter": "/FlateDecode"})
     document.add_object(profile)
     intent = pydyf.Dictionary(
         {
@@ -280,6 +281,11 @@ def _xml_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+@functools.cache
+def _compressed_profile() -> bytes:
+    return zlib.compress(srgb_profile())
 
 
 def _s15(value: int) -> bytes:

@@ -66,6 +66,7 @@ class TrueTypeFont:
         self._char_widths: dict[str, float] = {}
         self.metrics = self._metrics(head, hhea)
 
+    @functools.cache  # noqa: B019 (fonts live as long as the process: shipped_font caches them)
     def _table(self, tag: bytes) -> bytes:
         offset, length = self._tables[tag]
         return self._data[offset : offset + length]
