@@ -20,6 +20,11 @@ def document_key(agency_id: str, creditor: Creditor, entry_id: str, version: int
     return f"documents/{agency_id}/{creditor.value}/{entry_id}{suffix}.pdf"
 
 
+def releve_key(agency_id: str, creditor: Creditor, releve_id: str) -> str:
+    """Where a relevé de compte is kept for its short-lived URL (the bucket forgets it after a day)."""
+    return f"documents/releves/{agency_id}/{creditor.value}/{releve_id}.pdf"
+
+
 def xml_key(pdf_key: str) -> str:
     """Where a document's Factur-X XML is kept alone (for accounting software): beside its PDF."""
     return pdf_key.removesuffix(".pdf") + ".xml"

@@ -63,6 +63,14 @@ def entries_to_csv(entries: Iterable[LedgerEntry]) -> str:
 
 def export_csv(ledger: Ledger, agency_id: str, creditor: Creditor, query: StatementQuery) -> str:
     """Every entry the statement's filters select (all pages, at most MAX_ROWS)."""
+    return entries_to_csv(selected_entries(ledger, agency_id, creditor, query))
+
+
+def selected_entries(
+    ledger: Ledger, agency_id: str, creditor: Creditor, query: StatementQuery
+) -> list[LedgerEntry]:
+    """Every entry the statement's filters select, in the statement's order (all pages, at most
+    MAX_ROWS): what the CSV export and the relevé de compte list."""
     entries: list[LedgerEntry] = []
     cursor: str | None = None
     while len(entries) < MAX_ROWS:
@@ -73,7 +81,7 @@ def export_csv(ledger: Ledger, agency_id: str, creditor: Creditor, query: Statem
             break
     if not entries and not ledger.has_account(agency_id, creditor):
         raise NotFound("Compte introuvable.")
-    return entries_to_csv(entries[:MAX_ROWS])
+    return entries[:MAX_ROWS]
 
 
 def export_filename(creditor: Creditor, today: date) -> str:
