@@ -62,7 +62,8 @@ class TrueTypeFont:
         bearings += list(struct.unpack_from(f">{rest}H", hmtx, metric_count * 4))
         self._advances = tuple(advances)
         self._bearings = tuple(bearings)
-        self.cmap = _character_map(self._table(b"cmap"))
+        # A subset (ours) has no character map: its glyphs are addressed by id.
+        self.cmap = _character_map(self._table(b"cmap")) if b"cmap" in self._tables else {}
         self._char_widths: dict[str, float] = {}
         self.metrics = self._metrics(head, hhea)
 
@@ -77,7 +78,7 @@ class TrueTypeFont:
         os2 = self._table(b"OS/2")
         weight = struct.unpack_from(">H", os2, 4)[0]
         cap_height = struct.unpack_from(">h", os2, 88)[0] if len(os2) >= 90 else ascent
-        italic = struct.unpack_from(">i", self._table(b"post"), 4)[0] >> 16
+        italic = struct.unpack_from(">i", self._table(b"post"), 4)[0] >> 16  # Fixed 16.16
         scale = self.scale
         return Metrics(
             ascent=scale(ascent),
