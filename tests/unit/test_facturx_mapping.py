@@ -85,6 +85,10 @@ def test_the_document_header_terms() -> None:
         == "C100100"
     )  # BT-10
     assert _one(root, f"{HEADER}/ram:PaymentReference") == "FA-2026-000123"  # BT-83
+    assert _one(root, f"{HEADER}/ram:SpecifiedTradePaymentTerms/ram:Description") == (
+        "À régler au plus tard le 12/03/2026, par virement ou par carte sur le portail."
+        " Pas d'escompte pour paiement anticipé."
+    )  # BT-20
     context = "rsm:ExchangedDocumentContext"
     assert (
         _one(root, f"{context}/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == "S1"
@@ -245,7 +249,10 @@ def test_a_credit_note_references_the_invoice_it_corrects_with_its_date() -> Non
         _one(root, f"{HEADER}/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount")
         == "12.00"
     )
-    assert root.xpath(f"{HEADER}/ram:SpecifiedTradePaymentTerms", namespaces=NS) == []
+    assert root.xpath(f"{HEADER}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime", namespaces=NS) == []
+    assert _one(root, f"{HEADER}/ram:SpecifiedTradePaymentTerms/ram:Description") == (
+        "Avoir à imputer sur les sommes dues au titre des factures référencées."
+    )  # BT-20
 
 
 def test_text_from_the_ledger_is_escaped_and_read_back_as_written() -> None:

@@ -95,6 +95,7 @@ class CiiDocument:
     billing_framework: str
     issued_on: str
     due_on: str
+    payment_terms: str
     currency: str
     notes: tuple[Note, ...]
     seller: Party
@@ -155,6 +156,7 @@ def cii_document(
         billing_framework=SERVICES_FRAMEWORK,
         issued_on=day(entry.issued_on),
         due_on=day(entry.due_on) if entry.due_on else "",
+        payment_terms=_payment_terms(entry),
         currency=entry.amount.currency,
         notes=_notes(seller),
         seller=_seller(seller),
@@ -192,6 +194,14 @@ def cii_document(
             Reference(number, day(dates[number]) if number in dates else "") for number in entry.settles
         ),
     )
+
+
+def _payment_terms(entry: LedgerEntry) -> str:
+    """BT-20: when an invoice is to be paid; a credit note is set against what is due."""
+    if entry.type is EntryType.CREDIT_NOTE:
+        return "Avoir à imputer sur les sommes dues au titre des factures référencées."
+    due = (entry.due_on or entry.issued_on).strftime("%d/%m/%Y")
+    return f"À régler au plus tard le {due}, par virement ou par carte sur le portail. {DISCOUNT_NOTE}"
 
 
 def _category(basis_points: int) -> str:
