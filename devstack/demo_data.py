@@ -16,7 +16,7 @@ from stdnum import luhn
 
 from mesfactures.disputes.use_cases import OpenDisputeRequest, open_dispute
 from mesfactures.documents.pdf import document_view, render_pdf
-from mesfactures.documents.store import DocumentStore, document_key
+from mesfactures.documents.store import DocumentStore, document_key, xml_key
 from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
@@ -342,6 +342,7 @@ def load(
                         item, seller, profile, {n: issued[n] for n in item.settles if n in issued}
                     )
                     store.put_pdf(key, render_pdf(view))
+                    store.put_xml(xml_key(key), view.xml)
             open_demo_dispute(disputes, accounts, store, agency, creditor, today, site_url)
     return added
 

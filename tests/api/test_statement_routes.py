@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.einvoicing import all_failures, embedded_xml, xsd_valid
-from tests.support import Portal
+from tests.support import Portal, fresh_invoices
 
 BASE = "statement/creditors"
 
@@ -180,6 +180,19 @@ def test_the_xml_alone_is_the_one_the_pdf_carries(portal: Portal, demo: dict[str
     invoice = _get(portal, "POLIRIS/entries", demo, scope="all", number=credit_note["settles"][0]).json()
     issued = invoice["entries"][0]["date"].replace("-", "")
     assert f'<qdt:DateTimeString format="102">{issued}</qdt:DateTimeString>'.encode() in answer.content
+
+
+def test_an_invoice_first_asked_as_xml_is_drawn_whole_and_its_pdf_carries_that_xml(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "BELLES_DEMEURES", 1)  # written as the import does: no PDF yet
+    path = f"BELLES_DEMEURES/documents/{invoice['number']}"
+
+    xml = requests.get(_get(portal, path, demo, format="xml").json()["url"], timeout=10).content
+    pdf = requests.get(_get(portal, path, demo).json()["url"], timeout=10).content
+
+    assert embedded_xml(pdf)[1] == xml
+    assert xsd_valid(xml) and all_failures(xml) == []
 
 
 def test_the_xml_redirects_too_and_an_unknown_format_is_400(portal: Portal, demo: dict[str, str]) -> None:

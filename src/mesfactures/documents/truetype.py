@@ -4,9 +4,10 @@ PDF/A wants every font embedded; a whole DejaVu Sans is 740 KB, so each document
 it prints (about 10 KB). fontTools would do it, but its wheel is 4.9 MB zipped (the budget of a whole
 function is 5 MB) and it took 115 ms of CPU per document here: this module reads the tables it needs
 with `struct`, once per process (2 ms), and writes a subset of `glyf`/`loca` with glyph ids renumbered
-from 1 (0.2 ms; docs/decisions.md). Glyphs are addressed by CID = new glyph id (Identity-H, CIDToGIDMap Identity), so the
-subset needs no `cmap`; the ToUnicode map keeps the text extractable. A character the font lacks is drawn
-as the font's empty box (glyph 0), under a CID of its own so that its text is still extracted right.
+from 1 (0.2 ms; docs/decisions.md). Glyphs are addressed by CID = new glyph id (Identity-H, CIDToGIDMap
+Identity), so the subset needs no `cmap`; the ToUnicode map keeps the text extractable. A character the
+font lacks is drawn as the font's empty box (glyph 0), under a CID of its own so that its text is still
+extracted right.
 """
 
 from __future__ import annotations

@@ -71,27 +71,34 @@ def document_link(
     kind: DocumentFormat = "pdf",
 ) -> DocumentLink:
     """The document is looked up under the agency's own account: another agency's number is not found.
-    A PDF the ERP did not send is drawn (a Factur-X) on the document's first opening and kept: an import
-    of 100,000 rows writes the ledger only, and most documents are never opened. The XML alone is
-    written from the ledger on its first request and kept beside the PDF."""
+    A PDF the ERP did not send is drawn (a Factur-X) on the document's first opening and kept, with its
+    XML beside it: an import of 100,000 rows writes the ledger only, and most documents are never opened.
+    The PDF and the XML alone are drawn together, so that they always say the same thing, even after the
+    agency's details change; a PDF kept without its XML (the ERP's own) gets one written from the ledger."""
     entry, key = ledger.document(agency_id, creditor, number)
     if kind == "xml":
-        key = xml_key(key)
+        wanted = xml_key(key)
+        if not store.exists(wanted):
+            if store.exists(key):
+                store.put_xml(wanted, _xml(entry, ledger, parties))
+            else:
+                _draw(entry, key, ledger, store, parties)
+    else:
+        wanted = key
         if not store.exists(key):
-            store.put_xml(key, _xml(entry, ledger, parties))
-    elif not store.exists(key):
-        store.put_pdf(key, _drawn(entry, ledger, parties))
+            _draw(entry, key, ledger, store, parties)
     filename = f"{number}.{kind}"
-    return DocumentLink(
-        store.url(key, disposition, filename, _CONTENT_TYPES[kind]), filename, URL_LIFETIME_SECONDS
-    )
+    url = store.url(wanted, disposition, filename, _CONTENT_TYPES[kind])
+    return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
 
 
-def _drawn(entry: LedgerEntry, ledger: Documents, parties: Parties) -> bytes:
+def _draw(entry: LedgerEntry, key: str, ledger: Documents, store: DocumentFiles, parties: Parties) -> None:
     from mesfactures.documents.pdf import document_view, render_pdf  # jinja2, pydyf: on a first opening only
 
     seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
-    return render_pdf(document_view(entry, seller, buyer, _referenced(entry, ledger)))
+    view = document_view(entry, seller, buyer, _referenced(entry, ledger))
+    store.put_pdf(key, render_pdf(view))
+    store.put_xml(xml_key(key), view.xml)
 
 
 def _xml(entry: LedgerEntry, ledger: Documents, parties: Parties) -> bytes:
