@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from stdnum import luhn
+
 from mesfactures.disputes.use_cases import OpenDisputeRequest, open_dispute
 from mesfactures.documents.attachment_files import AttachmentFiles
 from mesfactures.documents.pdf import document_view, render_pdf
-from mesfactures.documents.store import DocumentStore, document_key
+from mesfactures.documents.store import DocumentStore, document_key, xml_key
 from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
     BillingDetails,
+    BuyerIdentifiers,
     CreditorDetails,
     MainContact,
     PostalAddress,
@@ -40,16 +43,16 @@ VAT_STANDARD = 2000
 HOURS = "Du lundi au vendredi, de 9 h à 12 h 30 et de 14 h à 18 h"
 
 _CREDITOR_FACTS = {
-    Creditor.PRESSIMMO: ("PRESSIMMO SAS", "412345674", "8 rue du Sentier", "75002", "Paris", "pressimmo"),
+    Creditor.PRESSIMMO: ("PRESSIMMO SAS", "412345670", "8 rue du Sentier", "75002", "Paris", "pressimmo"),
     Creditor.BELLES_DEMEURES: (
         "BELLES DEMEURES SARL",
-        "428765431",
+        "428765432",
         "21 cours Mirabeau",
         "13100",
         "Aix-en-Provence",
         "bellesdemeures",
     ),
-    Creditor.POLIRIS: ("POLIRIS SA", "433210987", "5 quai de la Fosse", "44000", "Nantes", "poliris"),
+    Creditor.POLIRIS: ("POLIRIS SA", "433210986", "5 quai de la Fosse", "44000", "Nantes", "poliris"),
 }
 
 _PRODUCTS = (
@@ -71,6 +74,7 @@ class DemoAgency:
     postal_code: str
     city: str
     contact: MainContact
+    siren: str  # with its Luhn check digit, as INSEE issues them
     iban: str
     bic: str
     bank_name: str
@@ -85,6 +89,7 @@ DEMO_AGENCIES = (
         "69003",
         "Lyon",
         MainContact("Martin", "Claire", "Gérante"),
+        "512345679",
         "FR7630006000011234567890189",
         "AGRIFRPPXXX",
         "Crédit Agricole",
@@ -97,6 +102,7 @@ DEMO_AGENCIES = (
         "31000",
         "Toulouse",
         MainContact("Bernard", "Luc", "Comptable"),
+        "798765434",
         "FR1420041010050500013M02606",
         "PSSTFRPPXXX",
         "La Banque Postale",
@@ -104,16 +110,26 @@ DEMO_AGENCIES = (
 )
 
 
+def vat_number(siren: str) -> str:
+    """The French VAT number of a SIREN: FR, its two-digit key, the SIREN."""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+def siret(siren: str, establishment: str = "0001") -> str:
+    """The SIRET of an establishment: SIREN, a four-digit number, the Luhn check digit of the whole."""
+    body = siren + establishment
+    return body + luhn.calc_check_digit(body)
+
+
 def creditor_details(creditor: Creditor) -> CreditorDetails:
     legal_name, siren, street, postal_code, city, domain = _CREDITOR_FACTS[creditor]
     address = PostalAddress(street, postal_code, city, "FR")
-    vat_key = (12 + 3 * (int(siren) % 97)) % 97
     return CreditorDetails(
         creditor=creditor,
         legal_name=legal_name,
-        legal_form=f"{legal_name.split()[-1]} au capital de 1 000 000 € – RCS {city}",
+        legal_form=f"{legal_name.split()[-1]} au capital de 1 000 000 €",
         siren=siren,
-        vat_number=f"FR{vat_key:02d}{siren}",
+        vat_number=vat_number(siren),
         address=address,
         after_sales=ServiceContact(
             "Service après-vente", address, "+33 1 70 00 10 10", f"sav@{domain}.example", HOURS
@@ -122,6 +138,11 @@ def creditor_details(creditor: Creditor) -> CreditorDetails:
             "Service recouvrement", address, "+33 1 70 00 20 20", f"recouvrement@{domain}.example", HOURS
         ),
         finance_email=f"finance@{domain}.example",
+        siret=siret(siren),
+        rcs=f"RCS {city} {siren[:3]} {siren[3:6]} {siren[6:]}",
+        electronic_address=siren,
+        # PRESSIMMO opted to pay VAT on its invoices' dates; the others pay it when they are paid.
+        vat_on_debits=creditor is Creditor.PRESSIMMO,
     )
 
 
@@ -135,6 +156,7 @@ def profile_for(agency: DemoAgency, creditor: Creditor, index: int) -> AccountPr
         main_contact=agency.contact,
         billing=BillingDetails(address, "+33478000000", None, f"compta@{agency.agency_id.lower()}.example"),
         bank=BankDetails(agency.name, agency.bank_name, agency.bic, agency.iban),
+        identifiers=BuyerIdentifiers(agency.siren, vat_number(agency.siren), agency.siren),
     )
 
 
@@ -329,12 +351,18 @@ def load(
             profile = profile_for(agency, creditor, index)
             accounts.add_profile_if_absent(profile)
             seller = creditor_details(creditor)
+            issued: dict[str, date] = {}  # the invoices' dates, which their credit notes cite (BT-26)
             for item in account_entries(agency.agency_id, creditor, today, seed * 3 + index):
+                issued[item.number] = item.issued_on
                 key = document_key(agency.agency_id, creditor, item.entry_id) if item.has_document else None
                 if ledger.add_entry_if_absent(item, key):
                     added += 1
                 if key and not store.exists(key):
-                    store.put_pdf(key, render_pdf(document_view(item, seller, profile)))
+                    view = document_view(
+                        item, seller, profile, {n: issued[n] for n in item.settles if n in issued}
+                    )
+                    store.put_pdf(key, render_pdf(view))
+                    store.put_xml(xml_key(key), view.xml)
             open_demo_dispute(disputes, accounts, store, agency, creditor, today, site_url)
     return added
 

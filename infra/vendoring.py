@@ -39,6 +39,10 @@ TYPING_ONLY = (Path("stripe") / "params",)
 # Only the payments service talks to Stripe (through `wiring.payment_gateway`, which no other app calls);
 # the SDK is 31 MB unpacked, so the other services go without it.
 STRIPE_SERVICES = frozenset({"payments"})
+# Only the statement service draws documents (invoices, credit notes, the relevé de compte); the fonts it
+# embeds (DejaVu Sans, 1.4 MB, 0.7 MB zipped) go to it alone.
+DRAWING_SERVICES = frozenset({"statement"})
+FONTS = Path(SHARED_PACKAGE) / "documents" / "fonts"
 
 
 def runtime_distributions(service: str) -> list[str]:
@@ -76,13 +80,15 @@ def _copy_distribution(name: str, target: Path) -> None:
 
 
 def left_out_of_shared_package(service: str) -> Callable[[str, list[str]], set[str]]:
-    """What of the shared package a function goes without: bytecode caches, the HTTP contract of the other
-    areas and its OpenAPI generator (a function reads its own area's declarations, at its first request
-    body; `make openapi` runs on a workstation)."""
+    """What of the shared package a function goes without: bytecode caches, the fonts unless it draws
+    documents, the HTTP contract of the other areas and its OpenAPI generator (a function reads its own
+    area's declarations, at its first request body; `make openapi` runs on a workstation)."""
     other_contracts = {f"{area}.py" for area in API_AREAS if area != service} | {"openapi.py"}
 
     def ignore(directory: str, names: list[str]) -> set[str]:
         left = {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
+        if service not in DRAWING_SERVICES:
+            left |= {name for name in names if name.endswith(".ttf")}
         if Path(directory).name == "contract":
             left |= other_contracts & set(names)
         return left

@@ -51,6 +51,8 @@ class Documents(Construct):
                 s3.LifecycleRule(id="imports", prefix="imports/", expiration=cdk.Duration.days(365)),
                 # A presigned upload never confirmed by its dispute is dropped the next day.
                 s3.LifecycleRule(id="uploads", prefix="uploads/", expiration=cdk.Duration.days(1)),
+                # A relevé de compte is drawn for one opening (a 60-second URL): gone the next day.
+                s3.LifecycleRule(id="releves", prefix="documents/releves/", expiration=cdk.Duration.days(1)),
                 s3.LifecycleRule(
                     id="old-versions",
                     noncurrent_version_expiration=cdk.Duration.days(90),

@@ -18,8 +18,9 @@ from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
 from mesfactures.observability import logger
-from mesfactures.statement.documents import document_link, parse_disposition
+from mesfactures.statement.documents import DocumentLink, document_link, parse_disposition, parse_format
 from mesfactures.statement.export import export_csv, export_filename
+from mesfactures.statement.releve import releve_de_compte
 from mesfactures.statement.statement import Summary, statement_for, statement_query, summary_for
 
 if TYPE_CHECKING:
@@ -112,10 +113,35 @@ def document(principal: AgencyUser, creditor: str, number: str) -> Response | di
         ledger=wiring.ledger(),
         store=wiring.documents(),
         parties=wiring.accounts(),
+        kind=parse_format(params.get("format")),
     )
+    return _link(link, params)
+
+
+def _link(link: DocumentLink, params: dict[str, str]) -> Response | dict[str, Any]:
+    """A document's short-lived URL, or with `redirect=true` a 302 to it (for a plain link in the site)."""
     if params.get("redirect") == "true":
         return Response(body="", status_code=302, headers={"Location": link.url, "Cache-Control": "no-store"})
     return {"url": link.url, "filename": link.filename, "expires_in": link.expires_in_seconds}
+
+
+@app.route("/statement/creditors/{creditor}/statement.pdf", methods=["GET"])
+@edge.agency
+def releve(principal: AgencyUser, creditor: str) -> Response | dict[str, Any]:
+    """The relevé de compte of the view shown (the entries' filters), answered as a document is."""
+    today = today_in_paris()
+    params = edge.query_params()
+    link = releve_de_compte(
+        principal.agency_id,
+        creditor=Creditor.parse(creditor),
+        query=statement_query(params, today),
+        disposition=parse_disposition(params.get("disposition")),
+        today=today,
+        ledger=wiring.ledger(),
+        store=wiring.documents(),
+        parties=wiring.accounts(),
+    )
+    return _link(link, params)
 
 
 @app.route("/statement/creditors/{creditor}/export.csv", methods=["GET"])

@@ -7,10 +7,12 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+import pypdf
 import pytest
 import requests
 
-from tests.support import Portal
+from tests.einvoicing import all_failures, embedded_xml, xsd_valid
+from tests.support import Portal, fresh_invoices
 
 BASE = "statement/creditors"
 
@@ -141,6 +143,164 @@ def test_a_document_link_can_redirect_for_a_plain_browser_link(portal: Portal, d
     )
     assert answer.status_code == 302
     assert requests.get(answer.headers["Location"], timeout=10).content.startswith(b"%PDF-")
+
+
+def _credit_note_with_its_invoice(portal: Portal, cookie: dict[str, str]) -> dict[str, Any]:
+    entries = _all_pages(portal, cookie, scope="all")
+    return next(e for e in entries if e["type"] == "credit_note" and e["settles"])
+
+
+def test_a_credit_note_opens_as_a_factur_x_that_passes_the_xsd_and_both_schematrons(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    credit_note = _credit_note_with_its_invoice(portal, demo)
+    link = _get(portal, f"POLIRIS/documents/{credit_note['number']}", demo).json()
+
+    filename, xml = embedded_xml(requests.get(link["url"], timeout=10).content)
+
+    assert filename == "factur-x.xml"
+    assert f"<ram:IssuerAssignedID>{credit_note['settles'][0]}</ram:IssuerAssignedID>".encode() in xml
+    assert xsd_valid(xml) and all_failures(xml) == []
+
+
+def test_the_xml_alone_is_the_one_the_pdf_carries(portal: Portal, demo: dict[str, str]) -> None:
+    credit_note = _credit_note_with_its_invoice(portal, demo)
+    path = f"POLIRIS/documents/{credit_note['number']}"
+
+    link = _get(portal, path, demo, format="xml", disposition="attachment").json()
+    answer = requests.get(link["url"], timeout=10)
+    pdf = requests.get(_get(portal, path, demo).json()["url"], timeout=10).content
+
+    assert link["filename"] == f"{credit_note['number']}.xml" and link["expires_in"] <= 300
+    assert answer.headers["Content-Type"].startswith("application/xml")
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="{credit_note["number"]}.xml"'
+    assert answer.content == embedded_xml(pdf)[1]
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in answer.content
+    # the date of the invoice it corrects comes from the ledger (BT-26)
+    invoice = _get(portal, "POLIRIS/entries", demo, scope="all", number=credit_note["settles"][0]).json()
+    issued = invoice["entries"][0]["date"].replace("-", "")
+    assert f'<qdt:DateTimeString format="102">{issued}</qdt:DateTimeString>'.encode() in answer.content
+
+
+def test_an_invoice_first_asked_as_xml_is_drawn_whole_and_its_pdf_carries_that_xml(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "BELLES_DEMEURES", 1)  # written as the import does: no PDF yet
+    path = f"BELLES_DEMEURES/documents/{invoice['number']}"
+
+    xml = requests.get(_get(portal, path, demo, format="xml").json()["url"], timeout=10).content
+    pdf = requests.get(_get(portal, path, demo).json()["url"], timeout=10).content
+
+    assert embedded_xml(pdf)[1] == xml
+    assert xsd_valid(xml) and all_failures(xml) == []
+
+
+def test_the_xml_redirects_too_and_an_unknown_format_is_400(portal: Portal, demo: dict[str, str]) -> None:
+    number = _get(portal, "POLIRIS/entries", demo).json()["entries"][0]["number"]
+    answer = requests.get(
+        portal.api(f"{BASE}/POLIRIS/documents/{number}"),
+        params={"redirect": "true", "format": "xml"},
+        headers=demo,
+        allow_redirects=False,
+        timeout=10,
+    )
+    refused = _get(portal, f"POLIRIS/documents/{number}", demo, format="ubl")
+
+    assert answer.status_code == 302
+    assert requests.get(answer.headers["Location"], timeout=10).content.startswith(b"<?xml")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_input"
+
+
+def test_another_agencys_document_is_not_found_as_xml_either(
+    portal: Portal, demo: dict[str, str], other: dict[str, str]
+) -> None:
+    theirs = _get(portal, "PRESSIMMO/entries", demo).json()["entries"][0]["number"]
+
+    stolen = _get(portal, f"PRESSIMMO/documents/{theirs}", other, format="xml")
+    unknown = _get(portal, "PRESSIMMO/documents/FA-2099-999999", other, format="xml")
+
+    assert stolen.status_code == unknown.status_code == 404
+    assert stolen.json() == unknown.json()
+
+
+def _releve_text(portal: Portal, cookie: dict[str, str], creditor: str = "POLIRIS", **params: str) -> str:
+    link = _get(portal, f"{creditor}/statement.pdf", cookie, **params)
+    assert link.status_code == 200, link.text
+    pdf = requests.get(link.json()["url"], timeout=10).content
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    return "\n".join(page.extract_text() for page in pages).replace("\u00a0", " ")
+
+
+def _euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    grouped = f"{euros:,}".replace(",", " ")
+    return f"{sign}{grouped},{rest:02d} €"
+
+
+def test_the_releve_says_what_the_statement_says(portal: Portal, demo: dict[str, str]) -> None:
+    summary = _get(portal, "POLIRIS/summary", demo).json()
+    open_entries = _all_pages(portal, demo)
+
+    text = _releve_text(portal, demo)
+
+    assert f"Total dû {_euros(summary['total_due']['amount_cents'])}" in text
+    assert f"dont échu {_euros(summary['overdue']['amount_cents'])}" in text
+    assert f"Avoirs disponibles {_euros(summary['credit_available']['amount_cents'])}" in text
+    aging = summary["aging"]
+    for label, bucket in (
+        ("Non échu", "not_due"),
+        ("1 à 30 jours", "days_1_30"),
+        ("31 à 60 jours", "days_31_60"),
+        ("61 à 90 jours", "days_61_90"),
+        ("Plus de 90 jours", "over_90"),
+    ):
+        assert f"{label} {_euros(aging[bucket]['amount_cents'])}" in text
+    assert all(entry["number"] in text for entry in open_entries)
+    remaining = sum(entry["balance_cents"] for entry in open_entries)
+    assert f"Reste dû cumulé des écritures listées {_euros(remaining)}" in text
+
+
+def test_the_releve_lists_what_the_filters_select(portal: Portal, demo: dict[str, str]) -> None:
+    chosen = _all_pages(portal, demo, scope="all", number="FA-2026")
+    others = [e for e in _all_pages(portal, demo, scope="all") if not e["number"].startswith("FA-2026")]
+
+    text = _releve_text(portal, demo, scope="all", number="FA-2026")
+
+    assert chosen and all(entry["number"] in text for entry in chosen)
+    assert not any(entry["number"] in text for entry in others)
+    assert "n° de pièce commençant par FA-2026" in text
+    assert f"Solde cumulé des écritures listées {_euros(sum(e['amount_cents'] for e in chosen))}" in text
+
+
+def test_the_releve_opens_from_a_plain_link_and_refuses_bad_filters(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    answer = requests.get(
+        portal.api(f"{BASE}/PRESSIMMO/statement.pdf"),
+        params={"redirect": "true"},
+        headers=demo,
+        allow_redirects=False,
+        timeout=10,
+    )
+    pdf = requests.get(answer.headers["Location"], timeout=10)
+
+    assert answer.status_code == 302
+    assert pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["Content-Disposition"].startswith('inline; filename="releve-PRESSIMMO-')
+    assert _get(portal, "PRESSIMMO/statement.pdf", demo, scope="everything").status_code == 400
+
+
+def test_another_agencys_releve_lists_nothing_of_the_first(
+    portal: Portal, demo: dict[str, str], other: dict[str, str]
+) -> None:
+    theirs = [entry["number"] for entry in _all_pages(portal, demo, "PRESSIMMO", scope="all")]
+
+    text = _releve_text(portal, other, "PRESSIMMO", scope="all")
+
+    assert "Autre Agence Immobilière" in text
+    assert not any(number in text for number in theirs)
+    assert _get(portal, "BELLES_DEMEURES/statement.pdf", other).status_code == 404
 
 
 def test_a_payment_has_no_document(portal: Portal, demo: dict[str, str]) -> None:

@@ -224,7 +224,10 @@ def test_the_releve_de_compte_link_carries_the_filters_in_use(portal: Portal, de
     _sign_in(page, portal)
     _choose(page, "POLIRIS")
     link = page.get_by_role("link", name="Relevé de compte (PDF)")
-    assert parse_qs(urlsplit(link.get_attribute("href") or "").query) == {"scope": ["open"]}
+    assert parse_qs(urlsplit(link.get_attribute("href") or "").query) == {
+        "scope": ["open"],
+        "redirect": ["true"],
+    }
     page.get_by_label("Toutes les écritures sur un an").check()
     expect(page.get_by_role("status")).to_contain_text("affichée(s)")
     page.get_by_label("Du", exact=True).fill("2026-01-01")
@@ -240,6 +243,7 @@ def test_the_releve_de_compte_link_carries_the_filters_in_use(portal: Portal, de
         "from": ["2026-01-01"],
         "to": ["2026-11-30"],
         "number": ["FA-2026"],
+        "redirect": ["true"],
     }
     csv = parse_qs(
         urlsplit(page.get_by_role("link", name="Exporter en CSV").get_attribute("href") or "").query

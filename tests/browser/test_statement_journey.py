@@ -70,6 +70,19 @@ def test_a_double_click_opens_the_invoice_pdf(portal: Portal, page: Page) -> Non
     assert "filename%3D%22" + number in pdf.url
 
 
+def test_the_xml_of_an_invoice_downloads_beside_its_pdf(portal: Portal, page: Page) -> None:
+    _open_statement(page, portal, "POLIRIS")
+    first = page.locator("table.entries tbody tr").first
+    number = first.locator("th").inner_text()
+
+    with page.expect_download() as download:
+        first.get_by_role("link", name=f"Télécharger XML {number}").click()
+
+    assert download.value.suggested_filename == f"{number}.xml"
+    xml = download.value.path().read_text(encoding="utf-8")
+    assert xml.startswith("<?xml") and f"<ram:ID>{number}</ram:ID>" in xml
+
+
 def test_select_two_invoices_export_and_hand_them_to_payment(portal: Portal, page: Page) -> None:
     _open_statement(page, portal, "BELLES DEMEURES")
     boxes = page.locator("table.entries tbody input[type=checkbox]")

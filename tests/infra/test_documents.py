@@ -48,6 +48,7 @@ def test_the_document_bucket_is_private_versioned_encrypted_and_retained(resourc
     assert rules["imports"]["Prefix"] == "imports/"
     assert rules["imports"]["ExpirationInDays"] == 365
     assert (rules["uploads"]["Prefix"], rules["uploads"]["ExpirationInDays"]) == ("uploads/", 1)
+    assert (rules["releves"]["Prefix"], rules["releves"]["ExpirationInDays"]) == ("documents/releves/", 1)
 
 
 def test_every_bucket_refuses_requests_without_tls(resources: dict[str, Any]) -> None:

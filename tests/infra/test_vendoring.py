@@ -7,7 +7,16 @@ from pathlib import Path
 
 import stripe
 
-from infra.vendoring import ROOT, TYPING_ONLY, left_out_of_shared_package, runtime_distributions
+from infra.vendoring import (
+    DRAWING_SERVICES,
+    FONTS,
+    ROOT,
+    SERVICES,
+    TYPING_ONLY,
+    left_out_of_shared_package,
+    runtime_distributions,
+    vendor,
+)
 
 STRIPE = Path(str(stripe.__file__)).parent
 
@@ -63,3 +72,14 @@ def test_each_function_ships_its_own_contract_and_not_the_generator() -> None:
     assert set(names) - left_out == {"__init__.py", "common.py", "payments.py"}
     assert left_out_of_shared_package("notifications")(str(contract), names) >= {"openapi.py", "account.py"}
     assert left_out_of_shared_package("payments")(str(ROOT / "src" / "mesfactures"), ["wiring.py"]) == set()
+
+
+def test_only_the_statement_function_ships_the_fonts_it_embeds_in_documents() -> None:
+    shipped = {
+        service: sorted(p.name for p in (vendor(service) / FONTS).glob("*.ttf")) for service in SERVICES
+    }
+
+    assert {"statement"} == DRAWING_SERVICES
+    assert shipped["statement"] == ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
+    assert all(fonts == [] for service, fonts in shipped.items() if service != "statement")
+    assert (vendor("statement") / FONTS / "LICENSE").is_file()

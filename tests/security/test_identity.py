@@ -44,6 +44,7 @@ AGENCY_ONLY = [
     ("GET", "statement/creditors/PRESSIMMO/entries"),
     ("GET", "statement/creditors/PRESSIMMO/documents/FA-2026-000001"),
     ("GET", "statement/creditors/PRESSIMMO/export.csv"),
+    ("GET", "statement/creditors/PRESSIMMO/statement.pdf"),
     ("POST", "disputes/creditors/PRESSIMMO/disputes"),
     ("GET", "disputes/creditors/PRESSIMMO/disputes"),
     ("GET", "account/creditors/PRESSIMMO/profile"),

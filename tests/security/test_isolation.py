@@ -333,6 +333,7 @@ CREDITOR_ROUTES = [
     ("GET", "/statement/creditors/{creditor}/entries", None),
     ("GET", "/statement/creditors/{creditor}/summary", None),
     ("GET", "/statement/creditors/{creditor}/export.csv", None),
+    ("GET", "/statement/creditors/{creditor}/statement.pdf", None),
     ("GET", "/disputes/creditors/{creditor}/disputes", None),
     (
         "POST",

@@ -32,6 +32,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/statement/creditors/{creditor}/summary"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/documents/{number}"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/export.csv"): AGENCY,
+    ("GET", "/statement/creditors/{creditor}/statement.pdf"): AGENCY,
     ("GET", "/disputes/health"): PUBLIC,
     ("POST", "/disputes/creditors/{creditor}/disputes"): ACCOUNTANT,
     ("GET", "/disputes/creditors/{creditor}/disputes"): AGENCY,

@@ -91,8 +91,9 @@ export const api = {
     call("POST", `disputes/finance/disputes/${encodeURIComponent(id)}/transitions`, { to, comment }),
 };
 
-export function documentUrl(creditor, number, disposition) {
+export function documentUrl(creditor, number, disposition, format = "pdf") {
   const params = new URLSearchParams({ disposition, redirect: "true" });
+  if (format !== "pdf") params.set("format", format);
   return `/api/statement/creditors/${creditor}/documents/${encodeURIComponent(number)}?${params}`;
 }
 
@@ -102,7 +103,7 @@ export function exportUrl(creditor, params) {
 
 // The relevé de compte of the view on screen: the same filters as its entries.
 export function statementPdfUrl(creditor, params) {
-  return `/api/statement/creditors/${creditor}/statement.pdf?${new URLSearchParams(params)}`;
+  return `/api/statement/creditors/${creditor}/statement.pdf?${new URLSearchParams({ ...params, redirect: "true" })}`;
 }
 
 // Sends a file straight to the document store with the presigned URL the API gave for it.

@@ -153,6 +153,10 @@ export function statementView(main, creditor, can, agency) {
     " ",
     h("a", { href: documentUrl(creditor.code, entry.number, "attachment"), download: `${entry.number}.pdf`,
       "aria-label": `Enregistrer ${entry.number}` }, "Enregistrer"),
+    " ",
+    h("a", { href: documentUrl(creditor.code, entry.number, "attachment", "xml"), download: `${entry.number}.xml`,
+      "aria-label": `Télécharger XML ${entry.number}`,
+      title: "Les données de la facture (Factur-X, EN 16931) pour un logiciel comptable" }, "Télécharger XML"),
     h("span", { class: "print-only" }, "PDF")];
   }
 

@@ -61,6 +61,21 @@ class StatementDocumentAnswer(TypedDict):
     expires_in: int
 
 
+_FILTERS = (
+    Param(
+        "scope",
+        "open (default): what is still due; all: every entry of a date range",
+        Annotated[str, Field(enum=("open", "all"))],
+    ),
+    Param("from", "first issue date (all: a year before `to` by default)", Day),
+    Param("to", "last issue date (all: today by default)", Day),
+    Param(
+        "number",
+        "a document number or its beginning",
+        Annotated[str, Field(pattern="^[A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?$", max_length=20)],
+    ),
+)
+
 OPERATIONS = (
     Operation(
         "GET",
@@ -116,7 +131,7 @@ OPERATIONS = (
         "GET",
         "/statement/creditors/{creditor}/documents/{number}",
         "statementDocument",
-        "A 60-second link to a document's PDF",
+        "A 60-second link to a document's PDF (Factur-X) or its XML",
         query=(
             Param(
                 "disposition",
@@ -124,8 +139,39 @@ OPERATIONS = (
                 Annotated[str, Field(enum=("inline", "attachment"))],
             ),
             Param(
+                "format",
+                "pdf (default): the Factur-X PDF/A-3; xml: its CII XML alone, for accounting software",
+                Annotated[str, Field(enum=("pdf", "xml"))],
+            ),
+            Param(
                 "redirect",
-                "true: answer with a redirect to the PDF",
+                "true: answer with a redirect to the file",
+                Annotated[str, Field(enum=("true", "false"))],
+            ),
+        ),
+        answers={
+            200: Answer("The link", StatementDocumentAnswer),
+            302: Answer(
+                "redirect=true: straight to the file", headers={"Location": "a short-lived URL of the file"}
+            ),
+        },
+        refusals=refused(400, 401, 403, 404),
+    ),
+    Operation(
+        "GET",
+        "/statement/creditors/{creditor}/statement.pdf",
+        "statementReleve",
+        "The relevé de compte (statement of account) of the view shown, as a PDF: a 60-second link",
+        query=(
+            *_FILTERS,
+            Param(
+                "disposition",
+                "inline (view, print) or attachment (save)",
+                Annotated[str, Field(enum=("inline", "attachment"))],
+            ),
+            Param(
+                "redirect",
+                "true: answer with a redirect to the PDF (the site's plain link)",
                 Annotated[str, Field(enum=("true", "false"))],
             ),
         ),

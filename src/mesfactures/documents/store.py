@@ -20,6 +20,16 @@ def document_key(agency_id: str, creditor: Creditor, entry_id: str, version: int
     return f"documents/{agency_id}/{creditor.value}/{entry_id}{suffix}.pdf"
 
 
+def releve_key(agency_id: str, creditor: Creditor, releve_id: str) -> str:
+    """Where a relevé de compte is kept for its short-lived URL (the bucket forgets it after a day)."""
+    return f"documents/releves/{agency_id}/{creditor.value}/{releve_id}.pdf"
+
+
+def xml_key(pdf_key: str) -> str:
+    """Where a document's Factur-X XML is kept alone (for accounting software): beside its PDF."""
+    return pdf_key.removesuffix(".pdf") + ".xml"
+
+
 def upload_key(agency_id: str, creditor: Creditor, attachment_id: str) -> str:
     """Where the browser may write, for a few minutes, with its presigned URL."""
     return f"uploads/{agency_id}/{creditor.value}/{attachment_id}"
@@ -37,6 +47,11 @@ class DocumentStore:
 
     def put_pdf(self, key: str, content: bytes) -> None:
         self._client().put_object(Bucket=self._bucket, Key=key, Body=content, ContentType="application/pdf")
+
+    def put_xml(self, key: str, content: bytes) -> None:
+        self._client().put_object(
+            Bucket=self._bucket, Key=key, Body=content, ContentType="application/xml; charset=utf-8"
+        )
 
     def put_json(self, key: str, content: bytes) -> None:
         self._client().put_object(

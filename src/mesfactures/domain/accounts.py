@@ -40,6 +40,14 @@ class CreditorDetails:
     after_sales: ServiceContact
     collections: ServiceContact
     finance_email: str
+    # E-invoicing (issue 14): what a Factur-X says of the seller. The electronic address is the one of
+    # the directory of the French reform (scheme 0225), the SIREN unless the creditor registered another.
+    siret: str = ""
+    rcs: str = ""
+    electronic_address: str = ""
+    # The creditor opted to pay VAT on its services when invoiced ("d'après les débits") rather than when
+    # paid: the invoices must say so.
+    vat_on_debits: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,15 @@ class AccountProfile:
     bank: BankDetails
     version: int | None = None
     pending_bank: PendingBankChange | None = None
+    # The agency as a buyer of e-invoices (issue 14): its SIREN, VAT number and electronic address.
+    identifiers: BuyerIdentifiers | None = None
+
+
+@dataclass(frozen=True)
+class BuyerIdentifiers:
+    siren: str
+    vat_number: str
+    electronic_address: str
 
 
 class ChangeKind(StrEnum):

@@ -12,6 +12,7 @@ from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
     BillingDetails,
+    BuyerIdentifiers,
     ChangeKind,
     ChangeStatus,
     CreditorDetails,
@@ -93,6 +94,10 @@ class AccountRepository:
             after_sales=_service(item.after_sales),
             collections=_service(item.collections),
             finance_email=item.finance_email,
+            siret=item.siret or "",
+            rcs=item.rcs or "",
+            electronic_address=item.electronic_address or "",
+            vat_on_debits=bool(item.vat_on_debits),
         )
 
     def save_creditor(self, details: CreditorDetails) -> None:
@@ -108,6 +113,10 @@ class AccountRepository:
             after_sales=_service_map(details.after_sales),
             collections=_service_map(details.collections),
             finance_email=details.finance_email,
+            siret=details.siret or None,
+            rcs=details.rcs or None,
+            electronic_address=details.electronic_address or None,
+            vat_on_debits=details.vat_on_debits,
         ).save()
 
     def has_account(self, agency_id: str, creditor: Creditor) -> bool:
@@ -135,6 +144,11 @@ class AccountRepository:
             )
             if item.pending_bank and item.pending_change_id
             else None,
+            identifiers=BuyerIdentifiers(
+                item.buyer_siren, item.buyer_vat_number or "", item.buyer_electronic_address or ""
+            )
+            if item.buyer_siren
+            else None,
         )
 
     def add_profile_if_absent(self, profile: AccountProfile) -> bool:
@@ -149,14 +163,34 @@ class AccountRepository:
             main_contact=_contact_map(profile.main_contact),
             billing=_billing_map(profile.billing),
             bank=_bank_map(profile.bank),
+            buyer_siren=profile.identifiers.siren if profile.identifiers else None,
+            buyer_vat_number=profile.identifiers.vat_number if profile.identifiers else None,
+            buyer_electronic_address=profile.identifiers.electronic_address if profile.identifiers else None,
         )
         try:
             item.save()
         except PutError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
+                self._add_identifiers_if_absent(profile)
                 return False
             raise
         return True
+
+    def _add_identifiers_if_absent(self, profile: AccountProfile) -> None:
+        """A profile written before e-invoicing gets the agency's identifiers; its details stay as is."""
+        if profile.identifiers is None:
+            return
+        item = ProfileItem.get(keys.account_pk(profile.agency_id, profile.creditor), keys.PROFILE_SK)
+        if item.buyer_siren:
+            return
+        identifiers = profile.identifiers
+        item.update(
+            actions=[
+                ProfileItem.buyer_siren.set(identifiers.siren),
+                ProfileItem.buyer_vat_number.set(identifiers.vat_number),
+                ProfileItem.buyer_electronic_address.set(identifiers.electronic_address),
+            ]
+        )
 
 
 def _address(item: PostalAddressMap) -> PostalAddress:

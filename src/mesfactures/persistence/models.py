@@ -125,6 +125,10 @@ class CreditorItem(LedgerItem, discriminator="creditor"):
     after_sales = ServiceContactMap()
     collections = ServiceContactMap()
     finance_email = UnicodeAttribute()
+    siret = UnicodeAttribute(null=True)
+    rcs = UnicodeAttribute(null=True)
+    electronic_address = UnicodeAttribute(null=True)
+    vat_on_debits = BooleanAttribute(null=True)
 
 
 class AgencyItem(LedgerItem, discriminator="agency"):
@@ -213,6 +217,10 @@ class ProfileItem(LedgerItem, discriminator="profile"):
     pending_change_id = UnicodeAttribute(null=True)
     pending_requested_at = UnicodeAttribute(null=True)
     pending_requested_by = UnicodeAttribute(null=True)
+    # The agency as a buyer of e-invoices (issue 14); absent on profiles written before.
+    buyer_siren = UnicodeAttribute(null=True)
+    buyer_vat_number = UnicodeAttribute(null=True)
+    buyer_electronic_address = UnicodeAttribute(null=True)
 
 
 class ProfileChangeItem(LedgerItem, discriminator="profile_change"):

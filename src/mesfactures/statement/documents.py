@@ -1,15 +1,20 @@
-"""Opening a document: a short-lived link to its PDF, for the agency that owns it only."""
+"""Opening a document: a short-lived link to its PDF (a Factur-X) or to its XML alone, for the agency that
+owns it only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import date
+from typing import Literal, Protocol
 
-from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition
+from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition, xml_key
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.errors import InvalidInput
+from mesfactures.domain.errors import InvalidInput, NotFound
 from mesfactures.domain.ledger import LedgerEntry
+
+DocumentFormat = Literal["pdf", "xml"]
+_CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
 
 
 class Documents(Protocol):
@@ -21,7 +26,9 @@ class DocumentFiles(Protocol):
 
     def put_pdf(self, key: str, content: bytes) -> None: ...
 
-    def url(self, key: str, disposition: Disposition, filename: str) -> str: ...
+    def put_xml(self, key: str, content: bytes) -> None: ...
+
+    def url(self, key: str, disposition: Disposition, filename: str, content_type: str = ...) -> str: ...
 
 
 class Parties(Protocol):
@@ -45,28 +52,69 @@ def parse_disposition(raw: str | None) -> Disposition:
     raise InvalidInput("La disposition doit être « inline » (afficher) ou « attachment » (enregistrer).")
 
 
+def parse_format(raw: str | None) -> DocumentFormat:
+    if raw in (None, "", "pdf"):
+        return "pdf"
+    if raw == "xml":
+        return "xml"
+    raise InvalidInput("Le format doit être « pdf » (la facture Factur-X) ou « xml » (ses données seules).")
+
+
 def document_link(
     agency_id: str,
     *,
     creditor: Creditor,
     number: str,
     disposition: Disposition,
+    kind: DocumentFormat = "pdf",
     ledger: Documents,
     store: DocumentFiles,
     parties: Parties,
 ) -> DocumentLink:
     """The document is looked up under the agency's own account: another agency's number is not found.
-    A PDF the ERP did not send is drawn on the document's first opening and kept: an import of 100,000
-    rows writes the ledger only, and most documents are never opened."""
+    A PDF the ERP did not send is drawn (a Factur-X) on the document's first opening and kept, with its
+    XML beside it: an import of 100,000 rows writes the ledger only, and most documents are never opened.
+    The PDF and the XML alone are drawn together, so that they always say the same thing, even after the
+    agency's details change; a PDF kept without its XML (the ERP's own) gets one written from the ledger."""
     entry, key = ledger.document(agency_id, creditor, number)
-    if not store.exists(key):
-        store.put_pdf(key, _drawn(entry, parties))
-    filename = f"{number}.pdf"
-    return DocumentLink(store.url(key, disposition, filename), filename, URL_LIFETIME_SECONDS)
+    if kind == "xml":
+        wanted = xml_key(key)
+        if not store.exists(wanted):
+            if store.exists(key):
+                store.put_xml(wanted, _xml(entry, ledger, parties))
+            else:
+                _draw(entry, key, ledger, store, parties)
+    else:
+        wanted = key
+        if not store.exists(key):
+            _draw(entry, key, ledger, store, parties)
+    filename = f"{number}.{kind}"
+    url = store.url(wanted, disposition, filename, _CONTENT_TYPES[kind])
+    return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
 
 
-def _drawn(entry: LedgerEntry, parties: Parties) -> bytes:
+def _draw(entry: LedgerEntry, key: str, ledger: Documents, store: DocumentFiles, parties: Parties) -> None:
     from mesfactures.documents.pdf import document_view, render_pdf  # jinja2, pydyf: on a first opening only
 
     seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
-    return render_pdf(document_view(entry, seller, buyer))
+    view = document_view(entry, seller, buyer, _referenced(entry, ledger))
+    store.put_pdf(key, render_pdf(view))
+    store.put_xml(xml_key(key), view.xml)
+
+
+def _xml(entry: LedgerEntry, ledger: Documents, parties: Parties) -> bytes:
+    from mesfactures.documents.facturx import cii_document, render_cii  # jinja2: on a first request only
+
+    seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
+    return render_cii(cii_document(entry, seller, buyer, _referenced(entry, ledger)))
+
+
+def _referenced(entry: LedgerEntry, ledger: Documents) -> dict[str, date]:
+    """The dates of the invoices a credit note corrects (BT-26): one read each, at its first drawing."""
+    dates = {}
+    for number in entry.settles:
+        try:
+            dates[number] = ledger.document(entry.agency_id, entry.creditor, number)[0].issued_on
+        except NotFound:
+            continue  # an invoice the ledger never had: the reference keeps its number alone
+    return dates

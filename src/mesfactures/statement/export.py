@@ -53,6 +53,14 @@ def entries_to_csv(entries: Iterable[LedgerEntry]) -> str:
 
 def export_csv(ledger: Ledger, agency_id: str, creditor: Creditor, query: StatementQuery) -> str:
     """Every entry the statement's filters select (all pages, at most MAX_ROWS)."""
+    return entries_to_csv(selected_entries(ledger, agency_id, creditor, query))
+
+
+def selected_entries(
+    ledger: Ledger, agency_id: str, creditor: Creditor, query: StatementQuery
+) -> list[LedgerEntry]:
+    """Every entry the statement's filters select, in the statement's order (all pages, at most
+    MAX_ROWS): what the CSV export and the relevé de compte list."""
     entries: list[LedgerEntry] = []
     cursor: str | None = None
     while len(entries) < MAX_ROWS:
@@ -62,7 +70,7 @@ def export_csv(ledger: Ledger, agency_id: str, creditor: Creditor, query: Statem
         if cursor is None:
             break
     account_must_exist(ledger, agency_id, creditor, unless_found=entries)
-    return entries_to_csv(entries[:MAX_ROWS])
+    return entries[:MAX_ROWS]
 
 
 def export_filename(creditor: Creditor, today: date) -> str:
