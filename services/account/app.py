@@ -1,4 +1,5 @@
-"""Account service: sessions, the signed-in user, and (later) account details and contacts."""
+"""Account service: sessions and passwords, the signed-in user, the team and its journal, account details,
+contacts and messages, and finance's onboarding of agencies and decisions on bank changes."""
 
 from __future__ import annotations
 
