@@ -14,14 +14,21 @@ from mesfactures.domain.principal import AgencyUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.observability import logger
-from mesfactures.payments.use_cases import handle_event, parse_basket, start_checkout
+from mesfactures.payments.use_cases import (
+    PaymentPorts,
+    cancel_payment,
+    handle_event,
+    parse_basket,
+    payment_of,
+    start_checkout,
+)
 
 app = Chalice(app_name="mesfactures-payments")
 edge = Edge(app, wiring.authenticator)
 log = logger("mesfactures.payments")
 
 
-def _payment(payment: Payment) -> dict[str, Any]:
+def _payment(payment: Payment, now: datetime) -> dict[str, Any]:
     return {
         "payment_id": payment.payment_id,
         "status": payment.status.value,
@@ -29,10 +36,14 @@ def _payment(payment: Payment) -> dict[str, Any]:
         "currency": payment.amount.currency,
         "invoices": [{"number": i.number, "amount_cents": i.amount.cents} for i in payment.invoices],
         "credit_notes": [{"number": c.number, "amount_cents": c.amount.cents} for c in payment.credits],
-        "checkout_url": payment.checkout_url,
+        "credit_applied_cents": payment.credit_applied.cents,
+        "paid_by_credit": payment.paid_by_credit_alone,
+        "checkout_url": payment.checkout_url if payment.resumable(now) else None,
         "created_at": payment.created_at.isoformat(),
         "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,
-        "receipt_number": payment.receipt_number,
+        "receipt_number": payment.imputation_number
+        if payment.paid_by_credit_alone
+        else payment.receipt_number,
         "payer": payment.payer_name or payment.payer,
     }
 
@@ -46,23 +57,35 @@ def health() -> dict[str, str]:
 @app.route("/payments/creditors/{creditor}/checkout", methods=["POST"], content_types=["application/json"])
 @edge.allowed(Permission.PAY)
 def checkout(principal: AgencyUser, creditor: str) -> Response:
+    now = datetime.now(UTC)
     payment = start_checkout(
-        wiring.ledger(),
-        wiring.payments(),
-        wiring.payment_gateway(),
+        PaymentPorts(wiring.ledger(), wiring.payments(), wiring.payment_gateway(), wiring.accounts()),
         principal,
         Creditor.parse(creditor),
         parse_basket(edge.json_body()),
-        datetime.now(UTC),
+        now,
         wiring.settings().site_url,
     )
-    return json_response(_payment(payment), status=201)
+    return json_response(_payment(payment, now), status=201)
 
 
 @app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["GET"])
 @edge.agency
 def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> dict[str, Any]:
-    return _payment(wiring.payments().payment(principal.agency_id, Creditor.parse(creditor), payment_id))
+    payment = payment_of(wiring.payments(), principal, Creditor.parse(creditor), payment_id)
+    return _payment(payment, datetime.now(UTC))
+
+
+@app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["DELETE"])
+@edge.allowed(Permission.PAY)
+def payment_cancellation(principal: AgencyUser, creditor: str, payment_id: str) -> dict[str, Any]:
+    """ "Annuler ce paiement": 200 with the payment `cancelled`, its invoices free at once; 409 once it
+    has an outcome (settled, or paid at Stripe a moment ago)."""
+    now = datetime.now(UTC)
+    payment = cancel_payment(
+        wiring.payments(), wiring.payment_gateway(), principal, Creditor.parse(creditor), payment_id, now
+    )
+    return _payment(payment, now)
 
 
 @app.route("/payments/stripe/webhook", methods=["POST"], content_types=["application/json"])
