@@ -36,6 +36,7 @@ export function statementView(main, creditor, can) {
   const actionsAllowed = ["pay", "dispute", "message"].some((permission) => can(permission));
   const state = { params: { scope: "open" }, entries: [], cursor: null, selected: new Map() };
   const summaryArea = h("div", { "aria-live": "polite" });
+  const pendingArea = h("div"); // payments under way: "Reprendre le paiement" / "Annuler ce paiement"
   const status = h("p", { class: "status", role: "status" });
   const body = h("tbody");
   const more = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => load(false) },
@@ -119,6 +120,11 @@ export function statementView(main, creditor, can) {
       body.append(...page.entries.map(row));
       state.cursor = page.next_cursor;
       more.hidden = !state.cursor;
+      if (fresh && can("pay")) {
+        if (page.entries.some((entry) => entry.payment_lock)) {
+          import("./payments.js").then((payments) => payments.showPendingPayments(pendingArea, creditor, page.entries, () => load(true)));
+        } else pendingArea.replaceChildren();
+      }
       if (page.summary) show(summaryArea, summaryBlock(page.summary));
       else if (!summaryArea.firstChild) show(summaryArea, summaryBlock(await api.summary(creditor.code)));
       status.textContent = state.entries.length
@@ -165,6 +171,7 @@ export function statementView(main, creditor, can) {
     h("p", { class: "breadcrumb" }, creditor.name),
     h("h1", {}, "État de compte"),
     summaryArea,
+    pendingArea,
     filters,
     h("div", { class: "toolbar" }, actionsAllowed ? selectionText : null,
       h("div", { class: "toolbar-actions" }, can("pay") ? payButton : null, can("dispute") ? disputeButton : null,
