@@ -74,7 +74,7 @@ class PaymentRepository:
                 if activity:
                     transaction.save(activity_item(activity))
         except TransactWriteError as error:
-            if condition_failed(error):
+            if _refused(error):
                 raise PaymentInProgress() from error
             raise
 
@@ -108,7 +108,7 @@ class PaymentRepository:
                 if activity:
                     transaction.save(activity_item(activity))
         except TransactWriteError as error:
-            if condition_failed(error):
+            if _refused(error):
                 raise PaymentInProgress() from error
             raise
 
@@ -363,6 +363,14 @@ def _card_entry(
         Money(0),
         EntryStatus.RECEIVED,
         settles=tuple(invoice.number for invoice in payment.invoices),
+    )
+
+
+def _refused(error: TransactWriteError) -> bool:
+    """A condition did not hold, or another transaction was changing the same item at that instant (AWS
+    cancels one of two concurrent transactions on an item): for a basket, both mean someone else won."""
+    return condition_failed(error) or any(
+        reason and reason.code == "TransactionConflict" for reason in error.cancellation_reasons or []
     )
 
 
