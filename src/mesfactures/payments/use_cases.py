@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from mesfactures.documents.formatting import format_date, format_eur
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import (
+    ConcurrentChange,
     InvalidInput,
     InvoiceAlreadyPaid,
     InvoiceInDispute,
@@ -137,7 +138,9 @@ def _usable_credit(number: str, entry: LedgerEntry | None) -> tuple[str, int]:
     if entry is None or entry.type is not EntryType.CREDIT_NOTE:
         raise NotFound(f"Avoir {number} introuvable.")
     if entry.balance.cents >= 0:
-        raise InvoiceAlreadyPaid(f"L'avoir {number} est déjà entièrement imputé.")
+        raise InvoiceAlreadyPaid(
+            f"L'avoir {number} est déjà entièrement utilisé (par un règlement, ou un paiement en cours)."
+        )
     if entry.payment_lock:
         raise PaymentInProgress(f"L'avoir {number} est déjà utilisé par un paiement en cours.")
     return number, -entry.balance.cents
@@ -170,6 +173,29 @@ class PaymentPorts:
     agencies: Agencies
 
 
+def _priced(
+    entries: Entries, agency_id: str, creditor: Creditor, basket: tuple[tuple[str, ...], tuple[str, ...]]
+) -> tuple[tuple[PaidInvoice, ...], list[tuple[str, int]]]:
+    """The basket's invoices with what each owes, and its credit notes with what each still offers, as the
+    ledger says now; a document that cannot be in it raises the error that names why (paid, in dispute,
+    in a payment under way, unknown)."""
+    numbers, credit_numbers = basket
+    found = entries.entries_by_number(agency_id, creditor, [*numbers, *credit_numbers])
+    invoices = tuple(_payable(number, found.get(number)) for number in numbers)
+    return invoices, [_usable_credit(number, found.get(number)) for number in credit_numbers]
+
+
+def _refusal(
+    entries: Entries, agency_id: str, creditor: Creditor, basket: tuple[tuple[str, ...], tuple[str, ...]]
+) -> ConcurrentChange:
+    """Why the basket's transaction was refused, read again: the error that names it is raised (paid, in
+    dispute, in a payment under way, a credit note used up); otherwise another basket took a part of it."""
+    _priced(entries, agency_id, creditor, basket)
+    return ConcurrentChange(
+        "Une pièce du panier vient d'être prise par un autre règlement : rechargez le panier et recommencez."
+    )
+
+
 def start_checkout(
     ports: PaymentPorts,
     user: AgencyUser,
@@ -180,11 +206,8 @@ def start_checkout(
 ) -> Payment:
     """A card payment of the basket (its invoices less the part of each credit note they need), or, when
     the credit notes cover it whole, the basket settled at once by them alone, without a card."""
-    numbers, credit_numbers = basket
     payments, gateway = ports.payments, ports.gateway
-    found = ports.entries.entries_by_number(user.agency_id, creditor, [*numbers, *credit_numbers])
-    invoices = tuple(_payable(number, found.get(number)) for number in numbers)
-    available = [_usable_credit(number, found.get(number)) for number in credit_numbers]
+    invoices, available = _priced(ports.entries, user.agency_id, creditor, basket)
     owed = sum(invoice.amount.cents for invoice in invoices)
     credits = tuple(PaidInvoice(number, Money(cents)) for number, cents in credits_applied(owed, available))
     payment = Payment(
@@ -202,11 +225,17 @@ def start_checkout(
     documents = tuple(i.number for i in (*invoices, *credits))
     if payment.paid_by_credit_alone:
         agency_name = ports.agencies.agency(user.agency_id).name
-        return _settle_with_credit(payments, user, agency_name, payment, balances, documents, site_url)
+        try:
+            return _settle_with_credit(payments, user, agency_name, payment, balances, documents, site_url)
+        except PaymentInProgress:
+            raise _refusal(ports.entries, user.agency_id, creditor, basket) from None
     journal = activity_of(
         user, Action.PAYMENT_STARTED, now, creditor, documents, format_eur(payment.amount.cents)
     )
-    payments.lock(payment, now + timedelta(minutes=LOCK_MINUTES), journal, balances)
+    try:
+        payments.lock(payment, now + timedelta(minutes=LOCK_MINUTES), journal, balances)
+    except PaymentInProgress:
+        raise _refusal(ports.entries, user.agency_id, creditor, basket) from None
     back = f"{site_url}/#/c/{creditor.value}/reglement/{payment.payment_id}"
     try:
         session = gateway.create_session(payment, back, f"{back}?annule=1")
