@@ -264,7 +264,8 @@ def test_an_unpaid_completion_waits_for_the_async_outcome(portal: Portal, demo: 
     assert _signed(portal, _event("checkout.session.completed", payment, "evt_async_1", "unpaid")).json() == {
         "received": "awaiting"
     }
-    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "pending"
+    awaiting = _status(portal, demo, "POLIRIS", payment["payment_id"])
+    assert (awaiting["status"], awaiting["checkout_url"]) == ("pending", None), "its session is complete"
     failed = _event("checkout.session.async_payment_failed", payment, "evt_async_2", "unpaid")
     assert _signed(portal, failed).json() == {"received": "released"}
     assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "failed"
@@ -479,3 +480,21 @@ def test_a_session_ends_before_the_lock_and_a_paid_amount_that_differs_is_kept_f
     assert invoice["number"] in {e["number"] for e in _open_invoices(portal, demo, "POLIRIS")}, (
         "nothing applied"
     )
+
+
+def test_the_stand_in_expires_only_an_open_session_as_stripe_does(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (invoice,) = fresh_invoices("AG-1001", "POLIRIS", 1)
+    payment = _checkout(portal, demo, "POLIRIS", [invoice["number"]]).json()
+    standin = portal.running.stripe
+    assert standin is not None
+    client = stripe.StripeClient("sk_test_standin", base_addresses={"api": standin.url})
+    session_id = payment["checkout_url"].rsplit("/", 1)[1]
+    assert client.v1.checkout.sessions.expire(session_id).status == "expired"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.expire(session_id)
+    page = requests.get(payment["checkout_url"], timeout=10).text
+    assert "ne peut plus être payée" in page and "/pay" not in page
+    time.sleep(1)  # the checkout.session.expired it sent has released the payment
+    assert _status(portal, demo, "POLIRIS", payment["payment_id"])["status"] == "expired"
