@@ -27,41 +27,54 @@ async function pendingPayments(creditor, entries) {
   return payments.filter((payment) => payment && payment.status === "pending");
 }
 
-// One payment under way, with its two ways out. `onChange` runs once it is cancelled.
-function pendingCard(creditor, payment, onChange) {
-  const status = h("p", { class: "form-status", role: "status" });
+// One payment under way, as a line with its two ways out; `say` tells the outcome, `onChange` runs once
+// it is cancelled.
+function pendingItem(creditor, payment, say, onChange) {
+  const amount = euros(payment.amount_cents);
   const numbers = [...payment.invoices, ...payment.credit_notes].map((item) => item.number).join(", ");
   const resume = payment.checkout_url
-    ? h("button", { type: "button", class: "primary", onclick: () => location.assign(payment.checkout_url) },
-      "Reprendre le paiement")
+    ? h("button", { type: "button", class: "primary", "aria-label": `Reprendre le paiement de ${amount}`,
+      onclick: () => location.assign(payment.checkout_url) }, "Reprendre le paiement")
     : null;
-  const cancel = h("button", { type: "button", class: "secondary", onclick: async () => {
-    cancel.disabled = true;
-    if (resume) resume.disabled = true;
-    status.textContent = "Annulation du paiement…";
-    try {
-      await api.cancelPayment(creditor.code, payment.payment_id);
-      status.textContent = "Paiement annulé : vos factures sont de nouveau libres (à régler ou à contester).";
-      onChange();
-    } catch (failure) {
-      status.textContent = failure.message;
-      cancel.disabled = false;
-      if (resume) resume.disabled = false;
-    }
-  } }, "Annuler ce paiement");
-  return h("section", { class: "notice pending-payment", "aria-label": `Paiement en cours de ${euros(payment.amount_cents)}` },
-    h("h2", {}, `Paiement par carte en cours : ${euros(payment.amount_cents)}`),
-    h("p", {}, `Commencé le ${frenchDateTime(payment.created_at)} par ${payment.payer} — ${numbers}. `,
-      payment.checkout_url
-        ? "Tant qu'il est en cours, ces pièces ne peuvent être ni réglées à nouveau ni contestées."
-        : "Votre banque doit encore confirmer ce paiement : il ne peut plus être repris."),
-    h("div", { class: "filter-actions" }, resume, cancel), status);
+  const cancel = h("button", { type: "button", class: "secondary", "aria-label": `Annuler ce paiement de ${amount}`,
+    onclick: async () => {
+      cancel.disabled = true;
+      if (resume) resume.disabled = true;
+      say("Annulation du paiement…");
+      try {
+        await api.cancelPayment(creditor.code, payment.payment_id);
+        say("Paiement annulé : vos factures sont de nouveau libres (à régler ou à contester).");
+        onChange();
+      } catch (failure) {
+        say(failure.message);
+        cancel.disabled = false;
+        if (resume) resume.disabled = false;
+      }
+    } }, "Annuler ce paiement");
+  return h("li", { class: "pending-payment" },
+    h("span", {}, h("strong", {}, amount), ` — ${numbers} (commencé le ${frenchDateTime(payment.created_at)} par ${payment.payer})`,
+      payment.checkout_url ? "" : " : votre banque doit encore le confirmer, il ne peut plus être repris."),
+    " ", resume, " ", cancel);
+}
+
+// The payments under way, in one compact notice: while one is, its pieces can be neither paid again nor
+// disputed, so the way out is shown where the agency meets them.
+function pendingBlock(creditor, payments, onChange) {
+  const status = h("p", { class: "form-status", "aria-live": "polite" });
+  const say = (text) => { status.textContent = text; };
+  return h("section", { class: "notice pending-payments", "aria-labelledby": "pending-title" },
+    h("h2", { id: "pending-title" }, payments.length > 1
+      ? `${payments.length} paiements par carte en cours`
+      : "Un paiement par carte en cours"),
+    h("p", { class: "hint" }, "Tant qu'un paiement est en cours, ses pièces ne peuvent être ni réglées à nouveau ni ",
+      "contestées : reprenez-le, ou annulez-le pour les libérer aussitôt."),
+    h("ul", {}, payments.map((payment) => pendingItem(creditor, payment, say, onChange))), status);
 }
 
 // Shows, in `area`, the payments under way among `entries` (nothing when there is none).
 export async function showPendingPayments(area, creditor, entries, onChange) {
   const payments = await pendingPayments(creditor, entries);
-  show(area, payments.map((payment) => pendingCard(creditor, payment, onChange)));
+  show(area, payments.length ? pendingBlock(creditor, payments, onChange) : null);
 }
 
 export async function basketView(main, creditor, can) {
@@ -164,11 +177,12 @@ export async function paymentResultView(main, creditor, paymentId, cancelled) {
     }
     if (payment.status === "pending" && (cancelled || attempt > 2) && payment.checkout_url) {
       status.textContent = "Vous avez quitté la page de paiement sans payer : ce paiement est toujours en cours.";
-      main.append(pendingCard(creditor, payment, () => {
+      const block = pendingBlock(creditor, [payment], () => {
+        block.remove();
         status.textContent = "Paiement annulé : vos factures sont de nouveau libres (à régler ou à contester).";
-        main.querySelector(".pending-payment")?.remove();
         main.append(links());
-      }));
+      });
+      main.append(block);
       return;
     }
     if (payment.status !== "pending") {
