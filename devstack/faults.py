@@ -157,7 +157,8 @@ class _MailHandler(BaseHTTPRequestHandler):
         sent = _MESSAGE_ID.search(payload) if status == 200 and action in _SENDS else None
         if sent is not None:
             text = form.get("Message.Body.Text.Data", [None])[0]
-            self.server.postmarks.stamp(sent.group(1).decode(), text)
+            reply_to = tuple(form.get("ReplyToAddresses.member.1", []))
+            self.server.postmarks.stamp(sent.group(1).decode(), text, reply_to)
 
     def log_message(self, format: str, *args: Any) -> None:
         return

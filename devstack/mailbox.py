@@ -23,6 +23,7 @@ import requests
 class Postmark:
     sent_at: datetime
     text: str | None
+    reply_to: tuple[str, ...] = ()  # moto keeps no Reply-To either
 
 
 class Postmarks:
@@ -32,9 +33,9 @@ class Postmarks:
         self._lock = threading.Lock()
         self._marks: dict[str, Postmark] = {}
 
-    def stamp(self, message_id: str, text: str | None) -> None:
+    def stamp(self, message_id: str, text: str | None, reply_to: tuple[str, ...] = ()) -> None:
         with self._lock:
-            self._marks[message_id] = Postmark(datetime.now(UTC), text)
+            self._marks[message_id] = Postmark(datetime.now(UTC), text, reply_to)
 
     def get(self, message_id: str) -> Postmark | None:
         with self._lock:
@@ -50,6 +51,7 @@ class SentMail:
     body: str  # the HTML, as moto keeps it
     text: str = ""
     sent_at: datetime | None = None
+    reply_to: tuple[str, ...] = ()
 
 
 def sent_mails(moto_url: str, postmarks: Postmarks | None = None) -> list[SentMail]:
@@ -67,6 +69,7 @@ def sent_mails(moto_url: str, postmarks: Postmarks | None = None) -> list[SentMa
                 body=message["body"],
                 text=mark.text if mark and mark.text is not None else html_to_text(message["body"]),
                 sent_at=mark.sent_at if mark else None,
+                reply_to=mark.reply_to if mark else (),
             )
         )
     return mails
@@ -78,6 +81,7 @@ def as_json(mails: list[SentMail]) -> list[dict[str, Any]]:
         {
             "id": mail.message_id,
             "to": list(mail.recipients),
+            "reply_to": list(mail.reply_to),
             "subject": mail.subject,
             "text": mail.text,
             "sent_at": mail.sent_at.isoformat().replace("+00:00", "Z") if mail.sent_at else None,
@@ -146,6 +150,7 @@ def index_page(mails: list[SentMail]) -> str:
     rows = "".join(
         f"<li><a href='/_dev/mail/{html.escape(mail.message_id)}'>{html.escape(mail.subject)}</a>"
         f" — à {html.escape(', '.join(mail.recipients))}"
+        + (f" (répondre à {html.escape(', '.join(mail.reply_to))})" if mail.reply_to else "")
         + (f" — {html.escape(mail.sent_at.strftime('%d/%m/%Y %H:%M:%S'))} UTC" if mail.sent_at else "")
         + "</li>"
         for mail in reversed(mails)

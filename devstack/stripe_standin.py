@@ -1,7 +1,9 @@
 """A local stand-in for Stripe: the few API calls the payments service makes, in Stripe's shapes, and a
 test checkout page whose "Payer" sends a correctly signed `checkout.session.completed` webhook and whose
-"Annuler" expires the session. stripe-mock is not installable here; with a real `sk_test_` key the same
-service code talks to Stripe itself."""
+"Retour" goes back to the portal (the `cancel_url`) leaving the session open, as Stripe's back link does.
+Expiring a session through the API works as Stripe's: only an `open` one (400 `invalid_request_error`
+otherwise), it can no longer be paid, and `checkout.session.expired` follows. stripe-mock is not
+installable here; with a real `sk_test_` key the same service code talks to Stripe itself."""
 
 from __future__ import annotations
 
@@ -42,6 +44,13 @@ def _listify(value: Any) -> Any:
             return [_listify(value[key]) for key in sorted(value, key=int)]
         return {key: _listify(item) for key, item in value.items()}
     return value
+
+
+def _invalid(message: str, code: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
+    if code:
+        error["code"] = code
+    return {"error": error}
 
 
 def _euros(cents: int) -> str:
@@ -174,14 +183,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/v1/checkout/sessions":
             self._create(body)
         elif path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
-            session = self._session(path.split("/")[4])
-            if session is None:
-                self._json(404, {"error": {"type": "invalid_request_error"}})
-                return
-            session["status"] = "expired"
-            self._json(200, session)
-        elif path.startswith("/checkout/") and path.endswith(("/pay", "/cancel")):
-            self._complete(path.split("/")[2], paid=path.endswith("/pay"))
+            self._expire(path.split("/")[4])
+        elif path.startswith("/checkout/") and path.endswith("/pay"):
+            self._complete(path.split("/")[2])
+        elif path.startswith("/checkout/") and path.endswith("/cancel"):
+            self._back(path.split("/")[2])
         else:
             self._json(404, {"error": {"type": "invalid_request_error"}})
 
@@ -197,27 +203,52 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.idempotent[key] = (200, json.dumps(session).encode())
         self._json(200, session)
 
-    def _complete(self, session_id: str, paid: bool) -> None:
-        session = self._session(session_id)
-        if session is None or session["status"] != "open":
-            self._json(409, {"error": {"message": "session is not open"}})
-            return
-        if paid:
+    def _expire(self, session_id: str) -> None:
+        """Stripe's `POST /v1/checkout/sessions/{id}/expire`: an open session only; the event follows the
+        answer, as Stripe sends it (not before the caller has heard back)."""
+        with self.server.lock:
+            session = self._session(session_id)
+            if session is None:
+                self._json(404, _invalid(f"No such checkout.session: '{session_id}'", "resource_missing"))
+                return
+            if session["status"] != "open":
+                self._json(400, _invalid('Only Checkout Sessions with a status in ["open"] can be expired.'))
+                return
+            session["status"] = "expired"
+        self._json(200, session)
+        threading.Timer(0.2, self.server.send_event, ("checkout.session.expired", dict(session))).start()
+
+    def _complete(self, session_id: str) -> None:
+        with self.server.lock:
+            session = self._session(session_id)
+            if session is None or session["status"] != "open":
+                self._json(409, {"error": {"message": "session is not open"}})
+                return
             session.update(
                 status="complete", payment_status="paid", payment_intent=f"pi_{secrets.token_hex(8)}"
             )
-            self.server.send_event("checkout.session.completed", session)
-            self._redirect(str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id))
-        else:
-            session["status"] = "expired"
-            self.server.send_event("checkout.session.expired", session)
-            self._redirect(str(session["cancel_url"]))
+        self.server.send_event("checkout.session.completed", session)
+        self._redirect(str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id))
+
+    def _back(self, session_id: str) -> None:
+        """The back link of Stripe's page: to the `cancel_url`; the session stays open (it can be resumed)."""
+        session = self._session(session_id)
+        if session is None:
+            self._json(404, _invalid(f"No such checkout.session: '{session_id}'", "resource_missing"))
+            return
+        self._redirect(str(session["cancel_url"]))
 
     def _page(self, session_id: str) -> None:
         session = self._session(session_id)
         if session is None:
             self._json(404, {"error": {"type": "invalid_request_error"}})
             return
+        payable = (
+            f'<form method="post" action="/checkout/{session_id}/pay">'
+            '<button type="submit">Payer</button></form>'
+            if session["status"] == "open"
+            else "<p>Cette session de paiement n'est plus ouverte : elle ne peut plus être payée.</p>"
+        )
         lines = "".join(
             f"<li>{html.escape(item['price_data']['product_data']['name'])} — "
             f"{_euros(int(item['price_data']['unit_amount']))}</li>"
@@ -228,8 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
 <h1>Paiement de test (Stripe local)</h1>
 <p>Session {html.escape(session_id)} — {html.escape(session["status"])}</p>
 <ul>{lines}</ul><p><strong>Total : {_euros(session["amount_total"])}</strong></p>
-<form method="post" action="/checkout/{session_id}/pay"><button type="submit">Payer</button></form>
-<form method="post" action="/checkout/{session_id}/cancel"><button type="submit">Annuler</button></form>
+{payable}
+<form method="post" action="/checkout/{session_id}/cancel"><button type="submit">Retour</button></form>
 </body></html>""".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")

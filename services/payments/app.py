@@ -14,6 +14,7 @@ from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.observability import logger
 from mesfactures.payments.use_cases import (
+    cancel_payment,
     parse_basket,
     payment_of_account,
     receive_stripe_event,
@@ -29,6 +30,7 @@ log = logger("mesfactures.payments")
 
 
 def _payment(payment: Payment) -> shapes.Payment:
+    now = wiring.context().now()
     return {
         "payment_id": payment.payment_id,
         "status": payment.status.value,
@@ -36,10 +38,14 @@ def _payment(payment: Payment) -> shapes.Payment:
         "currency": payment.amount.currency,
         "invoices": [{"number": i.number, "amount_cents": i.amount.cents} for i in payment.invoices],
         "credit_notes": [{"number": c.number, "amount_cents": c.amount.cents} for c in payment.credits],
-        "checkout_url": payment.checkout_url,
+        "credit_applied_cents": payment.credit_applied.cents,
+        "paid_by_credit": payment.paid_by_credit_alone,
+        "checkout_url": payment.checkout_url if payment.resumable(now) else None,
         "created_at": payment.created_at.isoformat(),
         "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,
-        "receipt_number": payment.receipt_number,
+        "receipt_number": payment.imputation_number
+        if payment.paid_by_credit_alone
+        else payment.receipt_number,
         "payer": payment.payer_name or payment.payer,
     }
 
@@ -60,6 +66,7 @@ def checkout(principal: AgencyUser, creditor: str) -> Response:
         entries=wiring.ledger(),
         payments=wiring.payments(),
         gateway=wiring.payment_gateway(),
+        agencies=wiring.accounts(),
         context=wiring.context(),
     )
     return json_response(_payment(payment), status=201)
@@ -70,6 +77,22 @@ def checkout(principal: AgencyUser, creditor: str) -> Response:
 def payment_status(principal: AgencyUser, creditor: str, payment_id: str) -> shapes.Payment:
     payment = payment_of_account(
         principal, creditor=Creditor.parse(creditor), payment_id=payment_id, payments=wiring.payments()
+    )
+    return _payment(payment)
+
+
+@app.route("/payments/creditors/{creditor}/payments/{payment_id}", methods=["DELETE"])
+@edge.allowed(Permission.PAY)
+def payment_cancellation(principal: AgencyUser, creditor: str, payment_id: str) -> shapes.Payment:
+    """ "Annuler ce paiement": 200 with the payment `cancelled`, its invoices free at once; 409 once it
+    has an outcome (settled, or paid at Stripe a moment ago)."""
+    payment = cancel_payment(
+        principal,
+        creditor=Creditor.parse(creditor),
+        payment_id=payment_id,
+        payments=wiring.payments(),
+        gateway=wiring.payment_gateway(),
+        context=wiring.context(),
     )
     return _payment(payment)
 

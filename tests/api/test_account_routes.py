@@ -214,6 +214,11 @@ def test_the_contact_page_lists_both_services_and_a_message_reaches_the_service_
     assert "FA-2026-000701" in to_service.body and "&lt;b&gt;étaler&lt;/b&gt;" in to_service.body
     (copy,) = mails_to(portal, DEMO.email, "Échéancier")
     assert "Copie du message" in copy.body
+    outbox = {mail["id"]: mail for mail in requests.get(f"{portal.url}/_dev/mail.json", timeout=10).json()}
+    assert outbox[to_service.message_id]["reply_to"] == [DEMO.email], (
+        "the service's answer goes to the agency"
+    )
+    assert outbox[copy.message_id]["reply_to"] == []
 
 
 def test_messages_are_rate_limited_per_user(portal: Portal, other: dict[str, str]) -> None:

@@ -101,6 +101,29 @@ def test_a_number_or_its_beginning_finds_the_documents(portal: Portal, demo: dic
     assert found and all(e["number"].startswith(prefix) for e in found)
 
 
+def test_the_digits_of_a_number_find_it_whatever_its_prefix_one_query_per_page(
+    portal: Portal, demo: dict[str, str]
+) -> None:
+    (credit,) = fresh_invoices("AG-1001", "POLIRIS", 1, amount_cents=500, credit_notes=True)
+    digits = credit["number"].rsplit("-", 1)[1]  # AV-2030-000168 → 000168, as read on paper
+    assert portal.running.meter
+    portal.running.meter.settle()
+    found = _get(portal, "POLIRIS/entries", demo, number=digits).json()["entries"]
+    assert portal.running.meter.reset() == {"Query": 1, "BatchGetItem": 1}
+    assert credit["number"] in [e["number"] for e in found]
+    assert all(digits in e["number"] for e in found)
+    after_prefix = credit["number"].split("-", 1)[1]  # 2030-000168
+    assert [e["number"] for e in _all_pages(portal, demo, scope="all", number=after_prefix)] == [
+        credit["number"]
+    ]
+    tail = digits[-3:]  # any part of the number after its prefix
+    pages = _pages(portal, demo, scope="all", number=tail, limit="2")
+    matches = [e["number"] for page in pages for e in page]
+    assert credit["number"] in matches and all(tail in n for n in matches)
+    assert len(matches) == len(set(matches)), "pages follow each other without repeating an entry"
+    assert all(len(page) <= 2 for page in pages)
+
+
 def test_an_empty_result_is_an_empty_list(portal: Portal, demo: dict[str, str]) -> None:
     answer = _get(portal, "POLIRIS/entries", demo, scope="all", number="FA-1999")
     assert answer.status_code == 200

@@ -178,6 +178,12 @@ def _cases(w: World) -> list[Case]:
             {**poliris, "payment_id": w.payment_id},
         ),
         Case(
+            "demo",
+            "DELETE",
+            "/payments/creditors/{creditor}/payments/{payment_id}",
+            {**poliris, "payment_id": w.payment_id},
+        ),
+        Case(
             "finance",
             "GET",
             "/disputes/finance/disputes/{dispute_id}",
@@ -284,6 +290,8 @@ def test_the_controls_succeed_for_the_owner_so_the_refusals_mean_something(
     ]
     for path in owned:
         assert requests.get(portal.api(path), headers=other, timeout=10).status_code == 200, path
+    payment = requests.get(portal.api(owned[2]), headers=other, timeout=10).json()
+    assert payment["status"] == "pending", "another agency's cancellation attempts changed nothing"
     for path in (
         f"disputes/finance/disputes/{world.pressimmo_dispute_id}",
         f"account/finance/changes/{world.change_id}",

@@ -161,3 +161,32 @@ def test_completion_and_expiry_racing_leave_the_ledger_consistent(
         problems += _ledger_disagreements(portal, demo, "PRESSIMMO", invoices)
     attacks.record("money: completion vs expiry", rounds * 8, problems)
     assert problems == []
+
+
+def test_cancellation_racing_completion_settles_once_or_not_at_all(
+    portal: Portal, demo: dict[str, str], attacks: AttackLog
+) -> None:
+    """The agency cancels while Stripe's completion arrives (and again, and again): whichever comes first,
+    the invoices are settled once or not at all, and the ledger agrees with its receipts."""
+    problems: list[str] = []
+    rounds = 4
+    for round_number in range(rounds):
+        invoices = [i["number"] for i in fresh_invoices("AG-1001", "PRESSIMMO", 2)]
+        payment = _checkout(portal, demo, "PRESSIMMO", invoices).json()
+        done = _event(
+            "checkout.session.completed", payment, "PRESSIMMO", f"evt_cancel_race_{payment['payment_id']}"
+        )
+        url = portal.api(f"payments/creditors/PRESSIMMO/payments/{payment['payment_id']}")
+        attempt = _alternating(
+            lambda done=done: _deliver(portal, done),  # type: ignore[misc]
+            lambda url=url: requests.delete(url, headers=demo, timeout=30).status_code,  # type: ignore[misc]
+        )
+        statuses = together(8, attempt)
+        if not set(statuses) <= {200, 409}:
+            problems.append(f"round {round_number}: {statuses}")
+        final = requests.get(url, headers=demo, timeout=10).json()["status"]
+        if final not in ("settled", "cancelled"):
+            problems.append(f"round {round_number}: ended {final}")
+        problems += _ledger_disagreements(portal, demo, "PRESSIMMO", invoices)
+    attacks.record("money: cancellation vs completion", rounds * 8, problems)
+    assert problems == []

@@ -286,3 +286,17 @@ def test_real_answers_of_a_payment_conform_to_their_description(portal: Portal, 
     )
     _conforms("payments", "/payments/creditors/{creditor}/payments/{payment_id}", "get", read)
     assert read.status_code == 200 and DEMO.email in read.json()["payer"]
+    cancelled = requests.delete(
+        portal.api(f"payments/creditors/POLIRIS/payments/{started.json()['payment_id']}"),
+        headers=demo,
+        timeout=30,
+    )
+    _conforms("payments", "/payments/creditors/{creditor}/payments/{payment_id}", "delete", cancelled)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    again = requests.delete(
+        portal.api(f"payments/creditors/POLIRIS/payments/{started.json()['payment_id']}"),
+        headers=demo,
+        timeout=30,
+    )
+    _conforms("payments", "/payments/creditors/{creditor}/payments/{payment_id}", "delete", again)
+    assert again.status_code == 409

@@ -47,6 +47,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/payments/health"): PUBLIC,
     ("POST", "/payments/creditors/{creditor}/checkout"): ACCOUNTANT,
     ("GET", "/payments/creditors/{creditor}/payments/{payment_id}"): AGENCY,
+    ("DELETE", "/payments/creditors/{creditor}/payments/{payment_id}"): ACCOUNTANT,
     ("POST", "/payments/stripe/webhook"): PUBLIC,
     ("GET", "/account/health"): PUBLIC,
     ("POST", "/account/session"): PUBLIC,

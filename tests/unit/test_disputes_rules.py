@@ -114,7 +114,7 @@ def test_the_finance_mail_escapes_what_the_agency_typed_in_html_and_keeps_it_in_
     mail = render_mail(VIEW)
     assert mail.subject == "[POLIRIS] Nouveau litige LIT-ABCDEFGH — L'Agence <Test>"
     assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
-    assert "L&#39;Agence &lt;Test&gt;" in mail.html
+    assert "L'agence <strong>&lt;Test&gt;</strong>" in mail.html
     assert '<script>alert("x")</script>' in mail.text
     assert "FA-2026-000001 : 120,00 € contestés" in mail.text
 

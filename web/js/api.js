@@ -85,6 +85,7 @@ export const api = {
   checkout: (creditor, numbers, credits = []) =>
     call("POST", `payments/creditors/${creditor}/checkout`, { invoice_numbers: numbers, credit_note_numbers: credits }),
   payment: (creditor, id) => call("GET", `payments/creditors/${creditor}/payments/${encodeURIComponent(id)}`),
+  cancelPayment: (creditor, id) => call("DELETE", `payments/creditors/${creditor}/payments/${encodeURIComponent(id)}`),
   financeDisputes: (params) => call("GET", `disputes/finance/disputes?${new URLSearchParams(params)}`),
   financeDispute: (id) => call("GET", `disputes/finance/disputes/${encodeURIComponent(id)}`),
   moveDispute: (id, to, comment) =>

@@ -96,6 +96,7 @@ export function statementView(main, creditor, can, agency) {
   const actionsAllowed = ["pay", "dispute", "message"].some((permission) => can(permission));
   const state = { params: { scope: "open" }, entries: [], cursor: null, selected: new Map() };
   const summaryArea = h("div", { "aria-live": "polite" });
+  const pendingArea = h("div"); // payments under way: "Reprendre le paiement" / "Annuler ce paiement"
   const status = h("p", { class: "status", role: "status" });
   const body = h("tbody");
   const more = h("button", { type: "button", class: "secondary more", hidden: true, onclick: () => load(false) },
@@ -211,6 +212,11 @@ export function statementView(main, creditor, can, agency) {
       body.append(...page.entries.map(row));
       state.cursor = page.next_cursor;
       more.hidden = !state.cursor;
+      if (fresh && can("pay")) {
+        if (page.entries.some((entry) => entry.payment_lock)) {
+          import("./payments.js").then((payments) => payments.showPendingPayments(pendingArea, creditor, page.entries, () => load(true)));
+        } else pendingArea.replaceChildren();
+      }
       if (page.summary) show(summaryArea, summaryBlock(page.summary));
       else if (!summaryArea.firstChild) show(summaryArea, summaryBlock(await api.summary(creditor.code)));
       status.textContent = state.entries.length
@@ -266,6 +272,7 @@ export function statementView(main, creditor, can, agency) {
     printed,
     summaryArea,
     filterToggle,
+    pendingArea,
     filters,
     h("div", { class: "toolbar" }, actionsAllowed ? selectionText : null,
       h("div", { class: "toolbar-actions" }, can("pay") ? payButton : null, can("dispute") ? disputeButton : null,

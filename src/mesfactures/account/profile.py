@@ -396,7 +396,7 @@ def write_to_service(
         for is_copy in (False, True)
     ]
     messages = [
-        MailMessage(new_id(), (service.email,), views[0]),
+        MailMessage(new_id(), (service.email,), views[0], reply_to=(user.email,)),
         MailMessage(new_id(), (user.email,), views[1]),
     ]
     now = context.now()

@@ -29,12 +29,37 @@ class PaymentCreditNotesItem(TypedDict):
 
 class Payment(TypedDict):
     payment_id: str
-    status: Annotated[str, Field(enum=PaymentStatus)]
-    amount_cents: int
+    status: Annotated[
+        str,
+        Field(
+            enum=PaymentStatus,
+            description="pending while the Checkout session is open (or a delayed method is awaited); "
+            "cancelled by the agency (DELETE); settled at once when credit notes cover the whole basket",
+        ),
+    ]
+    amount_cents: Annotated[
+        int, Field(description="what the card pays: the invoices less the credit applied")
+    ]
     currency: str
     invoices: list[PaymentInvoicesItem]
-    credit_notes: list[PaymentCreditNotesItem]
-    checkout_url: str | None
+    credit_notes: Annotated[
+        list[PaymentCreditNotesItem],
+        Field(
+            description="the credit notes the basket uses, each for the part it gives (at most its balance)"
+        ),
+    ]
+    credit_applied_cents: Annotated[int, Field(description="what the credit notes give in all")]
+    paid_by_credit: Annotated[
+        bool,
+        Field(description="true when the credit notes covered the whole basket: settled without a card"),
+    ]
+    checkout_url: Annotated[
+        str | None,
+        Field(
+            description="the same Stripe Checkout page while the payment can be resumed (pending, its "
+            "session open); null otherwise"
+        ),
+    ]
     created_at: DateTime
     settled_at: Annotated[str | None, Field(format="date-time")]
     receipt_number: str | None
@@ -65,7 +90,8 @@ OPERATIONS = (
         "POST",
         "/payments/creditors/{creditor}/checkout",
         "checkout",
-        "A Stripe Checkout session for the whole balance of each invoice, less the credit notes chosen",
+        "A Stripe Checkout session for the invoices less the part of each credit note they need; "
+        "settled at once without a card when the credit notes cover the basket",
         body=Body(CheckoutRequest, description="Only document numbers are read: any amount sent is ignored"),
         answers={
             201: Answer("The payment, pending until Stripe tells", Payment),
@@ -81,6 +107,22 @@ OPERATIONS = (
             200: Answer("The payment", Payment),
         },
         refusals=refused(401, 403, 404),
+    ),
+    Operation(
+        "DELETE",
+        "/payments/creditors/{creditor}/payments/{payment_id}",
+        "cancelPayment",
+        "Annuler ce paiement: expires the Checkout session at Stripe and frees the invoices at once",
+        answers={
+            200: Answer("The payment, cancelled", Payment),
+        },
+        refusals={
+            **refused(401, 404, 503),
+            403: FOR_ROLE,
+            409: "The payment is no longer pending: `payment_settled` once settled, `payment_completing` "
+            "when it was paid at Stripe a moment ago, `payment_not_pending` when already cancelled, "
+            "expired, failed or refunded (the message says which)",
+        },
     ),
     Operation(
         "POST",

@@ -71,8 +71,15 @@ _FILTERS = (
     Param("to", "last issue date (all: today by default)", Day),
     Param(
         "number",
-        "a document number or its beginning",
-        Annotated[str, Field(pattern="^[A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?$", max_length=20)],
+        "a document number or its beginning, or any part of it after its prefix (`000168` finds "
+        "AV-2026-000168), in capitals or not",
+        Annotated[
+            str,
+            Field(
+                pattern="^([A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?|[0-9-][0-9A-Za-z-]{0,19})$",
+                max_length=20,
+            ),
+        ],
     ),
 )
 
@@ -93,20 +100,7 @@ OPERATIONS = (
         "statementEntries",
         "One page of the statement",
         query=(
-            Param(
-                "scope",
-                "open (default): what is still due; all: every entry of a date range",
-                Annotated[str, Field(enum=("open", "all"))],
-            ),
-            Param("from", "first issue date (all: a year before `to` by default)", Day),
-            Param("to", "last issue date (all: today by default)", Day),
-            Param(
-                "number",
-                "a document number or its beginning",
-                Annotated[
-                    str, Field(pattern="^[A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?$", max_length=20)
-                ],
-            ),
+            *_FILTERS,
             Param("cursor", "the `next_cursor` of the previous page", Annotated[str, Field(max_length=512)]),
             Param("limit", "entries per page", Annotated[int, Field(minimum=1, maximum=200)]),
         ),
@@ -189,20 +183,7 @@ OPERATIONS = (
         "statementExport",
         "The statement as CSV (`;`, decimal commas, UTF-8 with BOM)",
         query=(
-            Param(
-                "scope",
-                "open (default): what is still due; all: every entry of a date range",
-                Annotated[str, Field(enum=("open", "all"))],
-            ),
-            Param("from", "first issue date (all: a year before `to` by default)", Day),
-            Param("to", "last issue date (all: today by default)", Day),
-            Param(
-                "number",
-                "a document number or its beginning",
-                Annotated[
-                    str, Field(pattern="^[A-Za-z]{1,4}(-[0-9]{0,4}(-[0-9A-Za-z]{0,10})?)?$", max_length=20)
-                ],
-            ),
+            *_FILTERS,
             Param("cursor", "the `next_cursor` of the previous page", Annotated[str, Field(max_length=512)]),
             Param("limit", "entries per page", Annotated[int, Field(minimum=1, maximum=200)]),
         ),

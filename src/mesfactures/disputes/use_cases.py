@@ -24,6 +24,7 @@ from mesfactures.domain.disputes import (
     DisputeStatus,
     EventKind,
     check_transition,
+    payment_under_way,
 )
 from mesfactures.domain.errors import (
     BusinessRuleViolation,
@@ -31,6 +32,7 @@ from mesfactures.domain.errors import (
     InvoiceAlreadyPaid,
     InvoiceInDispute,
     NotFound,
+    PaymentInProgress,
 )
 from mesfactures.domain.ids import new_id
 from mesfactures.domain.ledger import Agency, EntryType, LedgerEntry, is_document_number
@@ -156,6 +158,8 @@ def _disputed(
             )
         if invoice.dispute_id is not None:
             raise InvoiceInDispute(f"La facture {number} fait déjà l'objet d'un litige en cours.")
+        if invoice.payment_lock is not None:
+            raise PaymentInProgress(payment_under_way(number))
         amount = request.amounts.get(number, invoice.balance.cents)
         if amount > invoice.balance.cents:
             raise BusinessRuleViolation(f"Le montant contesté de {number} dépasse son reste dû.")

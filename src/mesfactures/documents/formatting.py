@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 NBSP = "\u00a0"
@@ -21,3 +22,17 @@ def format_date(day: date) -> str:
 def format_rate(basis_points: int) -> str:
     whole, rest = divmod(basis_points, 100)
     return f"{whole}{NBSP}%" if rest == 0 else f"{whole},{rest:02d}{NBSP}%"
+
+
+_AGENCY_WORD = re.compile(r"^\s*(l'|l’)?agence\s+", re.IGNORECASE)
+
+
+def agency_proper_name(name: str) -> str:
+    """An agency's name without the word "Agence" it often starts with: "Exemple" for "Agence Exemple"."""
+    return _AGENCY_WORD.sub("", name).strip() or name.strip()
+
+
+def the_agency(name: str) -> str:
+    """How a sentence names an agency: "l'agence Exemple" for "Agence Exemple" (never "de Agence
+    Exemple"), "l'agence Immo Durand" for "Immo Durand"."""
+    return f"l'agence {agency_proper_name(name)}"

@@ -144,3 +144,11 @@ class DisputeEvent:
 class DisputeDetail:
     dispute: Dispute
     events: tuple[DisputeEvent, ...]
+
+
+def payment_under_way(number: str) -> str:
+    """Why an invoice being paid by card cannot be disputed (not "already in dispute": it is not)."""
+    return (
+        f"Un paiement par carte de la facture {number} est en cours : elle ne peut pas être contestée "
+        "tant qu'il n'est pas terminé. Reprenez-le ou annulez-le depuis « Règlement »."
+    )

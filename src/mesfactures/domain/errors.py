@@ -153,6 +153,26 @@ class PaymentInProgress(DomainError):
     message = "Un paiement de cette facture est déjà en cours."
 
 
+class PaymentNotPending(DomainError):
+    """A payment that has had its outcome cannot be cancelled: the message says which outcome."""
+
+    code = "payment_not_pending"
+    message = "Ce paiement n'est plus en cours."
+
+
+class PaymentSettled(PaymentNotPending):
+    code = "payment_settled"
+    message = "Ce paiement est déjà réglé : il ne peut plus être annulé."
+
+
+class PaymentCompleting(PaymentNotPending):
+    code = "payment_completing"
+    message = (
+        "Le paiement vient d'être validé chez Stripe : il est en cours d'enregistrement et ne peut plus "
+        "être annulé. Vos factures seront réglées dans quelques instants."
+    )
+
+
 class PaymentUnavailable(DomainError):
     code = "payment_unavailable"
     message = "Le paiement en ligne est momentanément indisponible. Réessayez dans quelques minutes."

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from mesfactures.domain.creditors import Creditor
@@ -13,6 +14,7 @@ from mesfactures.domain.money import Money
 class PaymentStatus(StrEnum):
     PENDING = "pending"  # the invoices are locked while the checkout session is open
     SETTLED = "settled"
+    CANCELLED = "cancelled"  # by the agency, from the portal: the session expired at Stripe, invoices freed
     FAILED = "failed"
     EXPIRED = "expired"
     REFUNDED = "refunded"
@@ -21,10 +23,31 @@ class PaymentStatus(StrEnum):
     NEEDS_REVIEW = "needs_review"
 
 
+SESSION_MINUTES = (
+    30  # a Checkout session lives 30 minutes (Stripe's minimum); the invoices' lock a little more
+)
+
+
 @dataclass(frozen=True)
 class PaidInvoice:
     number: str
-    amount: Money  # what was still due when the basket was paid: the whole balance
+    # An invoice: what was still due when the basket was paid (its whole balance). A credit note: the part
+    # of it the basket uses (what the invoices need, at most its remaining balance).
+    amount: Money
+
+
+def credits_applied(owed_cents: int, available: Sequence[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """How much of each credit note (number, cents still available, in the basket's order) a basket owing
+    `owed_cents` uses: each in turn gives what is still owed, at most what it has; the rest of a credit note
+    stays available for later, and a credit note the basket no longer needs is left out."""
+    applied = []
+    for number, cents in available:
+        used = min(cents, owed_cents)
+        if used <= 0:
+            continue
+        applied.append((number, used))
+        owed_cents -= used
+    return tuple(applied)
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,23 @@ class Payment:
     credits: tuple[PaidInvoice, ...] = ()  # credit notes offset against the invoices (amounts positive)
     payment_intent: str | None = None
     payer_name: str = ""  # who started it (name and e-mail); `payer` is where the receipt goes
+
+    def resumable(self, now: datetime) -> bool:
+        """Whether the agency can go back to the same Checkout page: pending, and its session still open."""
+        return (
+            self.status is PaymentStatus.PENDING
+            and self.checkout_url is not None
+            and now < self.created_at + timedelta(minutes=SESSION_MINUTES)
+        )
+
+    @property
+    def credit_applied(self) -> Money:
+        return Money(sum(credit.amount.cents for credit in self.credits))
+
+    @property
+    def paid_by_credit_alone(self) -> bool:
+        """The credit notes cover the whole basket: settled at once, without a card."""
+        return self.amount.cents == 0
 
     @property
     def amount(self) -> Money:
@@ -69,6 +109,11 @@ class Payment:
     @property
     def refund_number(self) -> str:
         return f"RB-{self.created_at.year}-{self.payment_id[-8:]}"
+
+    @property
+    def imputation_number(self) -> str:
+        """The ledger entry of a basket settled by credit notes alone (no money moved)."""
+        return f"IA-{self.created_at.year}-{self.payment_id[-8:]}"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class StatementQuery:
     number_prefix: str | None
     cursor: str | None
     limit: int
+    number_part: str | None = None  # digits, or any part of a number after its prefix: found anywhere in it
 
     @property
     def covers_every_open_item(self) -> bool:
@@ -30,6 +31,7 @@ class StatementQuery:
         return (
             self.scope is Scope.OPEN
             and self.number_prefix is None
+            and self.number_part is None
             and self.date_from is None
             and self.date_to is None
             and self.cursor is None

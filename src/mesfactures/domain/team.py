@@ -60,6 +60,8 @@ class Action(StrEnum):
     """What the activity journal records, in the business's words."""
 
     PAYMENT_STARTED = "payment_started"
+    PAYMENT_CANCELLED = "payment_cancelled"
+    PAID_BY_CREDIT = "paid_by_credit"
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_COMMENTED = "dispute_commented"
     MESSAGE_SENT = "message_sent"
@@ -78,6 +80,8 @@ class Action(StrEnum):
 
 _ACTION_LABELS = {
     Action.PAYMENT_STARTED: "Paiement par carte lancé",
+    Action.PAYMENT_CANCELLED: "Paiement par carte annulé",
+    Action.PAID_BY_CREDIT: "Factures réglées par avoir",
     Action.DISPUTE_OPENED: "Litige déclaré",
     Action.DISPUTE_COMMENTED: "Commentaire sur un litige",
     Action.MESSAGE_SENT: "Message envoyé à un service",

@@ -23,6 +23,7 @@ from mesfactures.domain.errors import (
     NotAuthenticated,
     NotFound,
     PaymentInProgress,
+    PaymentNotPending,
     PaymentUnavailable,
     TemporarilyUnavailable,
     TooManyRequests,
@@ -42,6 +43,7 @@ HTTP_STATUS: Mapping[type[DomainError], int] = {
     ChangeAlreadyPending: 409,
     TooManyRequests: 429,
     PaymentInProgress: 409,
+    PaymentNotPending: 409,
     PaymentUnavailable: 503,
     TemporarilyUnavailable: 503,
 }

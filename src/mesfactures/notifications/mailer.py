@@ -20,6 +20,7 @@ class SesMailer:
         self._client().send_email(
             Source=self._sender,
             Destination={"ToAddresses": list(recipients)},
+            ReplyToAddresses=list(mail.reply_to),
             Message={
                 "Subject": {"Data": mail.subject, "Charset": "UTF-8"},
                 "Body": {

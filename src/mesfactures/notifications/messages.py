@@ -117,6 +117,7 @@ class PaymentReceipt:
     invoices: list[InvoiceLine]
     total: str
     link: str
+    by_card: bool = True  # False: the credit notes covered the whole basket, no money moved
 
 
 View = (
@@ -149,6 +150,7 @@ class MailMessage:
     message_id: str
     recipients: tuple[str, ...]
     view: View
+    reply_to: tuple[str, ...] = ()  # where an answer goes: the writing user, for a message to a service
 
     @property
     def template(self) -> str:

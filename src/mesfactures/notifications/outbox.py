@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypedDict
 
 from mesfactures.notifications.messages import MailMessage
@@ -29,7 +29,7 @@ def deliver(outbox: Outbox, mailer: Mailer, message_id: str) -> bool:
     message = outbox.pending(message_id)
     if message is None:
         return False
-    mailer.send(message.recipients, render_mail(message.view))
+    mailer.send(message.recipients, replace(render_mail(message.view), reply_to=message.reply_to))
     try:
         outbox.mark_sent(message_id)
     except Exception:

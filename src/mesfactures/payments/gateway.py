@@ -9,14 +9,11 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from mesfactures.domain.errors import ConfigurationError, InvalidInput, PaymentUnavailable
-from mesfactures.domain.payments import CheckoutEvent, CheckoutSession, Payment
+from mesfactures.domain.payments import SESSION_MINUTES, CheckoutEvent, CheckoutSession, Payment
 
 if TYPE_CHECKING:
     import stripe
     from stripe.params.checkout import SessionCreateParams
-
-
-SESSION_MINUTES = 30  # Stripe's minimum; the invoices stay locked a little longer (use_cases.LOCK_MINUTES)
 
 
 class StripeGateway:
@@ -68,6 +65,22 @@ class StripeGateway:
         if not session.url:
             raise PaymentUnavailable()
         return CheckoutSession(session.id, session.url)
+
+    def expire_session(self, session_id: str) -> str:
+        """Ends an open Checkout session (nobody can pay on its page any more) and returns the session's
+        status: `expired`, or `complete` when it was paid first (Stripe then refuses to expire it)."""
+        import stripe
+
+        try:
+            return str(self._client.v1.checkout.sessions.expire(session_id).status)
+        except stripe.InvalidRequestError:
+            pass  # only an open session can be expired: say what it is instead
+        except stripe.StripeError as error:
+            raise PaymentUnavailable() from error
+        try:
+            return str(self._client.v1.checkout.sessions.retrieve(session_id).status)
+        except stripe.StripeError as error:
+            raise PaymentUnavailable() from error
 
     def event(self, payload: bytes, signature: str | None) -> CheckoutEvent:
         """The event, if and only if its signature (and age) check out against our webhook secret."""

@@ -16,6 +16,7 @@ from mesfactures.domain.errors import InvalidInput
 
 _KEYS_OF_VIEW = {
     "number": {"SK"},
+    "number_part": {"SK"},
     "open": {"SK", "OPEN_SK"},
     "all": {"SK", "BY_DATE"},
     "activity": {"SK"},

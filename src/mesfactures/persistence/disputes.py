@@ -22,8 +22,15 @@ from mesfactures.domain.disputes import (
     DisputeReason,
     DisputeStatus,
     EventKind,
+    payment_under_way,
 )
-from mesfactures.domain.errors import ConcurrentChange, InvoiceInDispute, NotFound
+from mesfactures.domain.errors import (
+    ConcurrentChange,
+    DomainError,
+    InvoiceInDispute,
+    NotFound,
+    PaymentInProgress,
+)
 from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.domain.team import Activity
@@ -69,8 +76,23 @@ class DisputeRepository:
                     transaction.save(activity_item(activity))
         except TransactWriteError as error:
             if condition_failed(error):
-                raise InvoiceInDispute() from error
+                raise self._why_refused(dispute) from error
             raise
+
+    def _why_refused(self, dispute: Dispute) -> DomainError:
+        """The real reason an invoice could not be disputed, read again after the transaction failed: a
+        card payment under way, a dispute, or a balance that changed meanwhile."""
+        numbers = [invoice.number for invoice in dispute.invoices]
+        now = self.invoices(dispute.agency_id, dispute.creditor, numbers)
+        for number in numbers:
+            invoice = now.get(number)
+            if invoice is not None and invoice.payment_lock:
+                return PaymentInProgress(payment_under_way(number))
+        for number in numbers:
+            invoice = now.get(number)
+            if invoice is not None and invoice.dispute_id:
+                return InvoiceInDispute(f"La facture {number} fait déjà l'objet d'un litige en cours.")
+        return ConcurrentChange()
 
     def record(
         self,

@@ -31,6 +31,8 @@ from mesfactures.persistence.models import EntryItem, LedgerItem, LineMap, Profi
 from mesfactures.persistence.transactions import shared_connection
 
 _OPEN_STATUSES = {EntryStatus.OPEN, EntryStatus.PARTIALLY_PAID}
+# Documents a number search by part reads per page (about 1 KB each: within the 1 MB a Query reads at most).
+NUMBER_SEARCH_READS = 500
 
 
 class LedgerRepository:
@@ -45,6 +47,8 @@ class LedgerRepository:
     def page(self, agency_id: str, creditor: Creditor, query: StatementQuery) -> EntryPage:
         """One page of an account's entries: exactly one Query, whatever the filters."""
         pk = keys.account_pk(agency_id, creditor)
+        if query.number_part:
+            return self._numbers_containing(pk, query)
         view = "number" if query.number_prefix else query.scope.value
         filters = f"{query.scope.value}|{query.date_from}|{query.date_to}|{query.number_prefix}"
         start = decode_cursor(view, filters, query.cursor, pk)
@@ -87,6 +91,38 @@ class LedgerRepository:
             raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
         entries = tuple(entry_from_raw(raw) for raw in page.get("Items", []))
         return EntryPage(entries, encode_cursor(view, filters, results.page_iter.last_evaluated_key))
+
+    def _numbers_containing(self, pk: str, query: StatementQuery) -> EntryPage:
+        """Documents whose number contains a part ("000168"): still one Query per page, on the account's
+        documents (`begins_with(SK, DOC#)`) filtered by `contains(number, part)`. DynamoDB filters after
+        reading, so the Query reads up to NUMBER_SEARCH_READS documents and the page keeps the first
+        `limit` found; the cursor resumes after the last one kept, or where the reading stopped."""
+        filters = f"{query.scope.value}|{query.date_from}|{query.date_to}|{query.number_part}"
+        start = decode_cursor("number_part", filters, query.cursor, pk)
+        only_open = EntryItem.open_sk.exists() if query.scope is Scope.OPEN else None
+        results = EntryItem.query(
+            pk,
+            EntryItem.sk.startswith(keys.DOCUMENT_PREFIX),
+            filter_condition=_all_of(
+                EntryItem.number.contains(query.number_part), only_open, _issued_between(query)
+            ),
+            consistent_read=True,
+            page_size=NUMBER_SEARCH_READS,
+            last_evaluated_key=start,
+        )
+        try:
+            page = next(results.page_iter)
+        except QueryError as error:
+            if start is None:
+                raise
+            raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
+        found = page.get("Items", [])
+        last_key = results.page_iter.last_evaluated_key
+        if len(found) > query.limit:
+            found = found[: query.limit]
+            last_key = {"PK": found[-1]["PK"], "SK": found[-1]["SK"]}
+        entries = tuple(entry_from_raw(raw) for raw in found)
+        return EntryPage(entries, encode_cursor("number_part", filters, last_key))
 
     def entries_by_number(
         self, agency_id: str, creditor: Creditor, numbers: list[str]

@@ -362,6 +362,7 @@ class OutboxItem(LedgerItem, discriminator="outbox"):
     message_id = UnicodeAttribute()
     template = UnicodeAttribute()
     recipients = ListAttribute(of=UnicodeAttribute)
+    reply_to = ListAttribute(of=UnicodeAttribute, null=True)
     payload = JSONAttribute()
     status = UnicodeAttribute()
     created_at = UnicodeAttribute()

@@ -22,6 +22,7 @@ def outbox_item(message: MailMessage, now: datetime) -> OutboxItem:
         message_id=message.message_id,
         template=message.template,
         recipients=list(message.recipients),
+        reply_to=list(message.reply_to) or None,
         payload=view_to_json(message.view),
         status=PENDING,
         created_at=now.isoformat(),
@@ -40,6 +41,7 @@ class OutboxRepository:
             message_id=item.message_id,
             recipients=tuple(str(recipient) for recipient in item.recipients),
             view=view_from_json(item.template, item.payload),
+            reply_to=tuple(str(address) for address in item.reply_to or ()),
         )
 
     def mark_sent(self, message_id: str) -> None:

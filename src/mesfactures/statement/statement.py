@@ -22,6 +22,8 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 _NUMBER_PREFIX = re.compile(
     r"^[A-Z]{1,4}(-[0-9]{0,4}(-[0-9A-Z]{0,10})?)?$"
 )  # FA-2026-000123, CB-2026-7KQ2M9XA
+# What follows a number's prefix, or any part of it: "000168" (the digits read on paper), "2026-0001", "168".
+_NUMBER_PART = re.compile(r"^[0-9-][0-9A-Z-]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,7 @@ def statement_query(params: Mapping[str, str], today: date) -> StatementQuery:
         date_from = date_from or date_to - timedelta(days=HISTORY_DAYS)
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("La date de début doit précéder la date de fin.")
-    number = (params.get("number") or "").strip().upper() or None
-    if number is not None and not _NUMBER_PREFIX.match(number):
-        raise InvalidInput("Un numéro de pièce ressemble à FA-2026-000123 (ou à son début).")
+    number, part = _number_search(params.get("number") or "")
     try:
         limit = int(params.get("limit") or DEFAULT_PAGE_SIZE)
     except ValueError:
@@ -97,7 +97,22 @@ def statement_query(params: Mapping[str, str], today: date) -> StatementQuery:
     cursor = params.get("cursor") or None
     if cursor is not None and len(cursor) > 512:
         raise InvalidInput("Le curseur de pagination est invalide.")
-    return StatementQuery(scope, date_from, date_to, number, cursor, limit)
+    return StatementQuery(scope, date_from, date_to, number, cursor, limit, number_part=part)
+
+
+def _number_search(text: str) -> tuple[str | None, str | None]:
+    """The number searched, in capitals: a beginning with its prefix ("FA-2026-0001", one key range), or
+    the digits people read on paper and any part after the prefix ("000168" finds AV-2026-000168)."""
+    number = text.strip().upper()
+    if not number:
+        return None, None
+    if _NUMBER_PREFIX.match(number):
+        return number, None
+    if _NUMBER_PART.match(number):
+        return None, number
+    raise InvalidInput(
+        "Un numéro de pièce ressemble à FA-2026-000123 : tapez-le, son début, ou ses chiffres (000123)."
+    )
 
 
 def summarize(open_entries: Sequence[LedgerEntry], today: date) -> Summary:
