@@ -152,13 +152,15 @@ def test_an_invoice_is_in_one_open_dispute_at_a_time(account: Account) -> None:
     assert account.blocked_by("FA-2026-000102") is None
 
 
-def test_an_invoice_being_paid_by_card_cannot_be_disputed(account: Account) -> None:
+def test_an_invoice_being_paid_by_card_cannot_be_disputed_and_the_refusal_says_a_payment_is_under_way(
+    account: Account,
+) -> None:
     key = (AGENCY, CREDITOR, "FA-2026-000101")
     account.ledger.entries[key] = replace(
         account.ledger.entries[key], payment_lock="01JPAYMENT0000000000000000"
     )
     account.ledger.lock_until[key] = account.ledger.clock.now() + timedelta(minutes=35)
-    with pytest.raises(InvoiceInDispute):
+    with pytest.raises(PaymentInProgress, match="paiement par carte"):
         account.open("FA-2026-000101")
 
 
