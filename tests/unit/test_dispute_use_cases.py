@@ -25,6 +25,7 @@ from mesfactures.domain.errors import (
     InvoiceAlreadyPaid,
     InvoiceInDispute,
     NotFound,
+    PaymentInProgress,
     UnknownAccount,
 )
 from mesfactures.domain.ids import new_id
