@@ -14,6 +14,7 @@ from mesfactures import wiring
 from mesfactures.domain.calendar import today_in_paris
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ledger import LedgerEntry
+from mesfactures.domain.lifecycle import LifecycleStatus
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
@@ -52,7 +53,16 @@ def _entry(entry: LedgerEntry, overdue: bool) -> dict[str, Any]:
         "settles": list(entry.settles),
         "dispute_id": entry.dispute_id,
         "payment_lock": entry.payment_lock,
+        "lifecycle": _status(entry.lifecycle_status),
     }
+
+
+def _status(status: LifecycleStatus | None) -> dict[str, Any] | None:
+    """The lifecycle status as the statement shows it: its code, its label (served here, never derived in
+    the browser) and since when."""
+    if status is None:
+        return None
+    return {"code": status.code, "label": status.label, "date": status.at.isoformat()}
 
 
 def _summary(summary: Summary) -> dict[str, Any]:
@@ -76,6 +86,19 @@ def _summary(summary: Summary) -> dict[str, Any]:
 @edge.public
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "statement"}
+
+
+@app.route("/statement/lifecycle-statuses", methods=["GET"])
+@edge.agency
+def lifecycle_statuses(principal: AgencyUser) -> dict[str, Any]:
+    """The lifecycle's codes and labels, for the statement's filter (the browser derives none)."""
+    from mesfactures.domain.lifecycle import LABELS, MANDATORY
+
+    return {
+        "statuses": [
+            {"code": code, "label": label, "mandatory": code in MANDATORY} for code, label in LABELS.items()
+        ]
+    }
 
 
 @app.route("/statement/creditors/{creditor}/entries", methods=["GET"])
@@ -114,6 +137,29 @@ def document(principal: AgencyUser, creditor: str, number: str) -> Response | di
     if params.get("redirect") == "true":
         return Response(body="", status_code=302, headers={"Location": link.url, "Cache-Control": "no-store"})
     return {"url": link.url, "filename": link.filename, "expires_in": link.expires_in_seconds}
+
+
+@app.route("/statement/creditors/{creditor}/documents/{number}/lifecycle", methods=["GET"])
+@edge.agency
+def document_lifecycle(principal: AgencyUser, creditor: str, number: str) -> dict[str, Any]:
+    from mesfactures.lifecycle.use_cases import lifecycle_of
+
+    found = lifecycle_of(wiring.lifecycle(), principal.agency_id, Creditor.parse(creditor), number)
+    return {
+        "number": found.number,
+        "current": _status(found.current),
+        "history": [
+            {
+                "code": event.code,
+                "label": event.label,
+                "date": event.at.isoformat(),
+                "reason": event.reason,
+                "by": event.by,
+                "amount_cents": event.amount_cents,
+            }
+            for event in found.history
+        ],
+    }
 
 
 @app.route("/statement/creditors/{creditor}/export.csv", methods=["GET"])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mesfactures.persistence.disputes import DisputeRepository
     from mesfactures.persistence.imports import ImportCheckpoints
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
+    from mesfactures.persistence.lifecycle import LifecycleRepository, StatusMessages
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
     from mesfactures.persistence.sessions import SessionRepository
@@ -62,6 +63,20 @@ def entry_writer() -> EntryWriter:
 
     _bound_table()
     return EntryWriter()
+
+
+def lifecycle() -> LifecycleRepository:
+    from mesfactures.persistence.lifecycle import LifecycleRepository
+
+    _bound_table()
+    return LifecycleRepository()
+
+
+def status_messages() -> StatusMessages:
+    from mesfactures.persistence.lifecycle import StatusMessages
+
+    _bound_table()
+    return StatusMessages()
 
 
 def accounts() -> AccountRepository:
@@ -229,6 +244,9 @@ class ImportPorts:
 
     def continuations(self) -> ImportQueue:
         return import_queue()
+
+    def lifecycle(self) -> LifecycleRepository:
+        return lifecycle()
 
 
 @functools.cache

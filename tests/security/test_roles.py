@@ -28,9 +28,11 @@ PUBLIC: set[str] = set()  # no session needed: not part of the role matrix
 # (method, route) → the roles allowed; every other role gets 403.
 MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/statement/health"): PUBLIC,
+    ("GET", "/statement/lifecycle-statuses"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/entries"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/summary"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/documents/{number}"): AGENCY,
+    ("GET", "/statement/creditors/{creditor}/documents/{number}/lifecycle"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/export.csv"): AGENCY,
     ("GET", "/disputes/health"): PUBLIC,
     ("POST", "/disputes/creditors/{creditor}/disputes"): ACCOUNTANT,

@@ -4,6 +4,7 @@
 import { api, documentUrl, exportUrl } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros, frenchDate, statusLabel, TYPE_LABELS } from "./format.js";
+import { lifecycleCell, lifecycleFilter } from "./lifecycle.js";
 import { handOver } from "./selection.js";
 
 function summaryBlock(summary) {
@@ -102,6 +103,7 @@ export function statementView(main, creditor, can) {
       entry.payment_lock ? h("span", { class: "badge badge-dispute" }, "Paiement en cours") : null,
       entry.dispute_id ? h("a", { class: "badge badge-dispute", href: `#/c/${creditor.code}/suivi-litiges/${entry.dispute_id}` },
         "En litige") : null),
+    lifecycleCell(creditor.code, entry),
     h("td", { class: "actions" }, actions));
   }
 
@@ -142,7 +144,7 @@ export function statementView(main, creditor, can) {
       event.preventDefault();
       const form = new FormData(filters);
       state.params = { scope: form.get("scope") };
-      for (const name of ["from", "to", "number"]) if (form.get(name)) state.params[name] = form.get(name);
+      for (const name of ["from", "to", "number", "lifecycle"]) if (form.get(name)) state.params[name] = form.get(name);
       load(true);
     } },
   h("fieldset", { class: "scope" }, h("legend", {}, "Afficher"),
@@ -150,7 +152,8 @@ export function statementView(main, creditor, can) {
   h("div", { class: "filter-fields" },
     h("div", {}, h("label", { for: "from" }, "Du"), fromInput),
     h("div", {}, h("label", { for: "to" }, "Au"), toInput),
-    h("div", {}, h("label", { for: "number" }, "N° de pièce (ou son début)"), numberInput)),
+    h("div", {}, h("label", { for: "number" }, "N° de pièce (ou son début)"), numberInput),
+    lifecycleFilter()),
   h("div", { class: "filter-actions" },
     h("button", { type: "submit", class: "primary" }, "Rechercher"),
     h("button", { type: "reset", class: "secondary", onclick: () => {
@@ -175,7 +178,7 @@ export function statementView(main, creditor, can) {
         h("caption", { class: "visually-hidden" }, "Écritures du compte"),
         h("thead", {}, h("tr", {},
           h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Sélection")),
-          ...["Type", "N° de pièce", "Date", "Échéance", "Libellé", "Montant", "Reste dû", "Statut", "Document"]
+          ...["Type", "N° de pièce", "Date", "Échéance", "Libellé", "Montant", "Reste dû", "Statut", "Cycle de vie", "Document"]
             .map((title) => h("th", { scope: "col" }, title)))),
         body)),
     more);

@@ -24,6 +24,7 @@ from mesfactures.domain.imports import (
     Rejection,
 )
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
+from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
 
@@ -32,6 +33,7 @@ _log = logger("mesfactures.imports")
 INBOX = "imports/inbox/"
 REPORTS = "imports/reports/"
 DATA_SUFFIXES = (".csv", ".jsonl")
+XML_SUFFIXES = (".xml",)  # CDAR status messages (docs/import.md)
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
 # The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
@@ -47,6 +49,10 @@ class Writer(Protocol):
     def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool: ...
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome: ...
+
+
+class Recorder(Protocol):
+    def record(self, agency_id: str, creditor: Creditor, event: LifecycleEvent) -> Recorded: ...
 
 
 class Accounts(Protocol):
@@ -336,6 +342,8 @@ class Ports(Protocol):
 
     def continuations(self) -> Continuations: ...
 
+    def lifecycle(self) -> Recorder: ...
+
 
 def import_from_store(
     file: ImportFile, position: Position | None, ports: Ports, time_is_up: Callable[[], bool]
@@ -346,6 +354,8 @@ def import_from_store(
     can advance the checkpoint (a conditional write): a message delivered twice changes nothing. A late
     message finding the successor of the checkpoint unsent (its sender stopped between the two) sends
     it. The answer is the report when this slice finished the file (or could not: rows to try again)."""
+    if _inbox_creditor(file.key, XML_SUFFIXES) is not None:
+        return _import_xml(file, position, ports)
     creditor = _inbox_creditor(file.key)
     if creditor is None:
         return None  # not a data file of an inbox (its PDFs, a report)
@@ -392,8 +402,36 @@ def _send_next(file: ImportFile, position: Position, ports: Ports) -> None:
     ports.checkpoints().next_sent(file, position)
 
 
-def _inbox_creditor(key: str) -> Creditor | None:
-    if not key.startswith(INBOX) or not key.endswith(DATA_SUFFIXES) or ".." in key:
+def _import_xml(file: ImportFile, position: Position | None, ports: Ports) -> ImportReport | None:
+    """An XML file of the inbox, in one go (a CDAR file is at most 5 MB of status messages, each applied
+    idempotently): once per version of the file, as for the data files (its checkpoint)."""
+    from mesfactures.lifecycle.use_cases import apply_status_file
+
+    creditor = _inbox_creditor(file.key, XML_SUFFIXES)
+    checkpoints = ports.checkpoints()
+    if position is not None:
+        return None  # XML files are not sliced: no continuation names one
+    checkpoints.begin(file)
+    checkpoint = checkpoints.load(file)
+    if creditor is None or checkpoint is None or checkpoint.position != START:
+        return None
+    store = ports.store()
+    report = apply_status_file(
+        file.key, store.read_version(file.key, file.version_id), creditor, ports.lifecycle()
+    )
+    _write_full_report(store, report)
+    if report.complete:
+        checkpoints.advance(file, START, None, report, None)
+    return report
+
+
+def _write_full_report(store: Store, report: ImportReport) -> None:
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    store.put_json(report_key(report.file), json.dumps(asdict(report), ensure_ascii=False, indent=2).encode())
+
+
+def _inbox_creditor(key: str, suffixes: tuple[str, ...] = DATA_SUFFIXES) -> Creditor | None:
+    if not key.startswith(INBOX) or not key.endswith(suffixes) or ".." in key:
         return None
     try:
         return Creditor(key.removeprefix(INBOX).split("/")[0])

@@ -14,7 +14,17 @@ from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry
 from mesfactures.statement.statement import Ledger, StatementQuery
 
 MAX_ROWS = 10_000
-HEADER = ("Type", "Numéro", "Date", "Échéance", "Libellé", "Montant TTC (€)", "Reste dû (€)", "Statut")
+HEADER = (
+    "Type",
+    "Numéro",
+    "Date",
+    "Échéance",
+    "Libellé",
+    "Montant TTC (€)",
+    "Reste dû (€)",
+    "Statut",
+    "Cycle de vie",
+)
 TYPE_LABELS = {EntryType.INVOICE: "Facture", EntryType.CREDIT_NOTE: "Avoir", EntryType.PAYMENT: "Règlement"}
 STATUS_LABELS = {
     EntryStatus.OPEN: "À régler",
@@ -50,7 +60,14 @@ def _row(entry: LedgerEntry) -> tuple[str, ...]:
         decimal_comma(entry.amount.cents),
         decimal_comma(entry.balance.cents),
         status,
+        _lifecycle(entry),
     )
+
+
+def _lifecycle(entry: LedgerEntry) -> str:
+    """The lifecycle status as "212 Encaissée" (a payment has none)."""
+    status = entry.lifecycle_status
+    return f"{status.code} {status.label}" if status else ""
 
 
 def entries_to_csv(entries: Iterable[LedgerEntry]) -> str:

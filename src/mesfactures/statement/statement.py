@@ -12,6 +12,7 @@ from typing import Protocol
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
 from mesfactures.domain.ledger import EntryType, LedgerEntry
+from mesfactures.domain.lifecycle import parse_code
 from mesfactures.domain.money import Money
 
 DEFAULT_PAGE_SIZE = 50
@@ -36,6 +37,7 @@ class StatementQuery:
     number_prefix: str | None
     cursor: str | None
     limit: int
+    lifecycle: int | None = None  # only the invoices and credit notes at this lifecycle status
 
     @property
     def covers_every_open_item(self) -> bool:
@@ -46,6 +48,7 @@ class StatementQuery:
             and self.date_from is None
             and self.date_to is None
             and self.cursor is None
+            and self.lifecycle is None
         )
 
 
@@ -125,7 +128,9 @@ def statement_query(params: Mapping[str, str], today: date) -> StatementQuery:
     cursor = params.get("cursor") or None
     if cursor is not None and len(cursor) > 512:
         raise InvalidInput("Le curseur de pagination est invalide.")
-    return StatementQuery(scope, date_from, date_to, number, cursor, limit)
+    return StatementQuery(
+        scope, date_from, date_to, number, cursor, limit, parse_code(params.get("lifecycle"))
+    )
 
 
 def summarize(open_entries: Sequence[LedgerEntry], today: date) -> Summary:

@@ -1,0 +1,64 @@
+// The e-invoices' lifecycle statuses (issue 14): the status cell of a statement row, whose button shows
+// the document's history in a dialog, and the filter by status. Codes and labels come from the server.
+
+import { api } from "./api.js";
+import { h, show } from "./dom.js";
+import { euros, frenchDateTime } from "./format.js";
+
+let statuses = null; // the codes and labels the server serves, read once
+
+export async function lifecycleStatuses() {
+  statuses ??= (await api.lifecycleStatuses()).statuses;
+  return statuses;
+}
+
+function historyTable(lifecycle) {
+  if (!lifecycle.history.length) {
+    return h("p", {}, `Aucun message de statut reçu : la facture est « ${lifecycle.current.label} » depuis son émission.`);
+  }
+  return h("table", { class: "lifecycle-history" },
+    h("caption", {}, `Historique du cycle de vie de ${lifecycle.number}`),
+    h("thead", {}, h("tr", {}, ["Date", "Statut", "Motif", "Montant", "Émis par"]
+      .map((title) => h("th", { scope: "col" }, title)))),
+    h("tbody", {}, lifecycle.history.map((event) => h("tr", {},
+      h("td", {}, frenchDateTime(event.date)),
+      h("th", { scope: "row" }, `${event.code} ${event.label}`),
+      h("td", {}, event.reason || "—"),
+      h("td", { class: "amount" }, event.amount_cents === null ? "—" : euros(event.amount_cents)),
+      h("td", {}, event.by)))));
+}
+
+async function showHistory(creditorCode, entry, opener) {
+  const content = h("div", { "aria-live": "polite" }, "Chargement…");
+  const dialog = h("dialog", { class: "lifecycle-dialog", "aria-labelledby": "lifecycle-title" },
+    h("h2", { id: "lifecycle-title" }, `Cycle de vie de ${entry.number}`),
+    content,
+    h("form", { method: "dialog" }, h("button", { type: "submit", class: "secondary" }, "Fermer")));
+  dialog.addEventListener("close", () => { dialog.remove(); opener.focus(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  try {
+    const lifecycle = await api.lifecycle(creditorCode, entry.number);
+    show(content, h("p", {}, `Statut actuel : ${lifecycle.current.code} ${lifecycle.current.label}, depuis le `
+      + `${frenchDateTime(lifecycle.current.date)}.`), historyTable(lifecycle));
+  } catch (failure) {
+    show(content, h("p", { role: "alert" }, failure.message));
+  }
+}
+
+// The cell of a statement row: the current status, a button to its history (nothing for a payment).
+export function lifecycleCell(creditorCode, entry) {
+  if (!entry.lifecycle) return h("td", { class: "lifecycle" }, "—");
+  const button = h("button", { type: "button", class: "link-button",
+    "aria-label": `Cycle de vie de ${entry.number} : ${entry.lifecycle.label}`,
+    onclick: () => showHistory(creditorCode, entry, button) }, entry.lifecycle.label);
+  return h("td", { class: "lifecycle", "data-code": String(entry.lifecycle.code) }, button);
+}
+
+// The filter field: every status the server knows; its options are filled once they are read.
+export function lifecycleFilter() {
+  const select = h("select", { id: "lifecycle", name: "lifecycle" }, h("option", { value: "" }, "Tous"));
+  lifecycleStatuses().then((known) => select.append(...known.map((status) =>
+    h("option", { value: String(status.code) }, `${status.code} ${status.label}`)))).catch(() => {});
+  return h("div", {}, h("label", { for: "lifecycle" }, "Cycle de vie"), select);
+}
