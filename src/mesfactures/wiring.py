@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.store import DocumentStore
     from mesfactures.imports.queue import ImportQueue
+    from mesfactures.lifecycle.use_cases import DeliveryPorts as StatusDeliveryPorts
     from mesfactures.notifications.mailer import SesMailer
     from mesfactures.payments.gateway import StripeGateway
     from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
@@ -222,6 +223,13 @@ def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
     return DocumentStore(_s3_client, settings().bucket_name)
+
+
+def status_delivery() -> StatusDeliveryPorts:
+    """What delivering the statuses the portal reports needs (lifecycle.use_cases.DeliveryPorts)."""
+    from mesfactures.lifecycle.use_cases import DeliveryPorts
+
+    return DeliveryPorts(status_messages(), documents(), accounts(), lifecycle())
 
 
 class ImportPorts:

@@ -178,7 +178,9 @@ def test_the_import_queue_and_the_outbox_stream_feed_their_functions(resources: 
     failure = outbox["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
     assert failure["Fn::GetAtt"][0].startswith("OutboxDeadLetters")
     (pattern,) = outbox["Properties"]["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]["kind"] == {"S": ["outbox"]}
+    assert json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]["kind"] == {
+        "S": ["outbox", "status_message"]
+    }
     # The handler names the record that failed: only it and those after it come back, not the mails
     # already sent before it in the batch.
     assert outbox["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

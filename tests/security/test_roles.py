@@ -49,6 +49,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/payments/creditors/{creditor}/checkout"): ACCOUNTANT,
     ("GET", "/payments/creditors/{creditor}/payments/{payment_id}"): AGENCY,
     ("POST", "/payments/stripe/webhook"): PUBLIC,
+    ("GET", "/payments/finance/lifecycle-messages"): FINANCE_ONLY,
     ("GET", "/account/health"): PUBLIC,
     ("POST", "/account/session"): PUBLIC,
     ("DELETE", "/account/session"): PUBLIC,

@@ -62,3 +62,42 @@ export function lifecycleFilter() {
     h("option", { value: String(status.code) }, `${status.code} ${status.label}`)))).catch(() => {});
   return h("div", {}, h("label", { for: "lifecycle" }, "Cycle de vie"), select);
 }
+
+// Finance: the statuses the portal reported to the creditors' platforms, with their delivery state.
+export async function financeMessagesView(main, me, params) {
+  const creditor = h("select", { id: "m-creditor", name: "creditor" }, h("option", { value: "" }, "Tous"),
+    me.creditors.map((c) => h("option", { value: c.code, selected: params.get("creditor") === c.code }, c.name)));
+  const filters = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les messages",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const chosen = new URLSearchParams();
+      for (const [name, value] of new FormData(filters)) if (value) chosen.set(name, value);
+      location.hash = `#/finance/cycle-de-vie?${chosen}`;
+    } },
+  h("div", { class: "filter-fields" }, h("div", {}, h("label", { for: "m-creditor" }, "Créancier"), creditor)),
+  h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "primary" }, "Filtrer")));
+  const query = Object.fromEntries([...params].filter(([, value]) => value));
+  const { messages } = await api.lifecycleMessages(query);
+  show(main,
+    h("p", { class: "breadcrumb" }, h("a", { href: "#/finance" }, "Espace service financier")),
+    h("h1", {}, "Statuts transmis aux plateformes"),
+    h("p", {}, "Les statuts de cycle de vie que seul le portail connaît (paiements par carte, remboursements), "
+      + "déposés pour la plateforme agréée de chaque créancier. 90 derniers jours."),
+    filters,
+    h("p", { class: "status", role: "status" }, `${messages.length} message(s).`),
+    h("div", { class: "table-wrap" }, h("table", { class: "lifecycle-messages" },
+      h("caption", { class: "visually-hidden" }, "Statuts transmis"),
+      h("thead", {}, h("tr", {}, ["Date", "Créancier", "Agence", "Facture", "Statut", "Montant", "Motif", "Dépôt"]
+        .map((title) => h("th", { scope: "col" }, title)))),
+      h("tbody", {}, messages.map((m) => h("tr", { "data-delivery": m.delivery },
+        h("td", {}, frenchDateTime(m.date)),
+        h("td", {}, m.creditor.replace("_", " ")),
+        h("td", {}, m.agency_id),
+        h("th", { scope: "row" }, m.number),
+        h("td", {}, `${m.code} ${m.label}`),
+        h("td", { class: "amount" }, m.amount_cents === null ? "—" : euros(m.amount_cents)),
+        h("td", {}, m.reason || "—"),
+        h("td", {}, m.delivery === "delivered"
+          ? h("span", { title: m.file }, `Déposé le ${frenchDateTime(m.delivered_at)}`)
+          : h("span", { class: "badge" }, "En attente"))))))));
+}

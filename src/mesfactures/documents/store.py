@@ -43,6 +43,11 @@ class DocumentStore:
             Bucket=self._bucket, Key=key, Body=content, ContentType="application/json; charset=utf-8"
         )
 
+    def put_xml(self, key: str, content: bytes) -> None:
+        self._client().put_object(
+            Bucket=self._bucket, Key=key, Body=content, ContentType="application/xml; charset=utf-8"
+        )
+
     def exists(self, key: str) -> bool:
         answer = self._client().list_objects_v2(Bucket=self._bucket, Prefix=key, MaxKeys=1)
         return any(item.get("Key") == key for item in answer.get("Contents", []))

@@ -37,7 +37,7 @@ GUIDELINE = "urn.cpro.gouv.fr:1p0:CDV:invoice"
 MAX_BYTES = 5 * 1024 * 1024
 _AGENCY = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 _NUMBER = re.compile(r"^[A-Za-z0-9_.:\-]{1,35}$")
-_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
+_AMOUNT = re.compile(r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$")
 
 for prefix, uri in (("rsm", RSM), ("ram", RAM), ("udt", UDT), ("qdt", QDT)):
     ET.register_namespace(prefix, uri)
@@ -131,7 +131,7 @@ def _amount(reference: ET.Element) -> tuple[int | None, str | None]:
     if raw is None:
         return None, None
     if not _AMOUNT.match(raw):
-        return None, f"montant illisible : « {raw[:20]} » (un nombre positif à deux décimales au plus)"
+        return None, f"montant illisible : « {raw[:20]} » (un nombre à deux décimales au plus)"
     try:
         return int(Decimal(raw) * 100), None
     except InvalidOperation:
@@ -242,4 +242,6 @@ def _party(parent: ET.Element, name: str, identifier: str, label: str, role: str
 
 
 def _decimal(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+    """`1234.50`, `-120.00`: the amount a refund takes back is negative."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from mesfactures.domain.accounts import CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError, NotFound
 from mesfactures.domain.imports import ImportReport
@@ -104,9 +105,17 @@ class Channel(Protocol):
 
 
 class Sellers(Protocol):
-    def seller(self, creditor: Creditor) -> tuple[str, str]:
-        """The creditor's legal name and SIREN."""
-        ...
+    def creditor(self, creditor: Creditor) -> CreditorDetails: ...
+
+
+@dataclass(frozen=True)
+class DeliveryPorts:
+    """What delivering a reported status needs, as the composition root provides it."""
+
+    outbound: Outbound
+    channel: Channel
+    sellers: Sellers
+    recorder: Recorder
 
 
 def outbox_key(status: ReportedStatus) -> str:
@@ -115,24 +124,22 @@ def outbox_key(status: ReportedStatus) -> str:
     return f"{OUTBOX}{status.creditor.value}/{stamp}-{status.number}-{status.code}-{status.message_id}.xml"
 
 
-def deliver_status(
-    outbound: Outbound, channel: Channel, sellers: Sellers, recorder: Recorder, message_id: str
-) -> bool:
+def deliver_status(ports: DeliveryPorts, message_id: str) -> bool:
     """Writes a pending reported status to the creditor's outbound channel, records it in the invoice's
     history (and current status, if latest), then marks it delivered. Every step is idempotent: a failure
     raises and the stream delivers the record again (the file is written again, under the same key)."""
-    status = outbound.pending(message_id)
+    status = ports.outbound.pending(message_id)
     if status is None:
         return False
-    name, siren = sellers.seller(status.creditor)
+    seller = ports.sellers.creditor(status.creditor)
     key = outbox_key(status)
-    channel.put_xml(
+    ports.channel.put_xml(
         key,
         write_cdar(
             OutboundStatus(
                 message_id=status.message_id,
-                creditor_name=name,
-                creditor_siren=siren,
+                creditor_name=seller.legal_name,
+                creditor_siren=seller.siren,
                 agency_id=status.agency_id,
                 number=status.number,
                 code=status.code,
@@ -144,11 +151,24 @@ def deliver_status(
         ),
     )
     try:
-        recorder.record(status.agency_id, status.creditor, status.as_event())
+        ports.recorder.record(status.agency_id, status.creditor, status.as_event())
     except DomainError:
         _log.warning("reported status of a document no longer in the ledger", extra={"number": status.number})
-    outbound.mark_delivered(message_id, key)
+    ports.outbound.mark_delivered(message_id, key)
     return True
+
+
+def deliver_status_batch(ports: DeliveryPorts, records: list[tuple[str, str]]) -> list[str]:
+    """Delivers (sequence number, message id) records in the stream's order and stops at the first that
+    fails: its sequence number is returned, so the stream hands it back with those after it."""
+    for sequence_number, message_id in records:
+        try:
+            if deliver_status(ports, message_id):
+                _log.info("status reported", extra={"message_id": message_id})
+        except Exception:
+            _log.exception("status not delivered: the stream will hand it again", extra={"id": message_id})
+            return [sequence_number]
+    return []
 
 
 class FinanceMessages(Protocol):

@@ -151,9 +151,11 @@ def status_message_item(status: ReportedStatus) -> StatusMessageItem:
 
 def add_reported_statuses(transaction: TransactWrite, statuses: list[ReportedStatus]) -> None:
     """The step every transaction that causes a reported status takes (a card payment settled, refunded, a
-    dispute opened or resolved): its outbound messages go in with it, or not at all."""
+    dispute opened or resolved): its outbound messages go in with it, or not at all. No condition of
+    their own: the cause's conditions make the transaction happen once, and a status must never be the
+    reason a settlement is refused."""
     for status in statuses:
-        transaction.save(status_message_item(status), condition=StatusMessageItem.pk.does_not_exist())
+        transaction.save(status_message_item(status))
 
 
 class StatusMessages:
