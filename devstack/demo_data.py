@@ -328,7 +328,8 @@ def demo_lifecycles(
 ) -> None:
     """Invoices in several lifecycle states, as the creditor's platform would have told of them: paid
     ones taken in charge, then collected; open ones made available, approved, partly approved; a partly
-    paid one whose payment is on its way; the disputed one in dispute. Idempotent (fixed message ids)."""
+    paid one whose payment is on its way (the disputed one is "En litige" as the portal reports it).
+    Idempotent (fixed message ids)."""
     sender = f"Plateforme de {creditor.display_name}"
     latest_moment = datetime.now(UTC) - timedelta(hours=1)
     invoices = sorted((e for e in entries if e.type is EntryType.INVOICE), key=lambda e: e.issued_on)
@@ -340,7 +341,6 @@ def demo_lifecycles(
     newest_open = zip(reversed(still_open), _OPEN_STATES, strict=False)  # fewer open ones: fewer states
     plan += [(e, code, days, reason) for e, (code, days, reason) in newest_open]
     plan += [(e, 211, 20, None) for e in invoices if e.status is EntryStatus.PARTIALLY_PAID]
-    plan += [(e, 207, 3, "Litige déclaré par l'agence") for e in invoices if e.number in disputed]
     for entry, code, days, reason in plan:
         moment = datetime.combine(entry.issued_on, time(10, 0), tzinfo=UTC) + timedelta(days=days)
         event = LifecycleEvent(

@@ -141,3 +141,45 @@ def test_a_refund_that_reopens_an_invoice_reports_the_collection_taken_back(
     assert '<ram:ValueAmount currencyID="EUR">40.00</ram:ValueAmount>' in collected
     assert '<ram:ValueAmount currencyID="EUR">-40.00</ram:ValueAmount>' in corrected
     assert "encaissement annulé" in corrected
+
+
+def test_a_dispute_declared_in_the_portal_reports_in_dispute_then_its_resolution(
+    portal: Portal, demo: dict[str, str], finance: dict[str, str]
+) -> None:
+    first, second = fresh_invoices("AG-1001", "POLIRIS", 2, amount_cents=6_000)
+    opened = requests.post(
+        portal.api("disputes/creditors/POLIRIS/disputes"),
+        headers=demo,
+        json={
+            "invoice_numbers": [first["number"], second["number"]],
+            "reason": "wrong_amount",
+            "comment": "Le tarif n'est pas celui du contrat.",
+            "amounts": {first["number"]: 1_000},
+        },
+        timeout=20,
+    )
+    assert opened.status_code == 201, opened.text
+    dispute_id = opened.json()["id"]
+    (declared,) = _outbox_files(portal, first["number"], 1)
+    assert "<ram:ProcessConditionCode>207</ram:ProcessConditionCode>" in declared
+    for step in ("in_review", "resolved_accepted"):
+        moved = requests.post(
+            portal.api(f"disputes/finance/disputes/{dispute_id}/transitions"),
+            headers=finance,
+            json={"to": step, "comment": "Vu avec le service commercial."},
+            timeout=20,
+        )
+        assert moved.status_code == 201, moved.text
+    _, partly = _outbox_files(portal, first["number"], 2)
+    _, wholly = _outbox_files(portal, second["number"], 2)
+    assert "<ram:ProcessConditionCode>206</ram:ProcessConditionCode>" in partly
+    assert '<ram:ValueAmount currencyID="EUR">10.00</ram:ValueAmount>' in partly
+    assert "<ram:ProcessConditionCode>210</ram:ProcessConditionCode>" in wholly
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        status = wiring.ledger().entry("AG-1001", Creditor.POLIRIS, second["number"]).lifecycle_status
+        if status is not None and status.code == 210:
+            break
+        time.sleep(0.2)
+    _, history = wiring.lifecycle().history("AG-1001", Creditor.POLIRIS, second["number"])
+    assert [event.code for event in history] == [210, 207]

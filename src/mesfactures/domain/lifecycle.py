@@ -15,6 +15,7 @@ from mesfactures.domain.errors import InvalidInput
 
 DEPOSITED = 200
 APPROVED = 205
+PARTIALLY_APPROVED = 206
 IN_DISPUTE = 207
 REFUSED = 210
 COLLECTED = 212
