@@ -36,11 +36,16 @@ TYPING_ONLY = (Path("stripe") / "params",)
 # Only the payments service talks to Stripe (through `wiring.payment_gateway`, which no other app calls);
 # the SDK is 31 MB unpacked, so the other services go without it.
 STRIPE_SERVICES = frozenset({"payments"})
+# The XSD validator of e-invoices (pure Python, 0.8 MB zipped) runs in the import, the statement service's.
+VALIDATOR = frozenset(canonicalize_name(name) for name in ("xmlschema", "elementpath"))
+VALIDATOR_SERVICES = frozenset({"statement"})
 
 
 def runtime_distributions(service: str) -> list[str]:
     """The distributions a service needs at run time, less those of the Lambda runtime."""
     left_out = IN_LAMBDA_RUNTIME if service in STRIPE_SERVICES else IN_LAMBDA_RUNTIME | {"stripe"}
+    if service not in VALIDATOR_SERVICES:
+        left_out = left_out | VALIDATOR
     seen: set[str] = set()
     pending = [SHARED_PACKAGE]
     while pending:

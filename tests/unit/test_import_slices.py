@@ -74,6 +74,12 @@ class Store:
     def put_json(self, key: str, content: bytes) -> None:
         self.objects[key] = content
 
+    def put_xml(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 class Checkpoints:
     """The progress item: advanced only from the position it holds (a conditional write)."""

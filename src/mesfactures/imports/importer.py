@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from mesfactures.documents.store import document_key
+from mesfactures.documents.store import document_key, received_key
 from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError
@@ -25,6 +25,7 @@ from mesfactures.domain.imports import (
 )
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
 from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
+from mesfactures.imports.einvoice import EInvoiceRejected, is_cii, read_cii
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
 
@@ -33,7 +34,7 @@ _log = logger("mesfactures.imports")
 INBOX = "imports/inbox/"
 REPORTS = "imports/reports/"
 DATA_SUFFIXES = (".csv", ".jsonl")
-XML_SUFFIXES = (".xml",)  # CDAR status messages (docs/import.md)
+XML_SUFFIXES = (".xml",)  # CDAR status messages and CII e-invoices (docs/import.md)
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
 # The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
@@ -71,6 +72,10 @@ class Store(Protocol):
 
 class InboxStore(Store, Protocol):
     def read_version(self, key: str, version_id: str | None) -> bytes: ...
+
+    def put_xml(self, key: str, content: bytes) -> None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class _KnownAccounts:
@@ -416,12 +421,45 @@ def _import_xml(file: ImportFile, position: Position | None, ports: Ports) -> Im
     if creditor is None or checkpoint is None or checkpoint.position != START:
         return None
     store = ports.store()
-    report = apply_status_file(
-        file.key, store.read_version(file.key, file.version_id), creditor, ports.lifecycle()
-    )
+    content = store.read_version(file.key, file.version_id)
+    if is_cii(content):
+        report = _import_einvoice(file.key, content, creditor, ports)
+    else:
+        report = apply_status_file(file.key, content, creditor, ports.lifecycle())
     _write_full_report(store, report)
     if report.complete:
         checkpoints.advance(file, START, None, report, None)
+    return report
+
+
+def _import_einvoice(key: str, content: bytes, creditor: Creditor, ports: Ports) -> ImportReport:
+    """An e-invoice (CII) of the inbox: checked whole (XSD, EN 16931 rules, the rows' validation), then
+    the file is kept as the legal document and the entry upserted like a row; a rejection writes nothing
+    (a file stored for an entry the ledger then refuses is taken back)."""
+    report = ImportReport(file=key)
+    try:
+        row = read_cii(content, creditor, PurePosixPath(key).name).row
+        _KnownAccounts(ports.accounts()).check(row.entry)
+    except EInvoiceRejected as error:
+        report.reject(0, str(error))
+        return report
+    except DomainError:
+        report.reject(0, "MF-ACHETEUR : aucun compte de cette agence (BuyerTradeParty/ID) chez ce créancier")
+        return report
+    store = ports.store()
+    document = received_key(row.entry.agency_id, creditor, row.entry.entry_id, row.version)
+    known = store.exists(document)
+    if known and store.read(document) != content:
+        report.reject(
+            0,
+            f"MF-VERSION : la version {row.version} de {row.entry.number} a déjà été reçue "
+            f"avec un autre contenu ; envoyez la correction sous le nom …-v{row.version + 1}.xml",
+        )
+        return report
+    store.put_xml(document, content)
+    _apply(report, row, lambda valid: ports.writer().upsert_document(valid.entry, valid.version, document))
+    if report.rejected and not known:
+        store.delete(document)
     return report
 
 

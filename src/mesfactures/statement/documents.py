@@ -21,7 +21,7 @@ class DocumentFiles(Protocol):
 
     def put_pdf(self, key: str, content: bytes) -> None: ...
 
-    def url(self, key: str, disposition: Disposition, filename: str) -> str: ...
+    def url(self, key: str, disposition: Disposition, filename: str, content_type: str = ...) -> str: ...
 
 
 class Parties(Protocol):
@@ -58,6 +58,10 @@ def document_link(
     A PDF the ERP did not send is drawn on the document's first opening and kept: an import of 100,000
     rows writes the ledger only, and most documents are never opened."""
     entry, key = ledger.document(agency_id, creditor, number)
+    if key.endswith(".xml"):  # an e-invoice received in the feed: served as it came, never drawn
+        filename = f"{number}.xml"
+        url = store.url(key, disposition, filename, "application/xml")
+        return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
     if not store.exists(key):
         store.put_pdf(key, _drawn(entry, parties))
     filename = f"{number}.pdf"

