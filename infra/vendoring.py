@@ -36,8 +36,9 @@ TYPING_ONLY = (Path("stripe") / "params",)
 # Only the payments service talks to Stripe (through `wiring.payment_gateway`, which no other app calls);
 # the SDK is 31 MB unpacked, so the other services go without it.
 STRIPE_SERVICES = frozenset({"payments"})
-# The XSD validator of e-invoices (pure Python, 0.8 MB zipped) runs in the import, the statement service's.
-VALIDATOR = frozenset(canonicalize_name(name) for name in ("xmlschema", "elementpath"))
+# The e-invoices' XSD validator and PDF reader (pure Python, 1.2 MB zipped) run in the import, the
+# statement service's.
+VALIDATOR = frozenset(canonicalize_name(name) for name in ("xmlschema", "elementpath", "pypdf"))
 VALIDATOR_SERVICES = frozenset({"statement"})
 
 

@@ -4,16 +4,23 @@ XSD or an EN 16931 rule is rejected with the rule's id, nothing written."""
 
 from __future__ import annotations
 
+import io
+import json
+import time
 from pathlib import Path
 from typing import Any
 
+import boto3
+import pypdf
 import pytest
 import requests
 
+from devstack.config import REGION
 from devstack.dropbox import drop
 from mesfactures import wiring
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import NotFound
+from mesfactures.imports.importer import creditor_inbox, report_key
 from tests.support import Portal
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "facture-cii.xml"
@@ -33,11 +40,27 @@ def _invoice(number: str, **replaced: str) -> bytes:
     return text.encode()
 
 
-def _drop(portal: Portal, tmp_path: Path, name: str, content: bytes) -> dict[str, Any]:
-    path = tmp_path / name
-    path.write_bytes(content)
-    (report,) = drop(portal.running.config, Creditor.POLIRIS, [path], timeout=60)
-    return report
+def _drop(portal: Portal, tmp_path: Path, name: str, content: bytes, pdf: bool = False) -> dict[str, Any]:
+    """Drops one file into POLIRIS's inbox and waits for its report (a PDF is put there directly: the
+    local `import` command takes PDFs as the attachments of a data file)."""
+    if not pdf:
+        path = tmp_path / name
+        path.write_bytes(content)
+        (report,) = drop(portal.running.config, Creditor.POLIRIS, [path], timeout=60)
+        return report
+    s3: Any = boto3.client("s3", region_name=REGION)
+    bucket, key = (
+        portal.running.config.bucket_name,
+        f"{creditor_inbox(Creditor.POLIRIS)}{tmp_path.name}/{name}",
+    )
+    s3.put_object(Bucket=bucket, Key=key, Body=content)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            return dict(json.loads(s3.get_object(Bucket=bucket, Key=report_key(key))["Body"].read()))
+        except s3.exceptions.NoSuchKey:
+            time.sleep(0.2)
+    raise TimeoutError(f"no report for {name}")
 
 
 def _served(portal: Portal, cookie: dict[str, str], number: str) -> tuple[str, bytes]:
@@ -110,3 +133,33 @@ def test_a_file_that_breaks_a_rule_is_rejected_with_its_id_and_nothing_is_writte
     assert [(r["line"], r["reason"].split(" : ")[0]) for r in report["rejected"]] == [(0, rule)]
     with pytest.raises(NotFound):
         wiring.ledger().entry(AGENCY, Creditor.POLIRIS, number)
+
+
+def _facturx(xml: bytes) -> bytes:
+    """A PDF carrying its CII as `factur-x.xml`, as a platform sends a Factur-X."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("factur-x.xml", xml)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_a_facturx_pdf_becomes_an_entry_and_the_pdf_received_is_the_document(
+    portal: Portal, tmp_path: Path, other: dict[str, str]
+) -> None:
+    pdf = _facturx(_invoice("FA-2026-980010"))
+    report = _drop(portal, tmp_path, "FA-2026-980010.pdf", pdf, pdf=True)
+    assert (report["inserted"], report["rejected"]) == (1, [])
+    assert wiring.ledger().entry(AGENCY, Creditor.POLIRIS, "FA-2026-980010").amount.cents == 65_460
+    assert _served(portal, other, "FA-2026-980010") == ("FA-2026-980010.pdf", pdf)
+
+
+def test_a_facturx_pdf_whose_invoice_breaks_a_rule_is_rejected_and_not_kept(
+    portal: Portal, tmp_path: Path
+) -> None:
+    wrong = _invoice("FA-2026-980011", **{"<ram:GrandTotalAmount>654.60": "<ram:GrandTotalAmount>600.00"})
+    report = _drop(portal, tmp_path, "FA-2026-980011.pdf", _facturx(wrong), pdf=True)
+    assert [r["reason"].split(" : ")[0] for r in report["rejected"]] == ["BR-CO-15"]
+    with pytest.raises(NotFound):
+        wiring.ledger().entry(AGENCY, Creditor.POLIRIS, "FA-2026-980011")

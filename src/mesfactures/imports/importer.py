@@ -25,7 +25,7 @@ from mesfactures.domain.imports import (
 )
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
 from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
-from mesfactures.imports.einvoice import EInvoiceRejected, is_cii, read_cii
+from mesfactures.imports.einvoice import EInvoiceRejected, facturx_xml, is_cii, read_cii
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
 
@@ -35,6 +35,7 @@ INBOX = "imports/inbox/"
 REPORTS = "imports/reports/"
 DATA_SUFFIXES = (".csv", ".jsonl")
 XML_SUFFIXES = (".xml",)  # CDAR status messages and CII e-invoices (docs/import.md)
+WHOLE_SUFFIXES = (*XML_SUFFIXES, ".pdf")  # imported in one go; a PDF only if it is a Factur-X
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
 # The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
@@ -359,8 +360,8 @@ def import_from_store(
     can advance the checkpoint (a conditional write): a message delivered twice changes nothing. A late
     message finding the successor of the checkpoint unsent (its sender stopped between the two) sends
     it. The answer is the report when this slice finished the file (or could not: rows to try again)."""
-    if _inbox_creditor(file.key, XML_SUFFIXES) is not None:
-        return _import_xml(file, position, ports)
+    if _inbox_creditor(file.key, WHOLE_SUFFIXES) is not None:
+        return _import_whole(file, position, ports)
     creditor = _inbox_creditor(file.key)
     if creditor is None:
         return None  # not a data file of an inbox (its PDFs, a report)
@@ -407,22 +408,28 @@ def _send_next(file: ImportFile, position: Position, ports: Ports) -> None:
     ports.checkpoints().next_sent(file, position)
 
 
-def _import_xml(file: ImportFile, position: Position | None, ports: Ports) -> ImportReport | None:
-    """An XML file of the inbox, in one go (a CDAR file is at most 5 MB of status messages, each applied
-    idempotently): once per version of the file, as for the data files (its checkpoint)."""
+def _import_whole(file: ImportFile, position: Position | None, ports: Ports) -> ImportReport | None:
+    """An XML file (a CDAR, a CII invoice) or a Factur-X PDF of the inbox, in one go (at most 5 MB of
+    status messages, or one invoice): once per version of the file, as for the data files (its
+    checkpoint). A PDF without an invoice inside is the attachment of a data file: not imported alone."""
     from mesfactures.lifecycle.use_cases import apply_status_file
 
-    creditor = _inbox_creditor(file.key, XML_SUFFIXES)
-    checkpoints = ports.checkpoints()
-    if position is not None:
-        return None  # XML files are not sliced: no continuation names one
-    checkpoints.begin(file)
-    checkpoint = checkpoints.load(file)
-    if creditor is None or checkpoint is None or checkpoint.position != START:
-        return None
+    creditor = _inbox_creditor(file.key, WHOLE_SUFFIXES)
+    if position is not None or creditor is None:
+        return None  # these files are not sliced: no continuation names one
     store = ports.store()
     content = store.read_version(file.key, file.version_id)
-    if is_cii(content):
+    embedded = facturx_xml(content) if file.key.endswith(".pdf") else None
+    if file.key.endswith(".pdf") and embedded is None:
+        return None
+    checkpoints = ports.checkpoints()
+    checkpoints.begin(file)
+    checkpoint = checkpoints.load(file)
+    if checkpoint is None or checkpoint.position != START:
+        return None
+    if embedded is not None:
+        report = _import_einvoice(file.key, embedded, creditor, ports, pdf=content)
+    elif is_cii(content):
         report = _import_einvoice(file.key, content, creditor, ports)
     else:
         report = apply_status_file(file.key, content, creditor, ports.lifecycle())
@@ -432,13 +439,15 @@ def _import_xml(file: ImportFile, position: Position | None, ports: Ports) -> Im
     return report
 
 
-def _import_einvoice(key: str, content: bytes, creditor: Creditor, ports: Ports) -> ImportReport:
-    """An e-invoice (CII) of the inbox: checked whole (XSD, EN 16931 rules, the rows' validation), then
-    the file is kept as the legal document and the entry upserted like a row; a rejection writes nothing
-    (a file stored for an entry the ledger then refuses is taken back)."""
+def _import_einvoice(
+    key: str, xml: bytes, creditor: Creditor, ports: Ports, pdf: bytes | None = None
+) -> ImportReport:
+    """An e-invoice of the inbox (CII, or the CII of a Factur-X PDF): checked whole (XSD, EN 16931 rules,
+    the rows' validation), then the file received is kept as the legal document and the entry upserted
+    like a row; a rejection writes nothing (a file stored for an entry the ledger refuses is taken back)."""
     report = ImportReport(file=key)
     try:
-        row = read_cii(content, creditor, PurePosixPath(key).name).row
+        row = read_cii(xml, creditor, PurePosixPath(key).name).row
         _KnownAccounts(ports.accounts()).check(row.entry)
     except EInvoiceRejected as error:
         report.reject(0, str(error))
@@ -447,16 +456,25 @@ def _import_einvoice(key: str, content: bytes, creditor: Creditor, ports: Ports)
         report.reject(0, "MF-ACHETEUR : aucun compte de cette agence (BuyerTradeParty/ID) chez ce créancier")
         return report
     store = ports.store()
-    document = received_key(row.entry.agency_id, creditor, row.entry.entry_id, row.version)
+    entry = row.entry
+    received = pdf if pdf is not None else xml
+    document = (
+        document_key(entry.agency_id, creditor, entry.entry_id, row.version)
+        if pdf is not None
+        else received_key(entry.agency_id, creditor, entry.entry_id, row.version)
+    )
     known = store.exists(document)
-    if known and store.read(document) != content:
+    if known and store.read(document) != received:
         report.reject(
             0,
-            f"MF-VERSION : la version {row.version} de {row.entry.number} a déjà été reçue "
-            f"avec un autre contenu ; envoyez la correction sous le nom …-v{row.version + 1}.xml",
+            f"MF-VERSION : la version {row.version} de {entry.number} a déjà été reçue avec un autre "
+            f"contenu ; envoyez la correction sous le nom …-v{row.version + 1}{PurePosixPath(key).suffix}",
         )
         return report
-    store.put_xml(document, content)
+    if pdf is not None:
+        store.put_pdf(document, received)
+    else:
+        store.put_xml(document, received)
     _apply(report, row, lambda valid: ports.writer().upsert_document(valid.entry, valid.version, document))
     if report.rejected and not known:
         store.delete(document)
