@@ -155,6 +155,13 @@ def test_a_facturx_pdf_becomes_an_entry_and_the_pdf_received_is_the_document(
     assert _served(portal, other, "FA-2026-980010") == ("FA-2026-980010.pdf", pdf)
 
 
+def test_the_facturx_sample_of_the_docs_imports_cleanly(portal: Portal, tmp_path: Path) -> None:
+    sample = SAMPLE.with_name("facture-facturx.pdf").read_bytes()
+    report = _drop(portal, tmp_path, "facture-facturx.pdf", sample, pdf=True)
+    assert (report["accepted"], report["rejected"]) == (1, [])
+    assert wiring.ledger().entry(AGENCY, Creditor.POLIRIS, "FA-2026-980020").amount.cents == 65_460
+
+
 def test_a_facturx_pdf_whose_invoice_breaks_a_rule_is_rejected_and_not_kept(
     portal: Portal, tmp_path: Path
 ) -> None:
@@ -163,3 +170,18 @@ def test_a_facturx_pdf_whose_invoice_breaks_a_rule_is_rejected_and_not_kept(
     assert [r["reason"].split(" : ")[0] for r in report["rejected"]] == ["BR-CO-15"]
     with pytest.raises(NotFound):
         wiring.ledger().entry(AGENCY, Creditor.POLIRIS, "FA-2026-980011")
+
+
+def test_the_ubl_sample_of_the_docs_becomes_an_entry_served_as_received(
+    portal: Portal, tmp_path: Path, other: dict[str, str]
+) -> None:
+    sample = SAMPLE.with_name("facture-ubl.xml").read_bytes()
+    report = _drop(portal, tmp_path, "facture-ubl.xml", sample)
+    assert (report["inserted"], report["rejected"]) == (1, [])
+    assert wiring.ledger().entry(AGENCY, Creditor.POLIRIS, "FA-2026-980030").amount.cents == 65_460
+    assert _served(portal, other, "FA-2026-980030") == ("FA-2026-980030.xml", sample)
+    wrong = sample.replace(b"FA-2026-980030", b"FA-2026-980031").replace(
+        b'<cbc:TaxInclusiveAmount currencyID="EUR">654.60', b'<cbc:TaxInclusiveAmount currencyID="EUR">654.00'
+    )
+    refused = _drop(portal, tmp_path, "FA-2026-980031.xml", wrong)
+    assert [r["reason"].split(" : ")[0] for r in refused["rejected"]] == ["BR-CO-15"]

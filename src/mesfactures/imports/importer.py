@@ -25,7 +25,7 @@ from mesfactures.domain.imports import (
 )
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
 from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
-from mesfactures.imports.einvoice import EInvoiceRejected, facturx_xml, is_cii, read_cii
+from mesfactures.imports.einvoice import EInvoiceRejected, facturx_xml, is_einvoice, read_einvoice
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
 
@@ -429,7 +429,7 @@ def _import_whole(file: ImportFile, position: Position | None, ports: Ports) -> 
         return None
     if embedded is not None:
         report = _import_einvoice(file.key, embedded, creditor, ports, pdf=content)
-    elif is_cii(content):
+    elif is_einvoice(content):
         report = _import_einvoice(file.key, content, creditor, ports)
     else:
         report = apply_status_file(file.key, content, creditor, ports.lifecycle())
@@ -447,7 +447,7 @@ def _import_einvoice(
     like a row; a rejection writes nothing (a file stored for an entry the ledger refuses is taken back)."""
     report = ImportReport(file=key)
     try:
-        row = read_cii(xml, creditor, PurePosixPath(key).name).row
+        row = read_einvoice(xml, creditor, PurePosixPath(key).name).row
         _KnownAccounts(ports.accounts()).check(row.entry)
     except EInvoiceRejected as error:
         report.reject(0, str(error))
