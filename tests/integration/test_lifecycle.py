@@ -35,7 +35,8 @@ def invoices(portal: Portal, tmp_path_factory: pytest.TempPathFactory) -> list[s
     view other tiers count does not change."""
     numbers = [f"FA-2026-99000{index}" for index in range(1, 7)]
     rows = [_invoice(number) for number in numbers] + [
-        f"POLIRIS;{AGENCY};payment;RG-2026-990001;2026-11-03;;Virement;72000;0;0;72000;{'|'.join(numbers)}"
+        f"POLIRIS;{AGENCY};payment;RG-2026-99000{index};2026-11-03;;Virement;12000;0;0;12000;{number}"
+        for index, number in enumerate(numbers, start=1)
     ]
     feed = tmp_path_factory.mktemp("lifecycle") / "factures.csv"
     feed.write_text("\n".join((HEADER, *rows)) + "\n", encoding="utf-8")
