@@ -155,13 +155,25 @@ def test_the_statement_filters_by_status_and_its_csv_has_the_status_column(
             "FA-2026-990004", 212, datetime(2026, 11, 28, 12, tzinfo=UTC), "filter", "PA", amount_cents=12_000
         ),
     )
-    answer = requests.get(
-        portal.api("statement/creditors/POLIRIS/entries?scope=all&lifecycle=212&limit=200"),
-        headers=other,
-        timeout=10,
-    )
-    assert answer.status_code == 200
-    entries = answer.json()["entries"]
+    # A filter on the page's Query: a page may be short, or empty, while its cursor goes on.
+    entries, cursor = [], ""
+    while True:
+        answer = requests.get(
+            portal.api("statement/creditors/POLIRIS/entries"),
+            params={
+                "scope": "all",
+                "lifecycle": "212",
+                "limit": "200",
+                **({"cursor": cursor} if cursor else {}),
+            },
+            headers=other,
+            timeout=10,
+        )
+        assert answer.status_code == 200
+        entries += answer.json()["entries"]
+        cursor = answer.json()["next_cursor"]
+        if not cursor:
+            break
     assert entries and {entry["lifecycle"]["code"] for entry in entries} == {212}
     assert "FA-2026-990004" in {entry["number"] for entry in entries}
     everything = requests.get(

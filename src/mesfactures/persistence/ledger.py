@@ -315,6 +315,7 @@ def _lifecycle(code: int | None, at: str | None) -> LifecycleStatus | None:
 
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+REPLACE_ATTEMPTS = 3
 
 
 class EntryWriter:
@@ -330,6 +331,16 @@ class EntryWriter:
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
+        # A status message (or another writer) may change the entry between the read and the write: the
+        # write is conditioned on what was read, and read again then, a few times, before giving up.
+        for _ in range(REPLACE_ATTEMPTS - 1):
+            try:
+                return self._replace(item, entry, version, document_key)
+            except ConcurrentChange:
+                continue
+        return self._replace(item, entry, version, document_key)
+
+    def _replace(self, item: EntryItem, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
         existing = EntryItem.get(item.pk, item.sk, consistent_read=True)
         if existing.entry_type != entry.type.value:
             raise BusinessRuleViolation(f"le numéro {entry.number} désigne déjà une pièce d'un autre type")
