@@ -10,7 +10,7 @@ import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from stdnum import luhn
 
@@ -33,11 +33,13 @@ from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.disputes import DisputeReason
 from mesfactures.domain.ids import new_id, stable_id
 from mesfactures.domain.ledger import Agency, DocumentLine, EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.lifecycle import LifecycleEvent
 from mesfactures.domain.money import Money, vat_cents
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.persistence.accounts import AccountRepository
 from mesfactures.persistence.disputes import DisputeRepository
 from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
+from mesfactures.persistence.lifecycle import LifecycleRepository
 
 VAT_STANDARD = 2000
 HOURS = "Du lundi au vendredi, de 9 h à 12 h 30 et de 14 h à 18 h"
@@ -352,7 +354,8 @@ def load(
             accounts.add_profile_if_absent(profile)
             seller = creditor_details(creditor)
             issued: dict[str, date] = {}  # the invoices' dates, which their credit notes cite (BT-26)
-            for item in account_entries(agency.agency_id, creditor, today, seed * 3 + index):
+            entries = list(account_entries(agency.agency_id, creditor, today, seed * 3 + index))
+            for item in entries:
                 issued[item.number] = item.issued_on
                 key = document_key(agency.agency_id, creditor, item.entry_id) if item.has_document else None
                 if ledger.add_entry_if_absent(item, key):
@@ -364,7 +367,48 @@ def load(
                     store.put_pdf(key, render_pdf(view))
                     store.put_xml(xml_key(key), view.xml)
             open_demo_dispute(disputes, accounts, store, agency, creditor, today, site_url)
+            demo_lifecycles(LifecycleRepository(), agency.agency_id, creditor, entries)
     return added
+
+
+def demo_lifecycles(
+    lifecycle: LifecycleRepository, agency_id: str, creditor: Creditor, entries: list[LedgerEntry]
+) -> None:
+    """Invoices in several lifecycle states, as the creditor's platform would have told of them: paid
+    ones taken in charge, then collected; open ones made available, approved, partly approved; a partly
+    paid one whose payment is on its way (the disputed one is "En litige" as the portal reports it).
+    Idempotent (fixed message ids)."""
+    sender = f"Plateforme de {creditor.display_name}"
+    latest_moment = datetime.now(UTC) - timedelta(hours=1)
+    invoices = sorted((e for e in entries if e.type is EntryType.INVOICE), key=lambda e: e.issued_on)
+    disputed = {e.number for e in LedgerRepository().open_items(agency_id, creditor) if e.dispute_id}
+    paid = [e for e in invoices if e.status is EntryStatus.PAID]
+    still_open = [e for e in invoices if e.status is EntryStatus.OPEN and e.number not in disputed]
+    plan: list[tuple[LedgerEntry, int, int, str | None]] = [(e, 204, 2, None) for e in paid]
+    plan += [(e, 212, 30, None) for e in paid[-3:]]
+    newest_open = zip(reversed(still_open), _OPEN_STATES, strict=False)  # fewer open ones: fewer states
+    plan += [(e, code, days, reason) for e, (code, days, reason) in newest_open]
+    plan += [(e, 211, 20, None) for e in invoices if e.status is EntryStatus.PARTIALLY_PAID]
+    for entry, code, days, reason in plan:
+        moment = datetime.combine(entry.issued_on, time(10, 0), tzinfo=UTC) + timedelta(days=days)
+        event = LifecycleEvent(
+            number=entry.number,
+            code=code,
+            at=min(moment, latest_moment).replace(microsecond=0),
+            message_id=f"demo-{code}",
+            by=sender,
+            reason=reason,
+            amount_cents=entry.amount.cents if code == 212 else None,
+        )
+        lifecycle.record(agency_id, creditor, event)
+
+
+_OPEN_STATES = (
+    (203, 1, None),
+    (205, 5, None),
+    (206, 6, "Quantité contestée sur une ligne"),
+    (204, 2, None),
+)
 
 
 _FRESH_NUMBERS = itertools.count(1)

@@ -12,7 +12,7 @@ import boto3
 
 from devstack.config import REGION, StackConfig
 from mesfactures.domain.creditors import Creditor
-from mesfactures.imports.importer import DATA_SUFFIXES, creditor_inbox, report_key
+from mesfactures.imports.importer import DATA_SUFFIXES, XML_SUFFIXES, creditor_inbox, report_key
 
 
 def drop(
@@ -21,7 +21,7 @@ def drop(
     """Uploads the PDFs first, then the data files (which trigger the import), and returns the reports."""
     s3: Any = boto3.client("s3", region_name=REGION)
     folder = f"{creditor_inbox(creditor)}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
-    data = [path for path in files if path.suffix in DATA_SUFFIXES]
+    data = [path for path in files if path.suffix in (*DATA_SUFFIXES, *XML_SUFFIXES)]
     for path in [path for path in files if path not in data] + data:
         s3.put_object(Bucket=config.bucket_name, Key=f"{folder}/{path.name}", Body=path.read_bytes())
     reports = []

@@ -44,10 +44,17 @@ STRIPE_SERVICES = frozenset({"payments"})
 DRAWING_SERVICES = frozenset({"statement"})
 FONTS = Path(SHARED_PACKAGE) / "documents" / "fonts"
 
+# The e-invoices' XSD validator and PDF reader (pure Python, 1.2 MB zipped) run in the import, the
+# statement service's.
+VALIDATOR = frozenset(canonicalize_name(name) for name in ("xmlschema", "elementpath", "pypdf"))
+VALIDATOR_SERVICES = frozenset({"statement"})
+
 
 def runtime_distributions(service: str) -> list[str]:
     """The distributions a service needs at run time, less those of the Lambda runtime."""
     left_out = IN_LAMBDA_RUNTIME if service in STRIPE_SERVICES else IN_LAMBDA_RUNTIME | {"stripe"}
+    if service not in VALIDATOR_SERVICES:
+        left_out = left_out | VALIDATOR
     seen: set[str] = set()
     pending = [SHARED_PACKAGE]
     while pending:

@@ -34,7 +34,11 @@ ACCOUNT_ADMIN_ACTIONS = (
     "AdminUserGlobalSignOut",
     "AdminSetUserPassword",
 )
-OUTBOX_INSERTS = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
+# New mails, and the lifecycle statuses the portal reports (written to the creditor's outbound channel).
+OUTBOX_INSERTS = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"NewImage": {"kind": {"S": ["outbox", "status_message"]}}},
+}
 
 
 def stripe_secret_name(stage: Stage) -> str:
@@ -106,6 +110,9 @@ class PortalStack(cdk.Stack):
             documents.bucket.grant_read(statement.role, prefix)
         for prefix in ("imports/reports/*", "documents/*"):
             documents.bucket.grant_put(statement.role, prefix)
+        # notifications writes the statuses the portal reports, one file each, to the creditors' outbound
+        # channel (an S3 event there can hand each to the creditor's platform).
+        documents.bucket.grant_put(notifications.role, "einvoicing/outbox/*")
         for prefix in ("uploads/*", "attachments/*"):
             documents.bucket.grant_read_write(disputes.role, prefix)
             documents.bucket.grant_delete(disputes.role, prefix)

@@ -24,13 +24,29 @@ LEDGER_STREAM_ARN = os.environ.get(
 @app.on_dynamodb_record(stream_arn=LEDGER_STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
 def deliver_outbox(event: DynamoDBEvent) -> BatchAnswer:
     """Answers which record failed first (the mapping reports batch item failures): only it and the
-    records after it come back."""
-    records = []
+    records after it come back. Mails go to SES; the lifecycle statuses the portal reports go to the
+    creditor's outbound channel in the document store (both skip what they already delivered)."""
+    mails, statuses = [], []
     for record in event:
         image = record.new_image or {}
-        if record.event_name == "INSERT" and image.get("kind", {}).get("S") == "outbox":
-            records.append(OutboxRecord(record.sequence_number, image["message_id"]["S"]))
-    return deliver_stream_batch(wiring.outbox(), wiring.mailer(), records)
+        if record.event_name != "INSERT":
+            continue
+        kind = image.get("kind", {}).get("S")
+        if kind == "outbox":
+            mails.append(OutboxRecord(record.sequence_number, image["message_id"]["S"]))
+        elif kind == "status_message":
+            statuses.append((record.sequence_number, image["message_id"]["S"]))
+    answer = deliver_stream_batch(wiring.outbox(), wiring.mailer(), mails) if mails else _nothing_failed()
+    if statuses:
+        from mesfactures.lifecycle.use_cases import deliver_status_batch
+
+        failed = deliver_status_batch(wiring.status_delivery(), statuses)
+        answer["batchItemFailures"].extend({"itemIdentifier": number} for number in failed)
+    return answer
+
+
+def _nothing_failed() -> BatchAnswer:
+    return {"batchItemFailures": []}
 
 
 @app.lambda_function(name="cognito_messages")

@@ -8,8 +8,9 @@ from chalice.app import Chalice, Response
 
 from mesfactures import wiring
 from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.lifecycle import OutboundMessage, label_of
 from mesfactures.domain.payments import Payment
-from mesfactures.domain.principal import AgencyUser, Permission
+from mesfactures.domain.principal import AgencyUser, FinanceUser, Permission
 from mesfactures.http.edge import Edge
 from mesfactures.http.errors import json_response
 from mesfactures.observability import logger
@@ -95,6 +96,39 @@ def payment_cancellation(principal: AgencyUser, creditor: str, payment_id: str) 
         context=wiring.context(),
     )
     return _payment(payment)
+
+
+@app.route("/payments/finance/lifecycle-messages", methods=["GET"])
+@edge.finance
+def finance_lifecycle_messages(principal: FinanceUser) -> shapes.ReportedStatuses:
+    """Finance: the lifecycle statuses the portal reported to the creditors' platforms (a card payment's
+    "Encaissée", its refund's correction, …), each with its delivery state."""
+    from mesfactures.lifecycle.use_cases import outbound_messages
+
+    params = edge.query_params()
+    creditor = Creditor.parse(params["creditor"]) if params.get("creditor") else None
+    found = outbound_messages(wiring.status_messages(), principal, creditor)
+    return {"messages": [_reported(message) for message in found]}
+
+
+def _reported(message: OutboundMessage) -> shapes.ReportedStatus:
+    status = message.status
+    return {
+        "message_id": status.message_id,
+        "creditor": status.creditor.value,
+        "agency_id": status.agency_id,
+        "number": status.number,
+        "code": status.code,
+        "label": label_of(status.code),
+        "date": status.at.isoformat(),
+        "amount_cents": status.amount_cents,
+        "currency": status.currency,
+        "reason": status.reason,
+        "cause": status.cause,
+        "delivery": "delivered" if message.delivered else "pending",
+        "delivered_at": message.delivered_at.isoformat() if message.delivered_at else None,
+        "file": message.file_key,
+    }
 
 
 @app.route("/payments/stripe/webhook", methods=["POST"], content_types=["application/json"])

@@ -14,6 +14,7 @@ from mesfactures import wiring
 from mesfactures.domain.calendar import today_in_paris
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ledger import LedgerEntry
+from mesfactures.domain.lifecycle import LifecycleStatus
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.http.edge import Edge
@@ -55,7 +56,16 @@ def _entry(entry: LedgerEntry, overdue: bool) -> shapes.Entry:
         "settles": list(entry.settles),
         "dispute_id": entry.dispute_id,
         "payment_lock": entry.payment_lock,
+        "lifecycle": _status(entry.lifecycle_status),
     }
+
+
+def _status(status: LifecycleStatus | None) -> shapes.Lifecycle | None:
+    """The lifecycle status as the statement shows it: its code, its label (served here, never derived in
+    the browser) and since when."""
+    if status is None:
+        return None
+    return {"code": status.code, "label": status.label, "date": status.at.isoformat()}
 
 
 def _summary(summary: Summary) -> shapes.Summary:
@@ -79,6 +89,19 @@ def _summary(summary: Summary) -> shapes.Summary:
 @edge.public
 def health() -> dict[str, str]:
     return {"status": "ok", "service": "statement"}
+
+
+@app.route("/statement/lifecycle-statuses", methods=["GET"])
+@edge.agency
+def lifecycle_statuses(principal: AgencyUser) -> shapes.LifecycleStatuses:
+    """The lifecycle's codes and labels, for the statement's filter (the browser derives none)."""
+    from mesfactures.domain.lifecycle import LABELS, MANDATORY
+
+    return {
+        "statuses": [
+            {"code": code, "label": label, "mandatory": code in MANDATORY} for code, label in LABELS.items()
+        ]
+    }
 
 
 @app.route("/statement/creditors/{creditor}/entries", methods=["GET"])
@@ -142,6 +165,29 @@ def releve(principal: AgencyUser, creditor: str) -> Response | dict[str, Any]:
         parties=wiring.accounts(),
     )
     return _link(link, params)
+
+
+@app.route("/statement/creditors/{creditor}/documents/{number}/lifecycle", methods=["GET"])
+@edge.agency
+def document_lifecycle(principal: AgencyUser, creditor: str, number: str) -> shapes.DocumentLifecycle:
+    from mesfactures.lifecycle.use_cases import lifecycle_of
+
+    found = lifecycle_of(wiring.lifecycle(), principal.agency_id, Creditor.parse(creditor), number)
+    return {
+        "number": found.number,
+        "current": _status(found.current),
+        "history": [
+            {
+                "code": event.code,
+                "label": event.label,
+                "date": event.at.isoformat(),
+                "reason": event.reason,
+                "by": event.by,
+                "amount_cents": event.amount_cents,
+            }
+            for event in found.history
+        ],
+    }
 
 
 @app.route("/statement/creditors/{creditor}/export.csv", methods=["GET"])

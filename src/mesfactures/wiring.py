@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from mesfactures.documents.store import DocumentStore
     from mesfactures.domain.context import SystemContext
     from mesfactures.imports.queue import ImportQueue
+    from mesfactures.lifecycle.use_cases import DeliveryPorts as StatusDeliveryPorts
     from mesfactures.notifications.mailer import SesMailer
     from mesfactures.payments.gateway import StripeGateway
     from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
     from mesfactures.persistence.disputes import DisputeRepository
     from mesfactures.persistence.imports import ImportCheckpoints
     from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
+    from mesfactures.persistence.lifecycle import LifecycleRepository, StatusMessages
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
     from mesfactures.persistence.sessions import SessionRepository
@@ -72,6 +74,20 @@ def entry_writer() -> EntryWriter:
 
     _bound_table()
     return EntryWriter()
+
+
+def lifecycle() -> LifecycleRepository:
+    from mesfactures.persistence.lifecycle import LifecycleRepository
+
+    _bound_table()
+    return LifecycleRepository()
+
+
+def status_messages() -> StatusMessages:
+    from mesfactures.persistence.lifecycle import StatusMessages
+
+    _bound_table()
+    return StatusMessages()
 
 
 def accounts() -> AccountRepository:
@@ -226,6 +242,13 @@ def attachment_files() -> AttachmentFiles:
     return AttachmentFiles(documents())
 
 
+def status_delivery() -> StatusDeliveryPorts:
+    """What delivering the statuses the portal reports needs (lifecycle.use_cases.DeliveryPorts)."""
+    from mesfactures.lifecycle.use_cases import DeliveryPorts
+
+    return DeliveryPorts(status_messages(), documents(), accounts(), lifecycle())
+
+
 class ImportPorts:
     """What an import needs (imports.importer.Ports), each built on first use."""
 
@@ -246,6 +269,9 @@ class ImportPorts:
 
     def continuations(self) -> ImportQueue:
         return import_queue()
+
+    def lifecycle(self) -> LifecycleRepository:
+        return lifecycle()
 
 
 @functools.cache

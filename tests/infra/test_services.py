@@ -89,17 +89,22 @@ def test_only_the_services_that_need_them_may_touch_documents_mail_and_stripe(
     assert not any(
         a.startswith("secretsmanager:") for area in AREAS if area != "payments" for a in actions_of(area)
     )
-    assert not any(
-        a.startswith("s3:") for area in ("account", "payments", "notifications") for a in actions_of(area)
-    )
+    assert not any(a.startswith("s3:") for area in ("account", "payments") for a in actions_of(area))
     assert "s3:PutObject" in actions_of("disputes")
+    # notifications writes the lifecycle statuses the portal reports, and nothing else of the store.
+    written = {a for a in actions_of("notifications") if a.startswith("s3:")}
+    assert "s3:PutObject" in written
+    assert all(a.startswith(("s3:PutObject", "s3:Abort")) for a in written), written
 
 
-def _object_prefixes(resources: dict[str, Any], area: str) -> dict[str, set[str]]:
-    """For each S3 object action of a service's role, the key patterns it is allowed on."""
+def _object_prefixes(resources: dict[str, Any], area: str, but: str = "") -> dict[str, set[str]]:
+    """For each S3 object action of a service's role, the key patterns it is allowed on (`but`: a function
+    of the service that runs under a role of its own)."""
     functions = _functions(resources)
     role = next(
-        f["Role"]["Fn::GetAtt"][0] for n, f in functions.items() if n.startswith(f"mesfactures-dev-{area}-")
+        f["Role"]["Fn::GetAtt"][0]
+        for n, f in functions.items()
+        if n.startswith(f"mesfactures-dev-{area}-") and n != but
     )
     allowed: dict[str, set[str]] = {}
     for statement in _statements_of_role(resources, role):
@@ -126,6 +131,8 @@ def test_each_service_reaches_only_its_own_prefixes_of_the_document_bucket(resou
     assert disputes["s3:PutObject"] == {"uploads/*", "attachments/*"}
     assert disputes["s3:DeleteObject*"] == {"uploads/*", "attachments/*"}
     assert not any("documents/*" in prefixes or "imports/*" in prefixes for prefixes in disputes.values())
+    notifications = _object_prefixes(resources, "notifications", but=COGNITO_MESSAGES)
+    assert set().union(*notifications.values()) == {"einvoicing/outbox/*"}
 
 
 def test_each_api_is_named_after_its_stage_and_traced(resources: dict[str, Any]) -> None:
@@ -178,7 +185,9 @@ def test_the_import_queue_and_the_outbox_stream_feed_their_functions(resources: 
     failure = outbox["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
     assert failure["Fn::GetAtt"][0].startswith("OutboxDeadLetters")
     (pattern,) = outbox["Properties"]["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]["kind"] == {"S": ["outbox"]}
+    assert json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]["kind"] == {
+        "S": ["outbox", "status_message"]
+    }
     # The handler names the record that failed: only it and those after it come back, not the mails
     # already sent before it in the batch.
     assert outbox["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

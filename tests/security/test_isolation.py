@@ -148,6 +148,12 @@ def _cases(w: World) -> list[Case]:
         Case(
             "demo",
             "GET",
+            "/statement/creditors/{creditor}/documents/{number}/lifecycle",
+            {**poliris, "number": w.invoice},
+        ),
+        Case(
+            "demo",
+            "GET",
             "/disputes/creditors/{creditor}/disputes/{dispute_id}",
             {**poliris, "dispute_id": w.dispute_id},
         ),

@@ -28,9 +28,11 @@ PUBLIC: set[str] = set()  # no session needed: not part of the role matrix
 # (method, route) → the roles allowed; every other role gets 403.
 MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/statement/health"): PUBLIC,
+    ("GET", "/statement/lifecycle-statuses"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/entries"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/summary"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/documents/{number}"): AGENCY,
+    ("GET", "/statement/creditors/{creditor}/documents/{number}/lifecycle"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/export.csv"): AGENCY,
     ("GET", "/statement/creditors/{creditor}/statement.pdf"): AGENCY,
     ("GET", "/disputes/health"): PUBLIC,
@@ -49,6 +51,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/payments/creditors/{creditor}/payments/{payment_id}"): AGENCY,
     ("DELETE", "/payments/creditors/{creditor}/payments/{payment_id}"): ACCOUNTANT,
     ("POST", "/payments/stripe/webhook"): PUBLIC,
+    ("GET", "/payments/finance/lifecycle-messages"): FINANCE_ONLY,
     ("GET", "/account/health"): PUBLIC,
     ("POST", "/account/session"): PUBLIC,
     ("DELETE", "/account/session"): PUBLIC,

@@ -12,6 +12,7 @@ from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import NotFound
 from mesfactures.domain.imports import COUNTS, START, Checkpoint, ImportFile, ImportReport, Position
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
+from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
 from mesfactures.imports.importer import import_file, import_from_store, report_key
 
 HEADER = (
@@ -73,6 +74,12 @@ class Store:
     def put_json(self, key: str, content: bytes) -> None:
         self.objects[key] = content
 
+    def put_xml(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 class Checkpoints:
     """The progress item: advanced only from the position it holds (a conditional write)."""
@@ -133,6 +140,16 @@ class Ports:
 
     def continuations(self) -> Queue:
         return self.queue
+
+    def lifecycle(self) -> NoStatuses:
+        return NoStatuses()
+
+
+class NoStatuses:
+    """A data file records no lifecycle status (CDAR files do): a call fails the test."""
+
+    def record(self, agency_id: str, creditor: Creditor, event: LifecycleEvent) -> Recorded:
+        raise AssertionError(f"a data file recorded a status: {event}")
 
 
 def _invoice(index: int) -> str:

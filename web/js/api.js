@@ -65,6 +65,10 @@ export const api = {
   inviteFirstAdministrator: (body) => call("POST", "account/finance/invitations", body),
   entries: (creditor, params) => call("GET", `statement/creditors/${creditor}/entries?${new URLSearchParams(params)}`),
   summary: (creditor) => call("GET", `statement/creditors/${creditor}/summary`),
+  lifecycle: (creditor, number) =>
+    call("GET", `statement/creditors/${creditor}/documents/${encodeURIComponent(number)}/lifecycle`),
+  lifecycleStatuses: () => call("GET", "statement/lifecycle-statuses"),
+  lifecycleMessages: (params) => call("GET", `payments/finance/lifecycle-messages?${new URLSearchParams(params)}`),
   me: () => call("GET", "account/me", undefined, SIGNED_OUT),
   disputes: (creditor) => call("GET", `disputes/creditors/${creditor}/disputes`),
   dispute: (creditor, id) => call("GET", `disputes/creditors/${creditor}/disputes/${encodeURIComponent(id)}`),

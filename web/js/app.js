@@ -194,13 +194,16 @@ async function sectionView(creditorCode, slug, id, params) {
 async function financeView(parts, params) {
   nav.hidden = true;
   if (parts[1] === "invitation") return (await import("./access.js")).financeInvitationView(main, me);
+  if (parts[1] === "cycle-de-vie") return (await import("./lifecycle.js")).financeMessagesView(main, me, params);
   if (parts[1] === "litiges" && parts[2]) return (await import("./disputes.js")).financeDisputeView(main, parts[2]);
   const account = await import("./account.js");
   if (parts[1] === "banque" && parts[2]) return account.bankChangeView(main, parts[2]);
   await (await import("./disputes.js")).financeListView(main, me, params);
   main.append(await account.bankChangesBlock(),
     h("section", { "aria-labelledby": "agencies-title" }, h("h2", { id: "agencies-title" }, "Agences"),
-      h("p", {}, h("a", { href: "#/finance/invitation" }, "Inviter le premier administrateur d'une agence"))));
+      h("p", {}, h("a", { href: "#/finance/invitation" }, "Inviter le premier administrateur d'une agence"))),
+    h("section", { "aria-labelledby": "einvoicing-title" }, h("h2", { id: "einvoicing-title" }, "Facturation électronique"),
+      h("p", {}, h("a", { href: "#/finance/cycle-de-vie" }, "Statuts de cycle de vie transmis aux plateformes"))));
 }
 
 async function agencyView(parts, params) {

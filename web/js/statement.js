@@ -4,6 +4,7 @@
 import { api, documentUrl, exportUrl, statementPdfUrl } from "./api.js";
 import { h, show } from "./dom.js";
 import { euros, frenchDate, frenchDateTime, statusLabel, TYPE_LABELS } from "./format.js";
+import { lifecycleCell, lifecycleFilter } from "./lifecycle.js";
 import { handOver } from "./selection.js";
 import { dataTable, tableRow } from "./table.js";
 
@@ -179,6 +180,7 @@ export function statementView(main, creditor, can, agency) {
     { title: "Montant", class: "amount", cell: (entry) => euros(entry.amount_cents) },
     { title: "Reste dû", class: "amount", cell: (entry) => (entry.balance_cents ? euros(entry.balance_cents) : "—") },
     { title: "Statut", class: "state", cell: statusCell },
+    { title: "Cycle de vie", class: "lifecycle", cell: (entry) => lifecycleCell(creditor.code, entry) },
     { title: "Document", class: "actions", cell: documentActions },
   ];
 
@@ -247,7 +249,7 @@ export function statementView(main, creditor, can, agency) {
       event.preventDefault();
       const form = new FormData(filters);
       state.params = { scope: form.get("scope") };
-      for (const name of ["from", "to", "number"]) if (form.get(name)) state.params[name] = form.get(name);
+      for (const name of ["from", "to", "number", "lifecycle"]) if (form.get(name)) state.params[name] = form.get(name);
       load(true);
     } },
   h("div", { id: "filter-panel", class: "filter-panel" },
@@ -256,6 +258,7 @@ export function statementView(main, creditor, can, agency) {
     h("div", { class: "filter-field" }, h("label", { for: "from" }, "Du"), fromInput),
     h("div", { class: "filter-field" }, h("label", { for: "to" }, "Au"), toInput),
     h("div", { class: "filter-field number-field" }, h("label", { for: "number" }, "N° de pièce"), numberInput),
+    lifecycleFilter(),
     h("div", { class: "filter-actions" },
       h("button", { type: "submit", class: "primary" }, "Rechercher"),
       h("button", { type: "reset", class: "secondary", onclick: () => {

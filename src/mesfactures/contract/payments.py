@@ -14,6 +14,7 @@ from mesfactures.contract.common import (
     Health,
     refused,
 )
+from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.payments import PaymentStatus
 
 
@@ -64,6 +65,34 @@ class Payment(TypedDict):
     settled_at: Annotated[str | None, Field(format="date-time")]
     receipt_number: str | None
     payer: Annotated[str, Field(description="who started the payment: their name and e-mail")]
+
+
+class ReportedStatus(TypedDict):
+    message_id: str
+    creditor: Annotated[str, Field(enum=Creditor)]
+    agency_id: str
+    number: str
+    code: int
+    label: str
+    date: DateTime
+    amount_cents: Annotated[
+        int | None, Field(description="Encaissée: the amount received (negative: a refund's correction)")
+    ]
+    currency: str
+    reason: str | None
+    cause: Annotated[str, Field(enum=("payment", "refund", "dispute", "dispute_resolved"))]
+    delivery: Annotated[str, Field(enum=("pending", "delivered"))]
+    delivered_at: Annotated[str | None, Field(format="date-time")]
+    file: Annotated[
+        str | None,
+        Field(
+            description="the file written to the creditor's outbound channel (einvoicing/outbox/<CREDITOR>/…)"
+        ),
+    ]
+
+
+class ReportedStatuses(TypedDict):
+    messages: list[ReportedStatus]
 
 
 class CheckoutRequest(TypedDict):
@@ -125,6 +154,24 @@ OPERATIONS = (
         },
     ),
     Operation(
+        "GET",
+        "/payments/finance/lifecycle-messages",
+        "financeLifecycleMessages",
+        "Finance: the lifecycle statuses the portal reported to the creditors' platforms (outbound CDAR), "
+        "newest first, 90 days, with their delivery state",
+        query=(
+            Param(
+                "creditor",
+                "one creditor the finance user handles (all of them by default)",
+                Annotated[str, Field(enum=Creditor)],
+            ),
+        ),
+        answers={
+            200: Answer("The messages", ReportedStatuses),
+        },
+        refusals=refused(401, 403, 404),
+    ),
+    Operation(
         "POST",
         "/payments/stripe/webhook",
         "stripeWebhook",
@@ -156,6 +203,6 @@ CONTRACT = Contract(
     + COMMON_DESCRIPTION
     + ".",
     operations=OPERATIONS,
-    components=(Payment,),
+    components=(Payment, ReportedStatus),
     path_params=PATH_PARAMS,
 )

@@ -5,13 +5,55 @@ from __future__ import annotations
 from typing import Annotated, TypedDict
 
 from mesfactures.contract import Answer, Contract, Field, Operation, Param
-from mesfactures.contract.common import COMMON_DESCRIPTION, PATH_PARAMS, Day, Health, refused
+from mesfactures.contract.common import COMMON_DESCRIPTION, PATH_PARAMS, DateTime, Day, Health, refused
 from mesfactures.domain.ledger import EntryStatus, EntryType
 
 
 class Money(TypedDict):
     amount_cents: int
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")]
+
+
+class Lifecycle(TypedDict):
+    """An e-invoice's lifecycle status (French e-invoicing, codes 200–228): its code, its label as the portal
+    words it, and since when. A document without any status message is "Déposée" (200) since its issue
+    date."""
+
+    code: Annotated[int, Field(minimum=200, maximum=228)]
+    label: str
+    date: DateTime
+
+
+class LifecycleStatusesItem(TypedDict):
+    code: int
+    label: str
+    mandatory: Annotated[
+        bool, Field(description="one of the four statuses every platform must exchange (200, 210, 212, 213)")
+    ]
+
+
+class LifecycleStatuses(TypedDict):
+    statuses: list[LifecycleStatusesItem]
+
+
+class DocumentLifecycleHistoryItem(TypedDict):
+    code: int
+    label: str
+    date: DateTime
+    reason: str | None
+    by: Annotated[
+        str,
+        Field(
+            description="who sent the status: the creditor's platform, or Mes Factures for what it reported"
+        ),
+    ]
+    amount_cents: Annotated[int | None, Field(description="Encaissée: the amount received")]
+
+
+class DocumentLifecycle(TypedDict):
+    number: str
+    current: Annotated[Lifecycle | None, Field(description="null for a payment, which has no lifecycle")]
+    history: list[DocumentLifecycleHistoryItem]
 
 
 class Entry(TypedDict):
@@ -31,6 +73,7 @@ class Entry(TypedDict):
     settles: list[str]
     dispute_id: str | None
     payment_lock: str | None
+    lifecycle: Annotated[Lifecycle | None, Field(description="the lifecycle status; null for a payment")]
 
 
 class SummaryAging(TypedDict):
@@ -81,6 +124,12 @@ _FILTERS = (
             ),
         ],
     ),
+    Param(
+        "lifecycle",
+        "only the invoices and credit notes at this lifecycle status (a filter on the page's own Query: a "
+        "page may hold fewer entries than `limit`, `next_cursor` goes on)",
+        Annotated[int, Field(minimum=200, maximum=228)],
+    ),
 )
 
 OPERATIONS = (
@@ -93,6 +142,26 @@ OPERATIONS = (
             200: Answer("The service answers", Health),
         },
         signed_in=False,
+    ),
+    Operation(
+        "GET",
+        "/statement/lifecycle-statuses",
+        "lifecycleStatuses",
+        "The lifecycle's status codes and their labels (the statement's filter)",
+        answers={
+            200: Answer("The statuses", LifecycleStatuses),
+        },
+        refusals=refused(401, 403),
+    ),
+    Operation(
+        "GET",
+        "/statement/creditors/{creditor}/documents/{number}/lifecycle",
+        "documentLifecycle",
+        "A document's lifecycle: its current status and the history of its status messages, newest first",
+        answers={
+            200: Answer("The lifecycle", DocumentLifecycle),
+        },
+        refusals=refused(400, 401, 403, 404),
     ),
     Operation(
         "GET",
@@ -205,6 +274,6 @@ CONTRACT = Contract(
     + COMMON_DESCRIPTION
     + ".",
     operations=OPERATIONS,
-    components=(Money, Entry, Summary),
+    components=(Money, Lifecycle, Entry, Summary),
     path_params=PATH_PARAMS,
 )

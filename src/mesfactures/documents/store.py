@@ -30,6 +30,11 @@ def xml_key(pdf_key: str) -> str:
     return pdf_key.removesuffix(".pdf") + ".xml"
 
 
+def received_key(agency_id: str, creditor: Creditor, entry_id: str, version: int) -> str:
+    """Where an e-invoice received in the feed (CII XML) is kept as it came: the legal document."""
+    return f"documents/{agency_id}/{creditor.value}/{entry_id}-v{version}.xml"
+
+
 def upload_key(agency_id: str, creditor: Creditor, attachment_id: str) -> str:
     """Where the browser may write, for a few minutes, with its presigned URL."""
     return f"uploads/{agency_id}/{creditor.value}/{attachment_id}"

@@ -24,6 +24,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    notices: list[Rejection] = field(default_factory=list)  # accepted, with something to know (a late status)
     retry_later: int = 0  # rows refused for a technical reason (AWS busy): the whole file is tried again
 
     @property
@@ -37,11 +38,15 @@ class ImportReport:
     def reject(self, line: int, reason: str) -> None:
         self.rejected.append(Rejection(line, reason))
 
+    def note(self, line: int, reason: str) -> None:
+        self.notices.append(Rejection(line, reason))
+
     def add(self, other: ImportReport) -> None:
         """Adds what another slice of the same file did."""
         for name in (*COUNTS, "retry_later"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.extend(other.rejected)
+        self.notices.extend(other.notices)
 
 
 class Phase(StrEnum):

@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.lifecycle import LifecycleStatus, deposited
 from mesfactures.domain.money import Money
 
 
@@ -104,6 +105,7 @@ class LedgerEntry:
     settles: tuple[str, ...] = field(default=())
     dispute_id: str | None = None
     payment_lock: str | None = None
+    lifecycle: LifecycleStatus | None = None  # None: no status message yet
 
     @property
     def has_document(self) -> bool:
@@ -115,6 +117,14 @@ class LedgerEntry:
         if self.type is EntryType.CREDIT_NOTE and self.status is EntryStatus.OPEN:
             return "Disponible"
         return _STATUS_LABELS[self.status]
+
+    @property
+    def lifecycle_status(self) -> LifecycleStatus | None:
+        """The current lifecycle status of an invoice or credit note ("Déposée" until a message comes);
+        a payment has none."""
+        if self.type is EntryType.PAYMENT:
+            return None
+        return self.lifecycle or deposited(self.issued_on)
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on is not None and self.balance.cents > 0 and self.due_on < today

@@ -24,6 +24,7 @@ class StatementQuery:
     cursor: str | None
     limit: int
     number_part: str | None = None  # digits, or any part of a number after its prefix: found anywhere in it
+    lifecycle: int | None = None  # only the invoices and credit notes at this lifecycle status
 
     @property
     def covers_every_open_item(self) -> bool:
@@ -35,6 +36,7 @@ class StatementQuery:
             and self.date_from is None
             and self.date_to is None
             and self.cursor is None
+            and self.lifecycle is None
         )
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from mesfactures.documents.store import document_key
+from mesfactures.documents.store import document_key, received_key
 from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError
@@ -24,6 +24,8 @@ from mesfactures.domain.imports import (
     Rejection,
 )
 from mesfactures.domain.ledger import EntryType, LedgerEntry, UpsertOutcome
+from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
+from mesfactures.imports.einvoice import EInvoiceRejected, facturx_xml, is_einvoice, read_einvoice
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
 
@@ -32,6 +34,8 @@ _log = logger("mesfactures.imports")
 INBOX = "imports/inbox/"
 REPORTS = "imports/reports/"
 DATA_SUFFIXES = (".csv", ".jsonl")
+XML_SUFFIXES = (".xml",)  # CDAR status messages and CII e-invoices (docs/import.md)
+WHOLE_SUFFIXES = (*XML_SUFFIXES, ".pdf")  # imported in one go; a PDF only if it is a Factur-X
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
 # The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
@@ -47,6 +51,10 @@ class Writer(Protocol):
     def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool: ...
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome: ...
+
+
+class Recorder(Protocol):
+    def record(self, agency_id: str, creditor: Creditor, event: LifecycleEvent) -> Recorded: ...
 
 
 class Accounts(Protocol):
@@ -65,6 +73,10 @@ class Store(Protocol):
 
 class InboxStore(Store, Protocol):
     def read_version(self, key: str, version_id: str | None) -> bytes: ...
+
+    def put_xml(self, key: str, content: bytes) -> None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class _KnownAccounts:
@@ -336,6 +348,8 @@ class Ports(Protocol):
 
     def continuations(self) -> Continuations: ...
 
+    def lifecycle(self) -> Recorder: ...
+
 
 def import_from_store(
     file: ImportFile, position: Position | None, ports: Ports, time_is_up: Callable[[], bool]
@@ -346,6 +360,8 @@ def import_from_store(
     can advance the checkpoint (a conditional write): a message delivered twice changes nothing. A late
     message finding the successor of the checkpoint unsent (its sender stopped between the two) sends
     it. The answer is the report when this slice finished the file (or could not: rows to try again)."""
+    if _inbox_creditor(file.key, WHOLE_SUFFIXES) is not None:
+        return _import_whole(file, position, ports)
     creditor = _inbox_creditor(file.key)
     if creditor is None:
         return None  # not a data file of an inbox (its PDFs, a report)
@@ -392,8 +408,86 @@ def _send_next(file: ImportFile, position: Position, ports: Ports) -> None:
     ports.checkpoints().next_sent(file, position)
 
 
-def _inbox_creditor(key: str) -> Creditor | None:
-    if not key.startswith(INBOX) or not key.endswith(DATA_SUFFIXES) or ".." in key:
+def _import_whole(file: ImportFile, position: Position | None, ports: Ports) -> ImportReport | None:
+    """An XML file (a CDAR, a CII invoice) or a Factur-X PDF of the inbox, in one go (at most 5 MB of
+    status messages, or one invoice): once per version of the file, as for the data files (its
+    checkpoint). A PDF without an invoice inside is the attachment of a data file: not imported alone."""
+    from mesfactures.lifecycle.use_cases import apply_status_file
+
+    creditor = _inbox_creditor(file.key, WHOLE_SUFFIXES)
+    if position is not None or creditor is None:
+        return None  # these files are not sliced: no continuation names one
+    store = ports.store()
+    content = store.read_version(file.key, file.version_id)
+    embedded = facturx_xml(content) if file.key.endswith(".pdf") else None
+    if file.key.endswith(".pdf") and embedded is None:
+        return None
+    checkpoints = ports.checkpoints()
+    checkpoints.begin(file)
+    checkpoint = checkpoints.load(file)
+    if checkpoint is None or checkpoint.position != START:
+        return None
+    if embedded is not None:
+        report = _import_einvoice(file.key, embedded, creditor, ports, pdf=content)
+    elif is_einvoice(content):
+        report = _import_einvoice(file.key, content, creditor, ports)
+    else:
+        report = apply_status_file(file.key, content, creditor, ports.lifecycle())
+    _write_full_report(store, report)
+    if report.complete:
+        checkpoints.advance(file, START, None, report, None)
+    return report
+
+
+def _import_einvoice(
+    key: str, xml: bytes, creditor: Creditor, ports: Ports, pdf: bytes | None = None
+) -> ImportReport:
+    """An e-invoice of the inbox (CII, or the CII of a Factur-X PDF): checked whole (XSD, EN 16931 rules,
+    the rows' validation), then the file received is kept as the legal document and the entry upserted
+    like a row; a rejection writes nothing (a file stored for an entry the ledger refuses is taken back)."""
+    report = ImportReport(file=key)
+    try:
+        row = read_einvoice(xml, creditor, PurePosixPath(key).name).row
+        _KnownAccounts(ports.accounts()).check(row.entry)
+    except EInvoiceRejected as error:
+        report.reject(0, str(error))
+        return report
+    except DomainError:
+        report.reject(0, "MF-ACHETEUR : aucun compte de cette agence (BuyerTradeParty/ID) chez ce créancier")
+        return report
+    store = ports.store()
+    entry = row.entry
+    received = pdf if pdf is not None else xml
+    document = (
+        document_key(entry.agency_id, creditor, entry.entry_id, row.version)
+        if pdf is not None
+        else received_key(entry.agency_id, creditor, entry.entry_id, row.version)
+    )
+    known = store.exists(document)
+    if known and store.read(document) != received:
+        report.reject(
+            0,
+            f"MF-VERSION : la version {row.version} de {entry.number} a déjà été reçue avec un autre "
+            f"contenu ; envoyez la correction sous le nom …-v{row.version + 1}{PurePosixPath(key).suffix}",
+        )
+        return report
+    if pdf is not None:
+        store.put_pdf(document, received)
+    else:
+        store.put_xml(document, received)
+    _apply(report, row, lambda valid: ports.writer().upsert_document(valid.entry, valid.version, document))
+    if report.rejected and not known:
+        store.delete(document)
+    return report
+
+
+def _write_full_report(store: Store, report: ImportReport) -> None:
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    store.put_json(report_key(report.file), json.dumps(asdict(report), ensure_ascii=False, indent=2).encode())
+
+
+def _inbox_creditor(key: str, suffixes: tuple[str, ...] = DATA_SUFFIXES) -> Creditor | None:
+    if not key.startswith(INBOX) or not key.endswith(suffixes) or ".." in key:
         return None
     try:
         return Creditor(key.removeprefix(INBOX).split("/")[0])

@@ -34,9 +34,11 @@ from mesfactures.domain.errors import (
 from mesfactures.domain.ledger import LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.domain.team import Activity
+from mesfactures.lifecycle.reporting import dispute_declared, dispute_resolved
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import LedgerRepository, unlocked
+from mesfactures.persistence.lifecycle import add_reported_statuses
 from mesfactures.persistence.models import (
     AttachmentMap,
     DisputedInvoiceMap,
@@ -72,6 +74,7 @@ class DisputeRepository:
                         & unlocked(int(dispute.opened_at.timestamp())),
                     )
                 transaction.save(outbox_item(message, dispute.opened_at))
+                add_reported_statuses(transaction, dispute_declared(dispute))
                 if activity:
                     transaction.save(activity_item(activity))
         except TransactWriteError as error:
@@ -129,6 +132,8 @@ class DisputeRepository:
                             condition=EntryItem.dispute_id == dispute.dispute_id,
                         )
                 transaction.save(outbox_item(message, event.at))
+                if event.to_status is not None:
+                    add_reported_statuses(transaction, dispute_resolved(dispute, event.to_status, event.at))
                 if activity:
                     transaction.save(activity_item(activity))
         except TransactWriteError as error:

@@ -178,3 +178,33 @@ def import_pk(file_key: str, version: str) -> str:
     """The checkpoint of one version of one ERP file: a digest, since the file's key is the ERP's text."""
     digest = hashlib.sha256(f"{file_key}\n{version}".encode()).hexdigest()[:40]
     return f"IMPORT#{digest}"
+
+
+LIFECYCLE_PREFIX = "LIFECYCLE#"
+
+
+def lifecycle_event_sk(number: str, at: str, message_id: str) -> str:
+    """A line of a document's lifecycle history: beside its entry, in date order (`at` is UTC, fixed
+    width), ties broken by the message's id. One Query on the document's prefix reads the history."""
+    return f"{LIFECYCLE_PREFIX}{_part(number)}#{_part(at)}#{_part(message_id)}"
+
+
+def lifecycle_history_prefix(number: str) -> str:
+    return f"{LIFECYCLE_PREFIX}{_part(number)}#"
+
+
+def status_message_pk(message_id: str) -> str:
+    """A status message the portal reports to a creditor's platform (an outbound CDAR)."""
+    return f"CDAR_OUT#{_part(message_id)}"
+
+
+STATUS_MESSAGE_SK = "CDAR_OUT"
+
+
+def status_messages_pk(creditor: Creditor) -> str:
+    """The `finance` index key of a creditor's outbound status messages, newest last."""
+    return f"CDAR_OUT#{creditor.value}"
+
+
+def status_message_finance_sk(created_at: str, message_id: str) -> str:
+    return f"{_part(created_at)}#{_part(message_id)}"

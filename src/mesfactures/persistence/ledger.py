@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
@@ -23,6 +23,7 @@ from mesfactures.domain.ledger import (
     UpsertOutcome,
     invoice_status,
 )
+from mesfactures.domain.lifecycle import DEPOSITED, LifecycleStatus, is_known
 from mesfactures.domain.money import Money
 from mesfactures.domain.statement import EntryPage, Scope, StatementQuery
 from mesfactures.persistence import keys
@@ -50,9 +51,11 @@ class LedgerRepository:
         if query.number_part:
             return self._numbers_containing(pk, query)
         view = "number" if query.number_prefix else query.scope.value
-        filters = f"{query.scope.value}|{query.date_from}|{query.date_to}|{query.number_prefix}"
+        filters = (
+            f"{query.scope.value}|{query.date_from}|{query.date_to}|{query.number_prefix}|{query.lifecycle}"
+        )
         start = decode_cursor(view, filters, query.cursor, pk)
-        dates = _issued_between(query)
+        dates = _all_of(_issued_between(query), _at_lifecycle(query.lifecycle))
         results: ResultIterator[Any]
         if query.number_prefix:
             only_open = EntryItem.open_sk.exists() if query.scope is Scope.OPEN else None
@@ -78,6 +81,7 @@ class LedgerRepository:
             results = LedgerItem.by_date_index.query(
                 pk,
                 LedgerItem.by_date.between(low, high),
+                filter_condition=_at_lifecycle(query.lifecycle),
                 consistent_read=True,
                 scan_index_forward=False,
                 page_size=query.limit,
@@ -190,6 +194,20 @@ def _issued_between(query: StatementQuery) -> Condition | None:
     return EntryItem.issued_on.between(low, high)
 
 
+def _at_lifecycle(code: int | None) -> Condition | None:
+    """The statement filtered by lifecycle status: a filter on the page's own Query (a page may then hold
+    fewer entries than asked, its cursor going on: docs/access-patterns.md). An entry without a status
+    message is "Déposée"; a payment has no lifecycle."""
+    if code is None:
+        return None
+    at_code: Condition = EntryItem.lifecycle_code == code
+    if code == DEPOSITED:
+        at_code = at_code | EntryItem.lifecycle_code.does_not_exist()
+    documents: Condition = EntryItem.entry_type != EntryType.PAYMENT.value
+    both: Condition = at_code & documents
+    return both
+
+
 def _all_of(*conditions: Condition | None) -> Condition | None:
     present = [condition for condition in conditions if condition is not None]
     if not present:
@@ -233,6 +251,8 @@ def item_from_entry(entry: LedgerEntry, document_key: str | None) -> EntryItem:
         document_key=document_key,
         dispute_id=entry.dispute_id,
         payment_lock=entry.payment_lock,
+        lifecycle_code=entry.lifecycle.code if entry.lifecycle else None,
+        lifecycle_at=entry.lifecycle.at.isoformat() if entry.lifecycle else None,
     )
 
 
@@ -276,6 +296,7 @@ def entry_from_raw(raw: dict[str, Any]) -> LedgerEntry:
         settles=tuple(str(number["S"]) for number in raw.get("settles", {}).get("L", ())),
         dispute_id=text("dispute_id"),
         payment_lock=text("payment_lock") if lock_until > time.time() else None,
+        lifecycle=_lifecycle(number("lifecycle_code"), text("lifecycle_at")),
     )
 
 
@@ -284,7 +305,14 @@ def entry_from_item(item: EntryItem) -> LedgerEntry:
     return entry_from_raw(item.serialize())
 
 
+def _lifecycle(code: int | None, at: str | None) -> LifecycleStatus | None:
+    if code is None or at is None or not is_known(code):
+        return None
+    return LifecycleStatus(code, datetime.fromisoformat(at))
+
+
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+REPLACE_ATTEMPTS = 3
 
 
 class EntryWriter:
@@ -300,12 +328,31 @@ class EntryWriter:
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
+        # A status message (or another writer) may change the entry between the read and the write: the
+        # write is conditioned on what was read, and read again then, a few times, before giving up.
+        for _ in range(REPLACE_ATTEMPTS - 1):
+            try:
+                return self._replace(item, entry, version, document_key)
+            except ConcurrentChange:
+                continue
+        return self._replace(item, entry, version, document_key)
+
+    def _replace(self, item: EntryItem, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
         existing = EntryItem.get(item.pk, item.sk, consistent_read=True)
         kept = new_version(entry_from_item(existing), int(existing.erp_version or 1), entry, version)
         if kept is None:
             return UpsertOutcome.UNCHANGED
         replacement = item_from_entry(kept, document_key)
         replacement.erp_version = version
+        # A new version of the document is the same invoice: its lifecycle goes on.
+        replacement.lifecycle_code = existing.lifecycle_code
+        replacement.lifecycle_at = existing.lifecycle_at
+        replacement.lifecycle_stamp = existing.lifecycle_stamp
+        same_lifecycle = (
+            EntryItem.lifecycle_stamp == existing.lifecycle_stamp
+            if existing.lifecycle_stamp
+            else EntryItem.lifecycle_stamp.does_not_exist()
+        )
         unchanged_dispute = (
             EntryItem.dispute_id == existing.dispute_id
             if existing.dispute_id
@@ -315,6 +362,7 @@ class EntryWriter:
             (EntryItem.erp_version == existing.erp_version)
             & (EntryItem.balance_cents == existing.balance_cents)
             & unchanged_dispute
+            & same_lifecycle
             & unlocked(int(time.time()))
         )
         try:

@@ -285,6 +285,11 @@ class EntryItem(LedgerItem, discriminator="entry"):
     dispute_id = UnicodeAttribute(null=True)
     payment_lock = UnicodeAttribute(null=True)
     payment_lock_until = NumberAttribute(null=True)
+    # The current lifecycle status (absent: "Déposée" on the date of issue) and the stamp of the message
+    # that set it (date then id): a message is applied only if its stamp is later (a condition).
+    lifecycle_code = NumberAttribute(null=True)
+    lifecycle_at = UnicodeAttribute(null=True)
+    lifecycle_stamp = UnicodeAttribute(null=True)
 
 
 class PaidInvoiceMap(MapAttribute[str, Any]):
@@ -385,3 +390,37 @@ class ImportProgressItem(LedgerItem, discriminator="import_progress"):
     unchanged = NumberAttribute(default=0)
     parts = ListAttribute(of=UnicodeAttribute, null=True)
     expires_at = TTLAttribute(attr_name="TTL")
+
+
+class LifecycleEventItem(LedgerItem, discriminator="lifecycle_event"):
+    """A line of a document's lifecycle history: one status message, kept whether it became the current
+    status or came late."""
+
+    number = UnicodeAttribute()
+    code = NumberAttribute()
+    at = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    by = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    amount_cents = NumberAttribute(null=True)
+    received_at = UnicodeAttribute()
+
+
+class StatusMessageItem(LedgerItem, discriminator="status_message"):
+    """A status message the portal reports to the creditor's platform (an outbound CDAR), written in the
+    transaction of the event it reports, delivered from the table's stream to the document store."""
+
+    message_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    number = UnicodeAttribute()
+    code = NumberAttribute()
+    at = UnicodeAttribute()
+    amount_cents = NumberAttribute(null=True)
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    cause = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    delivered_at = UnicodeAttribute(null=True)
+    file_key = UnicodeAttribute(null=True)

@@ -19,9 +19,11 @@ from mesfactures.domain.ledger import EntryStatus, EntryType, LedgerEntry, invoi
 from mesfactures.domain.money import Money
 from mesfactures.domain.payments import PaidInvoice, Payment, PaymentStatus
 from mesfactures.domain.team import Activity
+from mesfactures.lifecycle.reporting import collected, collection_refunded
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import item_from_entry, unlocked
+from mesfactures.persistence.lifecycle import add_reported_statuses
 from mesfactures.persistence.models import (
     EntryItem,
     LedgerItem,
@@ -234,6 +236,7 @@ class PaymentRepository:
                     )
                 transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
                 transaction.save(outbox_item(receipt, now))
+                add_reported_statuses(transaction, collected(payment, now))
         except TransactWriteError as error:
             if condition_failed(error):
                 return False
@@ -331,6 +334,7 @@ class PaymentRepository:
                         condition=EntryItem.sk.exists(),
                     )
                 transaction.save(item_from_entry(entry, None), condition=EntryItem.sk.does_not_exist())
+                add_reported_statuses(transaction, collection_refunded(payment, now))
         except TransactWriteError as error:
             if condition_failed(error):
                 return False

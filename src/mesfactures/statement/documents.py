@@ -77,6 +77,10 @@ def document_link(
     The PDF and the XML alone are drawn together, so that they always say the same thing, even after the
     agency's details change; a PDF kept without its XML (the ERP's own) gets one written from the ledger."""
     entry, key = ledger.document(agency_id, creditor, number)
+    if key.endswith(".xml"):  # an e-invoice received in the feed (CII, UBL): served as it came, never drawn
+        filename = f"{number}.xml"
+        url = store.url(key, disposition, filename, "application/xml")
+        return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
     if kind == "xml":
         wanted = xml_key(key)
         if not store.exists(wanted):

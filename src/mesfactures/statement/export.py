@@ -15,7 +15,17 @@ from mesfactures.domain.statement import StatementQuery
 from mesfactures.statement.statement import Ledger
 
 MAX_ROWS = 10_000
-HEADER = ("Type", "Numéro", "Date", "Échéance", "Libellé", "Montant TTC (€)", "Reste dû (€)", "Statut")
+HEADER = (
+    "Type",
+    "Numéro",
+    "Date",
+    "Échéance",
+    "Libellé",
+    "Montant TTC (€)",
+    "Reste dû (€)",
+    "Statut",
+    "Cycle de vie",
+)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,7 +50,14 @@ def _row(entry: LedgerEntry) -> tuple[str, ...]:
         decimal_comma(entry.amount.cents),
         decimal_comma(entry.balance.cents),
         entry.status_label,
+        _lifecycle(entry),
     )
+
+
+def _lifecycle(entry: LedgerEntry) -> str:
+    """The lifecycle status as "212 Encaissée" (a payment has none)."""
+    status = entry.lifecycle_status
+    return f"{status.code} {status.label}" if status else ""
 
 
 def entries_to_csv(entries: Iterable[LedgerEntry]) -> str:

@@ -12,6 +12,7 @@ from mesfactures.domain.account_access import account_must_exist
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput
 from mesfactures.domain.ledger import EntryType, LedgerEntry
+from mesfactures.domain.lifecycle import parse_code
 from mesfactures.domain.money import Money
 from mesfactures.domain.statement import EntryPage, Scope, StatementQuery
 
@@ -97,7 +98,16 @@ def statement_query(params: Mapping[str, str], today: date) -> StatementQuery:
     cursor = params.get("cursor") or None
     if cursor is not None and len(cursor) > 512:
         raise InvalidInput("Le curseur de pagination est invalide.")
-    return StatementQuery(scope, date_from, date_to, number, cursor, limit, number_part=part)
+    return StatementQuery(
+        scope,
+        date_from,
+        date_to,
+        number,
+        cursor,
+        limit,
+        number_part=part,
+        lifecycle=parse_code(params.get("lifecycle")),
+    )
 
 
 def _number_search(text: str) -> tuple[str | None, str | None]:

@@ -1,0 +1,1 @@
+"""The invoices' lifecycle statuses: CDAR messages read from the feed, statuses reported by the portal."""
