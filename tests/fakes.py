@@ -5,10 +5,11 @@ these fakes and against DynamoDB Local, so that a fake cannot drift from the rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from mesfactures.documents.formatting import format_eur
 from mesfactures.domain.accounts import (
     AccountProfile,
     BankDetails,
@@ -20,9 +21,16 @@ from mesfactures.domain.accounts import (
     ProfileChange,
 )
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.disputes import Dispute, DisputeDetail, DisputeEvent, DisputeStatus
+from mesfactures.domain.disputes import (
+    Dispute,
+    DisputeDetail,
+    DisputeEvent,
+    DisputeStatus,
+    payment_under_way,
+)
 from mesfactures.domain.errors import (
     ConcurrentChange,
+    DomainError,
     InvoiceInDispute,
     NotFound,
     PaymentInProgress,
@@ -145,17 +153,25 @@ def card_entry(
     )
 
 
-def _held(payment: Payment) -> list[tuple[str, int]]:
-    return [(i.number, i.amount.cents) for i in payment.invoices] + [
-        (c.number, -c.amount.cents) for c in payment.credits
-    ]
+def _credit_parts(payment: Payment) -> str:
+    return ", ".join(f"avoir {c.number} imputé de {format_eur(c.amount.cents)}" for c in payment.credits)
+
+
+def _card_label(payment: Payment) -> str:
+    label = "Paiement par carte — Mes Factures"
+    return f"{label} ; {_credit_parts(payment)}" if payment.credits else label
 
 
 class FakePayments:
-    """persistence.payments.PaymentRepository in memory, with its conditions."""
+    """persistence.payments.PaymentRepository in memory, with its conditions: each write checks all of them
+    before it changes anything (one transaction). Invoices are locked by a pending payment; credit notes are
+    not locked, they give their part when the payment starts, on the condition that they still have it."""
 
     def __init__(self, ledger: FakeLedger) -> None:
         self.ledger = ledger
+
+    def _key(self, payment: Payment, number: str) -> tuple[str, Creditor, str]:
+        return (payment.agency_id, payment.creditor, number)
 
     def payment(self, agency_id: str, creditor: Creditor, payment_id: str) -> Payment:
         found = self.ledger.payments.get(payment_id)
@@ -163,24 +179,103 @@ class FakePayments:
             raise NotFound("Paiement introuvable.")
         return found
 
-    def lock(self, payment: Payment, until: datetime, activity: Activity | None = None) -> None:
-        ledger = self.ledger
-        for number, balance in _held(payment):
-            key = (payment.agency_id, payment.creditor, number)
-            entry = ledger.entries.get(key)
+    def _payable_as_read(self, payment: Payment, at: datetime) -> bool:
+        """Each invoice unlocked, undisputed and owing exactly what the basket says."""
+        for invoice in payment.invoices:
+            key = self._key(payment, invoice.number)
+            entry = self.ledger.entries.get(key)
             if (
                 entry is None
-                or ledger._locked_by(key, payment.created_at)
+                or self.ledger._locked_by(key, at)
                 or entry.dispute_id is not None
-                or entry.balance.cents != balance
-                or payment.payment_id in ledger.payments
+                or entry.balance.cents != invoice.amount.cents
             ):
-                raise PaymentInProgress()
-        for number, _ in _held(payment):
-            key = (payment.agency_id, payment.creditor, number)
+                return False
+        return True
+
+    def _credits_available(self, payment: Payment, balances: Mapping[str, int]) -> bool:
+        """Each credit note still has its part: exactly it when the basket read that it takes all that is
+        left, more than it otherwise (balances are negative)."""
+        for credit in payment.credits:
+            key = self._key(payment, credit.number)
+            entry = self.ledger.entries.get(key)
+            used = credit.amount.cents
+            if entry is None or self.ledger._locked_by(key, payment.created_at):
+                return False
+            left = entry.balance.cents
+            if not (left == -used if balances.get(credit.number) == -used else left < -used):
+                return False
+        return True
+
+    def _take_credits(self, payment: Payment, balances: Mapping[str, int]) -> None:
+        for credit in payment.credits:
+            key = self._key(payment, credit.number)
+            if balances.get(credit.number) == -credit.amount.cents:
+                self.ledger._set(key, balance=Money(0), status=EntryStatus.APPLIED)
+            else:
+                left = self.ledger.entries[key].balance.cents + credit.amount.cents
+                self.ledger._set(key, balance=Money(left))
+
+    def _give_credits_back(self, payment: Payment) -> None:
+        for credit in payment.credits:
+            key = self._key(payment, credit.number)
+            if key in self.ledger.entries:
+                left = self.ledger.entries[key].balance.cents - credit.amount.cents
+                self.ledger._set(key, balance=Money(left), status=EntryStatus.OPEN)
+
+    def _settle_invoices(self, payment: Payment) -> None:
+        for invoice in payment.invoices:
+            key = self._key(payment, invoice.number)
+            balance = invoice.amount.cents
+            status = invoice_status(balance, 0) if balance > 0 else EntryStatus.APPLIED
+            self.ledger._set(key, balance=Money(0), status=status, payment_lock=None)
+            self.ledger.lock_until.pop(key, None)
+
+    def lock(
+        self,
+        payment: Payment,
+        until: datetime,
+        activity: Activity | None = None,
+        credit_balances: Mapping[str, int] | None = None,
+    ) -> None:
+        ledger = self.ledger
+        balances = credit_balances or {}
+        if (
+            payment.payment_id in ledger.payments
+            or not self._payable_as_read(payment, payment.created_at)
+            or not self._credits_available(payment, balances)
+        ):
+            raise PaymentInProgress()
+        for invoice in payment.invoices:
+            key = self._key(payment, invoice.number)
             ledger._set(key, payment_lock=payment.payment_id)
             ledger.lock_until[key] = until
+        self._take_credits(payment, balances)
         ledger.payments[payment.payment_id] = payment
+        if activity:
+            ledger.journal.append(activity)
+
+    def settle_with_credit(
+        self,
+        payment: Payment,
+        credit_balances: Mapping[str, int],
+        receipt: MailMessage,
+        activity: Activity | None = None,
+    ) -> None:
+        ledger = self.ledger
+        if (
+            payment.payment_id in ledger.payments
+            or not self._payable_as_read(payment, payment.created_at)
+            or not self._credits_available(payment, credit_balances)
+        ):
+            raise PaymentInProgress()
+        ledger.payments[payment.payment_id] = payment
+        self._settle_invoices(payment)
+        self._take_credits(payment, credit_balances)
+        label = f"Règlement par avoir — Mes Factures ; {_credit_parts(payment)}"
+        number = payment.imputation_number
+        ledger.add_entry(card_entry(payment, payment.payment_id, number, label, Money(0), payment.created_at))
+        ledger.outbox.append(receipt)
         if activity:
             ledger.journal.append(activity)
 
@@ -190,52 +285,112 @@ class FakePayments:
             stored, checkout_session_id=session_id, checkout_url=url
         )
 
-    def _unlock(self, payment: Payment) -> None:
-        for number, _ in _held(payment):
-            key = (payment.agency_id, payment.creditor, number)
-            if key in self.ledger.entries and self.ledger.entries[key].payment_lock == payment.payment_id:
-                self.ledger._set(key, payment_lock=None)
-                self.ledger.lock_until.pop(key, None)
+    def release(
+        self,
+        payment: Payment,
+        status: PaymentStatus,
+        event_id: str | None,
+        now: datetime,
+        activity: Activity | None = None,
+    ) -> bool:
+        return self._end(payment, PaymentStatus.PENDING, status, event_id, activity)
 
-    def release(self, payment: Payment, status: PaymentStatus, event_id: str | None, now: datetime) -> bool:
-        stored = self.ledger.payments[payment.payment_id]
-        if (event_id and event_id in self.ledger.events) or stored.status is not PaymentStatus.PENDING:
+    def cancel(self, payment: Payment, now: datetime, activity: Activity | None = None) -> bool:
+        if self.release(payment, PaymentStatus.CANCELLED, None, now, activity):
+            return True
+        return self._end(payment, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED, None, activity)
+
+    def review_cancelled(self, payment: Payment, event_id: str, now: datetime) -> bool:
+        return self._end(payment, PaymentStatus.CANCELLED, PaymentStatus.NEEDS_REVIEW, event_id)
+
+    def _end(
+        self,
+        payment: Payment,
+        from_status: PaymentStatus,
+        status: PaymentStatus,
+        event_id: str | None,
+        activity: Activity | None = None,
+    ) -> bool:
+        """The payment moves from `from_status` to `status` without money: the invoices it still locks are
+        freed, and a pending payment gives its credit notes their parts back."""
+        ledger = self.ledger
+        stored = ledger.payments[payment.payment_id]
+        if (event_id and event_id in ledger.events) or stored.status is not from_status:
             return False
         if event_id:
-            self.ledger.events.add(event_id)
-        self.ledger.payments[payment.payment_id] = replace(stored, status=status)
-        self._unlock(payment)
+            ledger.events.add(event_id)
+        ledger.payments[payment.payment_id] = replace(stored, status=status)
+        for invoice in payment.invoices:
+            key = self._key(payment, invoice.number)
+            if key in ledger.entries and ledger.entries[key].payment_lock == payment.payment_id:
+                ledger._set(key, payment_lock=None)
+                ledger.lock_until.pop(key, None)
+        if from_status is PaymentStatus.PENDING:
+            self._give_credits_back(payment)
+        if activity:
+            ledger.journal.append(activity)
         return True
 
     def extend_lock(self, payment: Payment, until: datetime) -> None:
-        for number, _ in _held(payment):
-            key = (payment.agency_id, payment.creditor, number)
+        stored = self.ledger.payments[payment.payment_id]
+        if stored.status is PaymentStatus.PENDING:
+            self.ledger.payments[payment.payment_id] = replace(stored, checkout_url=None)
+        for invoice in payment.invoices:
+            key = self._key(payment, invoice.number)
             if self.ledger.entries[key].payment_lock == payment.payment_id:
                 self.ledger.lock_until[key] = until
 
-    def settle(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> bool:
+    def _settled(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> None:
+        """The money is in: the payment, its invoices, its ledger entry and the receipt."""
         ledger = self.ledger
-        stored = ledger.payments[payment.payment_id]
-        if event_id in ledger.events or stored.status is not PaymentStatus.PENDING:
-            return False
-        for number, balance in _held(payment):
-            entry = ledger.entries[(payment.agency_id, payment.creditor, number)]
-            if entry.payment_lock != payment.payment_id or entry.balance.cents != balance or entry.dispute_id:
-                return False
         ledger.events.add(event_id)
         ledger.payments[payment.payment_id] = replace(
-            stored, status=PaymentStatus.SETTLED, settled_at=now, payment_intent=payment.payment_intent
+            ledger.payments[payment.payment_id],
+            status=PaymentStatus.SETTLED,
+            settled_at=now,
+            payment_intent=payment.payment_intent,
         )
-        for number, balance in _held(payment):
-            key = (payment.agency_id, payment.creditor, number)
-            status = invoice_status(balance, 0) if balance > 0 else EntryStatus.APPLIED
-            ledger._set(key, balance=Money(0), status=status, payment_lock=None)
-            ledger.lock_until.pop(key, None)
-        label = "Paiement par carte — Mes Factures"
-        ledger.add_entry(
-            card_entry(payment, payment.payment_id, payment.receipt_number, label, -payment.amount, now)
-        )
+        self._settle_invoices(payment)
+        number, label = payment.receipt_number, _card_label(payment)
+        ledger.add_entry(card_entry(payment, payment.payment_id, number, label, -payment.amount, now))
         ledger.outbox.append(receipt)
+
+    def settle(self, payment: Payment, event_id: str, receipt: MailMessage, now: datetime) -> bool:
+        ledger = self.ledger
+        if (
+            event_id in ledger.events
+            or ledger.payments[payment.payment_id].status is not PaymentStatus.PENDING
+        ):
+            return False
+        for invoice in payment.invoices:  # the credit notes' parts were taken when it started
+            entry = ledger.entries[self._key(payment, invoice.number)]
+            if (
+                entry.payment_lock != payment.payment_id
+                or entry.balance.cents != invoice.amount.cents
+                or entry.dispute_id
+            ):
+                return False
+        self._settled(payment, event_id, receipt, now)
+        return True
+
+    def settle_cancelled(
+        self,
+        payment: Payment,
+        credit_balances: Mapping[str, int],
+        event_id: str,
+        receipt: MailMessage,
+        now: datetime,
+    ) -> bool:
+        ledger = self.ledger
+        if (
+            event_id in ledger.events
+            or ledger.payments[payment.payment_id].status is not PaymentStatus.CANCELLED
+            or not self._payable_as_read(payment, now)
+            or not self._credits_available(payment, credit_balances)
+        ):
+            return False
+        self._take_credits(payment, credit_balances)
+        self._settled(payment, event_id, receipt, now)
         return True
 
     def by_intent(self, payment_intent: str) -> Payment | None:
@@ -244,19 +399,22 @@ class FakePayments:
     def refund(
         self, payment: Payment, documents: dict[str, LedgerEntry], event_id: str, now: datetime
     ) -> bool:
+        """Each invoice owes again what was paid (it must owe nothing now), each credit note gets back
+        exactly its part, and a refund entry balances the card payment's."""
         ledger = self.ledger
         stored = ledger.payments[payment.payment_id]
-        held = _held(payment)
         if event_id in ledger.events or stored.status is not PaymentStatus.SETTLED:
             return False
-        if any(ledger.entry(payment.agency_id, payment.creditor, n).balance.cents != 0 for n, _ in held):
+        keys = [self._key(payment, i.number) for i in payment.invoices]
+        if any(ledger.entries[key].balance.cents != 0 for key in keys):
             return False
         ledger.events.add(event_id)
         ledger.payments[payment.payment_id] = replace(stored, status=PaymentStatus.REFUNDED)
-        for number, balance in held:
-            document = documents[number]
-            status = invoice_status(document.amount.cents, balance) if balance > 0 else EntryStatus.OPEN
-            ledger._set((payment.agency_id, payment.creditor, number), balance=Money(balance), status=status)
+        for invoice in payment.invoices:
+            balance = invoice.amount.cents
+            status = invoice_status(documents[invoice.number].amount.cents, balance)
+            ledger._set(self._key(payment, invoice.number), balance=Money(balance), status=status)
+        self._give_credits_back(payment)
         label = "Remboursement du paiement par carte"
         ledger.add_entry(
             card_entry(payment, f"{payment.payment_id}R", payment.refund_number, label, payment.amount, now)
@@ -272,16 +430,37 @@ class FakePayments:
 
 @dataclass
 class FakeGateway:
-    """The payment gateway: opens a checkout page, or fails as Stripe unreachable would."""
+    """The payment gateway: opens a checkout page, or fails as Stripe unreachable would. Its sessions are
+    `open`, `complete` (paid on Stripe's page: `complete()` says so) or `expired`; Stripe expires only an
+    open one and otherwise answers what the session is. `after_expiry` is what Stripe does next (its
+    webhook, which may reach us before the expiry's answer is acted upon)."""
 
     unavailable: bool = False
     opened: list[tuple[str, str, str]] = field(default_factory=list)  # payment id, success, cancel URLs
+    sessions: dict[str, str] = field(default_factory=dict)  # session id: its status at Stripe
+    after_expiry: Callable[[str], object] | None = None
 
     def create_session(self, payment: Payment, success_url: str, cancel_url: str) -> CheckoutSession:
         if self.unavailable:
             raise PaymentUnavailable()
         self.opened.append((payment.payment_id, success_url, cancel_url))
-        return CheckoutSession(f"cs_test_{payment.payment_id}", f"https://pay.example/{payment.payment_id}")
+        session_id = f"cs_test_{payment.payment_id}"
+        self.sessions[session_id] = "open"
+        return CheckoutSession(session_id, f"https://pay.example/{payment.payment_id}")
+
+    def complete(self, session_id: str) -> None:
+        """The payer paid on the session's page (its webhook is not delivered yet)."""
+        self.sessions[session_id] = "complete"
+
+    def expire_session(self, session_id: str) -> str:
+        if self.unavailable:
+            raise PaymentUnavailable()
+        if self.sessions[session_id] != "open":
+            return self.sessions[session_id]
+        self.sessions[session_id] = "expired"
+        if self.after_expiry:
+            self.after_expiry(session_id)
+        return "expired"
 
 
 @dataclass
@@ -322,13 +501,26 @@ class FakeDisputes:
                 or ledger._locked_by(key, dispute.opened_at)
                 or dispute.dispute_id in ledger.disputes
             ):
-                raise InvoiceInDispute()
+                raise self._why_refused(dispute)
         for invoice in dispute.invoices:
             ledger._set((dispute.agency_id, dispute.creditor, invoice.number), dispute_id=dispute.dispute_id)
         ledger.disputes[dispute.dispute_id] = DisputeDetail(dispute, (event,))
         ledger.outbox.append(message)
         if activity:
             ledger.journal.append(activity)
+
+    def _why_refused(self, dispute: Dispute) -> DomainError:
+        """As the real repository says it, read again: a card payment under way, a dispute, or a change."""
+        now = self.invoices(dispute.agency_id, dispute.creditor, [i.number for i in dispute.invoices])
+        for invoice in dispute.invoices:
+            if invoice.number in now and now[invoice.number].payment_lock:
+                return PaymentInProgress(payment_under_way(invoice.number))
+        for invoice in dispute.invoices:
+            if invoice.number in now and now[invoice.number].dispute_id:
+                return InvoiceInDispute(
+                    f"La facture {invoice.number} fait déjà l'objet d'un litige en cours."
+                )
+        return ConcurrentChange()
 
     def record(
         self,

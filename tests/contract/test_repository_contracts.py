@@ -40,7 +40,7 @@ from mesfactures.domain.payments import PaidInvoice, Payment, PaymentStatus
 from mesfactures.imports.importer import Writer
 from mesfactures.notifications.messages import DisputeOpened, MailMessage
 from mesfactures.payments.use_cases import Payments
-from tests.builders import CREDITOR, invoice, profile
+from tests.builders import CREDITOR, credit_note, invoice, profile
 from tests.fakes import (
     FakeContext,
     FakeDisputes,
@@ -66,11 +66,27 @@ class Backend:
         return self.ledger.entries_by_number(self.agency_id, CREDITOR, [number])[number]  # type: ignore[no-any-return]
 
     def invoice(self, cents: int) -> LedgerEntry:
-        entry = invoice(f"FA-2026-{secrets.randbelow(10**6):06d}", cents, agency_id=self.agency_id)
+        return self._written(
+            invoice(f"FA-2026-{secrets.randbelow(10**6):06d}", cents, agency_id=self.agency_id)
+        )
+
+    def credit(self, cents: int) -> LedgerEntry:
+        number = f"AV-2026-{secrets.randbelow(10**6):06d}"
+        return self._written(credit_note(number, cents, agency_id=self.agency_id))
+
+    def _written(self, entry: LedgerEntry) -> LedgerEntry:
         assert (
             self.writer.upsert_document(entry, 1, f"documents/{entry.entry_id}.pdf") is UpsertOutcome.INSERTED
         )
         return entry
+
+    def left(self, note: LedgerEntry) -> tuple[int, EntryStatus]:
+        """What a credit note still offers (negative cents), and its status."""
+        found = self.entry(note.number)
+        return found.balance.cents, found.status
+
+    def status(self, payment: Payment) -> PaymentStatus:
+        return self.payments.payment(self.agency_id, CREDITOR, payment.payment_id).status
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -110,7 +126,10 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _basket(backend: Backend, *entries: LedgerEntry) -> Payment:
+Parts = tuple[tuple[LedgerEntry, int], ...]  # credit notes, and the part of each the basket uses (cents)
+
+
+def _basket(backend: Backend, *entries: LedgerEntry, credits: Parts = ()) -> Payment:
     return Payment(
         new_id(),
         backend.agency_id,
@@ -119,12 +138,16 @@ def _basket(backend: Backend, *entries: LedgerEntry) -> Payment:
         tuple(PaidInvoice(e.number, e.balance) for e in entries),
         PaymentStatus.PENDING,
         _now(),
+        credits=tuple(PaidInvoice(note.number, Money(part)) for note, part in credits),
     )
 
 
-def _locked(backend: Backend, *entries: LedgerEntry) -> Payment:
-    payment = _basket(backend, *entries)
-    backend.payments.lock(payment, payment.created_at + timedelta(minutes=35))
+def _locked(
+    backend: Backend, *entries: LedgerEntry, credits: Parts = (), read: dict[str, int] | None = None
+) -> Payment:
+    """A pending basket; `read` is what its credit notes had left when it was priced (negative cents)."""
+    payment = _basket(backend, *entries, credits=credits)
+    backend.payments.lock(payment, payment.created_at + timedelta(minutes=35), None, read)
     return payment
 
 
@@ -231,6 +254,148 @@ def test_another_agencys_payment_is_not_found(backend: Backend) -> None:
         backend.payments.payment("AG-00000000", CREDITOR, payment.payment_id)
 
 
+def test_a_credit_note_gives_its_part_only_while_it_has_it_so_two_baskets_cannot_overspend_it(
+    backend: Backend,
+) -> None:
+    bill, other, note = backend.invoice(5_000), backend.invoice(12_000), backend.credit(6_000)
+    _locked(backend, bill, credits=((note, 5_000),), read={note.number: -6_000})
+    assert backend.left(note) == (-1_000, EntryStatus.OPEN)
+    with pytest.raises(PaymentInProgress):  # priced when 60 € were left: all of it
+        _locked(backend, other, credits=((note, 6_000),), read={note.number: -6_000})
+    with pytest.raises(PaymentInProgress):  # a part larger than what is left
+        _locked(backend, other, credits=((note, 2_000),), read={note.number: -6_000})
+    with pytest.raises(PaymentInProgress):  # all that is left, priced on more: it would stay open at 0
+        _locked(backend, other, credits=((note, 1_000),), read={note.number: -6_000})
+    assert backend.left(note) == (-1_000, EntryStatus.OPEN)
+    assert backend.entry(other.number).payment_lock is None
+    last = _locked(backend, other, credits=((note, 1_000),), read={note.number: -1_000})
+    assert backend.left(note) == (0, EntryStatus.APPLIED)
+    assert backend.entry(other.number).payment_lock == last.payment_id
+
+
+def test_a_cancelled_payment_frees_its_invoices_and_gives_back_exactly_its_parts(backend: Backend) -> None:
+    bill, note = backend.invoice(12_000), backend.credit(6_000)
+    payment = _locked(backend, bill, credits=((note, 2_000),), read={note.number: -6_000})
+    assert backend.left(note) == (-4_000, EntryStatus.OPEN)
+    assert backend.payments.cancel(payment, _now())
+    assert backend.status(payment) is PaymentStatus.CANCELLED
+    assert backend.entry(bill.number).payment_lock is None
+    assert backend.left(note) == (-6_000, EntryStatus.OPEN)
+    assert not backend.payments.cancel(payment, _now())
+    assert not backend.payments.release(payment, PaymentStatus.EXPIRED, f"evt_{new_id()}", _now())
+    assert backend.left(note) == (-6_000, EntryStatus.OPEN)
+    _locked(backend, bill)  # free at once, before any webhook
+
+
+def test_a_cancellation_after_the_expiry_is_recorded_and_gives_nothing_back_twice(backend: Backend) -> None:
+    bill, note = backend.invoice(12_000), backend.credit(6_000)
+    payment = _locked(backend, bill, credits=((note, 6_000),), read={note.number: -6_000})
+    assert backend.left(note) == (0, EntryStatus.APPLIED)
+    assert backend.payments.release(payment, PaymentStatus.EXPIRED, f"evt_{new_id()}", _now())
+    assert backend.left(note) == (-6_000, EntryStatus.OPEN)
+    assert backend.payments.cancel(payment, _now())
+    assert backend.status(payment) is PaymentStatus.CANCELLED
+    assert backend.left(note) == (-6_000, EntryStatus.OPEN)
+
+
+def test_a_basket_its_credit_notes_cover_is_settled_in_one_step_or_not_at_all(backend: Backend) -> None:
+    bill, other, note = backend.invoice(5_000), backend.invoice(3_000), backend.credit(6_000)
+    payment = replace(
+        _basket(backend, bill, credits=((note, 5_000),)), status=PaymentStatus.SETTLED, settled_at=_now()
+    )
+    backend.payments.settle_with_credit(payment, {note.number: -6_000}, _receipt())
+    assert backend.status(payment) is PaymentStatus.SETTLED
+    paid = backend.entry(bill.number)
+    assert (paid.balance.cents, paid.status, paid.payment_lock) == (0, EntryStatus.PAID, None)
+    assert backend.left(note) == (-1_000, EntryStatus.OPEN)
+    trace = backend.entry(payment.imputation_number)
+    assert (trace.type, trace.amount, trace.balance, trace.settles) == (
+        EntryType.PAYMENT,
+        Money(0),
+        Money(0),
+        (bill.number,),
+    )
+    assert trace.label == f"Règlement par avoir — Mes Factures ; avoir {note.number} imputé de 50,00\u00a0€"
+    stale = replace(
+        _basket(backend, other, credits=((note, 3_000),)), status=PaymentStatus.SETTLED, settled_at=_now()
+    )
+    with pytest.raises(PaymentInProgress):  # priced when 60 € were left: only 10 € are
+        backend.payments.settle_with_credit(stale, {note.number: -6_000}, _receipt())
+    paid_twice = replace(
+        _basket(backend, other, bill, credits=((note, 1_000),)), status=PaymentStatus.SETTLED
+    )
+    with pytest.raises(PaymentInProgress):  # names an invoice settled already
+        backend.payments.settle_with_credit(paid_twice, {note.number: -1_000}, _receipt())
+    assert (backend.entry(other.number).balance.cents, backend.entry(other.number).status) == (
+        3_000,
+        EntryStatus.OPEN,
+    )
+    assert backend.left(note) == (-1_000, EntryStatus.OPEN)
+    for refused in (stale, paid_twice):
+        with pytest.raises(NotFound):
+            backend.payments.payment(backend.agency_id, CREDITOR, refused.payment_id)
+
+
+def test_money_paid_for_a_cancelled_payment_settles_once_while_its_documents_are_still_free(
+    backend: Backend,
+) -> None:
+    bill, note = backend.invoice(12_000), backend.credit(6_000)
+    payment = _locked(backend, bill, credits=((note, 2_000),), read={note.number: -6_000})
+    backend.payments.cancel(payment, _now())
+    paid = replace(payment, status=PaymentStatus.CANCELLED, payment_intent=f"pi_{new_id()}")
+    event = f"evt_{new_id()}"
+    assert backend.payments.settle_cancelled(paid, {note.number: -6_000}, event, _receipt(), _now())
+    assert backend.status(payment) is PaymentStatus.SETTLED
+    settled = backend.entry(bill.number)
+    assert (settled.balance.cents, settled.status, settled.payment_lock) == (0, EntryStatus.PAID, None)
+    assert backend.left(note) == (-4_000, EntryStatus.OPEN)
+    card = backend.entry(payment.receipt_number)
+    assert (card.amount, card.settles) == (Money(-10_000), (bill.number,))
+    assert card.label == (f"Paiement par carte — Mes Factures ; avoir {note.number} imputé de 20,00\u00a0€")
+    assert not backend.payments.settle_cancelled(paid, {note.number: -4_000}, event, _receipt(), _now())
+    again = f"evt_{new_id()}"
+    assert not backend.payments.settle_cancelled(paid, {note.number: -4_000}, again, _receipt(), _now())
+    assert not backend.payments.review_cancelled(paid, again, _now())
+    assert backend.left(note) == (-4_000, EntryStatus.OPEN)
+    found = backend.payments.by_intent(paid.payment_intent or "")
+    assert found is not None and found.payment_id == payment.payment_id
+
+
+def test_money_paid_for_a_cancelled_payment_the_ledger_moved_on_from_is_only_recorded_for_review(
+    backend: Backend,
+) -> None:
+    bill, elsewhere, note = backend.invoice(12_000), backend.invoice(9_000), backend.credit(6_000)
+    payment = _locked(backend, bill, credits=((note, 2_000),), read={note.number: -6_000})
+    backend.payments.cancel(payment, _now())
+    _locked(backend, elsewhere, credits=((note, 6_000),), read={note.number: -6_000})  # the note, whole
+    event = f"evt_{new_id()}"
+    assert not backend.payments.settle_cancelled(payment, {note.number: 0}, event, _receipt(), _now())
+    other_basket = _locked(backend, bill)  # and the invoice
+    assert not backend.payments.settle_cancelled(payment, {note.number: 0}, event, _receipt(), _now())
+    assert backend.status(payment) is PaymentStatus.CANCELLED
+    assert backend.payments.review_cancelled(payment, event, _now())
+    assert backend.status(payment) is PaymentStatus.NEEDS_REVIEW
+    assert not backend.payments.review_cancelled(payment, event, _now())
+    assert backend.entry(bill.number).payment_lock == other_basket.payment_id
+    assert backend.entry(bill.number).balance.cents == 12_000
+    assert backend.left(note) == (0, EntryStatus.APPLIED)
+
+
+def test_a_full_refund_gives_each_credit_note_back_exactly_its_part(backend: Backend) -> None:
+    bill, note = backend.invoice(12_000), backend.credit(6_000)
+    locked = _locked(backend, bill, credits=((note, 2_000),), read={note.number: -6_000})
+    payment = replace(locked, payment_intent=f"pi_{new_id()}")
+    assert backend.payments.settle(payment, f"evt_{new_id()}", _receipt(), _now())
+    assert backend.left(note) == (-4_000, EntryStatus.OPEN)
+    documents = {bill.number: bill, note.number: note}
+    assert backend.payments.refund(payment, documents, f"evt_{new_id()}", _now())
+    assert backend.left(note) == (-6_000, EntryStatus.OPEN)
+    assert (backend.entry(bill.number).balance.cents, backend.entry(bill.number).status) == (
+        12_000,
+        EntryStatus.OPEN,
+    )
+
+
 # Disputes
 
 
@@ -269,12 +434,15 @@ def test_an_invoice_is_in_one_dispute_at_a_time_and_a_refused_dispute_blocks_not
     ]
 
 
-def test_an_invoice_being_paid_cannot_be_disputed(backend: Backend) -> None:
+def test_an_invoice_being_paid_cannot_be_disputed_and_the_refusal_says_a_payment_is_under_way(
+    backend: Backend,
+) -> None:
     bill = backend.invoice(12_000)
     _locked(backend, bill)
     dispute, opened = _dispute(backend, bill)
-    with pytest.raises(InvoiceInDispute):
+    with pytest.raises(PaymentInProgress, match="paiement par carte"):
         backend.disputes.open(dispute, opened, _receipt())
+    assert backend.entry(bill.number).dispute_id is None
 
 
 def test_a_resolution_frees_the_invoices_and_a_stale_change_is_refused(backend: Backend) -> None:
