@@ -45,9 +45,10 @@ def aws_client(service: str) -> Any:
 
 @functools.cache
 def _bound_table() -> None:
-    from mesfactures.persistence.models import bind_table
+    from mesfactures.persistence.models import bind_table, table_connection
 
     bind_table(settings().table_name)
+    table_connection()  # one client for every model, made before a request's threads need it
 
 
 def ledger() -> LedgerRepository:
@@ -141,9 +142,14 @@ def sessions() -> SessionRepository:
 
 @functools.cache
 def authenticator() -> Authenticator:
+    from concurrent.futures import ThreadPoolExecutor
+
     from mesfactures.auth.sessions import Authenticator
 
-    return Authenticator(token_verifier(), sessions())
+    # The session read of a statement page runs on one of these threads, beside the page's Query. Lambda
+    # serves one request at a time per instance; the local gateway serves many, hence a few threads.
+    beside = ThreadPoolExecutor(max_workers=8, thread_name_prefix="session-read")
+    return Authenticator(token_verifier(), sessions(), beside.submit)
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -98,6 +99,18 @@ class LedgerItem(Model):
 def bind_table(table_name: str) -> None:
     """Points every model at the deployment's table; the composition root calls it before first use."""
     LedgerItem.Meta.table_name = table_name
+
+
+def table_connection() -> Connection:
+    """The one connection (and botocore client) of every model and transaction, made on first call.
+
+    pynamodb caches a connection per model class, on the first class used: when LedgerItem's is made
+    first, its subclasses share it; otherwise each entity made its own client, reading DynamoDB's service
+    model again (~15 ms at a cold start, and twice at once on a first request whose session read runs on
+    another thread). The client is built here, before any thread needs it."""
+    connection = LedgerItem._get_connection().connection
+    _ = connection.client
+    return connection
 
 
 class PostalAddress(MapAttribute[str, Any]):
