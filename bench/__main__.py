@@ -63,9 +63,11 @@ def _log(message: str) -> None:
 def _subprocess_rows(module: str, *args: str, out: Path, log: Path) -> list[Row]:
     """Runs a section in an interpreter of its own; it writes its rows (one or a list) as JSON to `out`."""
     with log.open("w") as sink:
-        subprocess.run(
-            [sys.executable, "-m", module, *args, str(out)], check=True, cwd=ROOT, stdout=sink, stderr=sink
+        done = subprocess.run(
+            [sys.executable, "-m", module, *args, str(out)], check=False, cwd=ROOT, stdout=sink, stderr=sink
         )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} failed: {log.read_text(errors='replace')[-1200:]}")
     found: Any = json.loads(out.read_text())
     return [Row(**row) for row in (found if isinstance(found, list) else [found])]
 

@@ -1,7 +1,7 @@
 """Each function's memory size and architecture, from what `make bench` measured (bench/lambdas.py).
 
 Memory: the peak resident memory of a fresh process that imports the app and serves a realistic mix of
-requests (`ru_maxrss`, the interpreter included, as Lambda's "Max Memory Used" counts it), times
+requests (`VmHWM`, the interpreter included, as Lambda's "Max Memory Used" counts it), times
 HEADROOM, rounded up to 64 MB, at least Lambda's 128 MB. The headroom covers what the bench's mix does
 not: a long-lived instance's heap growing between collections, larger pages (200 entries) and exports,
 a PDF of 30 lines drawn on first opening, and a new version of a library. `make bench` fails when a

@@ -107,8 +107,13 @@ def table_connection() -> Connection:
     pynamodb caches a connection per model class, on the first class used: when LedgerItem's is made
     first, its subclasses share it; otherwise each entity made its own client, reading DynamoDB's service
     model again (~15 ms at a cold start, and twice at once on a first request whose session read runs on
-    another thread). The client is built here, before any thread needs it."""
+    another thread). The client is built here, before any thread needs it, and reads DynamoDB's answers
+    as sent (persistence/wire.py)."""
     connection = LedgerItem._get_connection().connection
+    if connection._client is None:
+        from mesfactures.persistence.wire import AsSentParsers
+
+        connection.session.register_component("response_parser_factory", AsSentParsers())
     _ = connection.client
     return connection
 
