@@ -79,6 +79,9 @@ def _stack_sections(scratch: Path, sizes: Sizes, *, lambdas_only: bool = False) 
     from mesfactures.domain.calendar import today_in_paris
 
     config = bench_config(scratch / "stack")
+    # This stack's settings serve the benchmark's own calls until the section ends: the sections after it
+    # start stacks of their own, which would take a Stripe key left set to mean "the real Stripe".
+    saved = dict(os.environ)
     _log(f"starting the local stack on {config.gateway_url}")
     with (scratch / "stack.log").open("w") as sink:
         server = subprocess.Popen(
@@ -120,6 +123,8 @@ def _stack_sections(scratch: Path, sizes: Sizes, *, lambdas_only: bool = False) 
     finally:
         server.terminate()
         server.wait(timeout=60)
+        os.environ.clear()
+        os.environ.update(saved)
     return rows
 
 
