@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from devstack.stripe_standin import session_event
 CREDITOR = "POLIRIS"
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
 REPEATS = 3
+DAILY_ROWS = 200  # a day's new documents of a creditor (bench/bill.py)
 
 
 def _signed_webhook(
@@ -46,6 +47,14 @@ def _signed_webhook(
         timeout=30,
         headers={"Content-Type": "application/json", "Stripe-Signature": running.stripe.signature(payload)},
     )
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What a route call answers, for work that is not an HTTP request (an import)."""
+
+    status_code: int
+    text: str
 
 
 class _Routes:
@@ -90,6 +99,36 @@ class _Routes:
         event_id = f"evt_bench_{time.time_ns()}_{self.serial}"
         return lambda: _signed_webhook(self.running, payment, event_id)
 
+    def me(self) -> Callable[[], requests.Response]:
+        return lambda: self.session.get("account/me")
+
+    def import_daily_file(self) -> Callable[[], Any]:
+        """A day's ERP file of a creditor (bench/bill.py's workload): its rows new to the ledger."""
+        from bench.imports import erp_file
+        from mesfactures import wiring
+        from mesfactures.domain.calendar import today_in_paris
+        from mesfactures.domain.creditors import Creditor
+        from mesfactures.imports.importer import import_file
+
+        self.serial += 1
+        content = erp_file(DAILY_ROWS, today_in_paris()).replace(
+            b";FA-2040-", f";FA-{2050 + self.serial}-".encode()
+        )
+
+        def run() -> Any:
+            report = import_file(
+                "feed.csv",
+                content,
+                Creditor("PRESSIMMO"),
+                writer=wiring.entry_writer(),
+                accounts=wiring.accounts(),
+                store=wiring.documents(),
+                attachment=lambda _name: None,
+            )
+            return _Done(200 if report.accepted == DAILY_ROWS else 500, str(report.rejected[:3]))
+
+        return run
+
     def profile_change(self) -> Callable[[], requests.Response]:
         profile = self.session.get(f"account/creditors/{CREDITOR}/profile").json()
         self.serial += 1
@@ -123,24 +162,36 @@ def measure(running: devstack.RunningStack) -> list[Row]:
         "checkout",
         "webhook_settle",
         "profile_change",
+        "me",
+        "import_daily_file",
     ):
         runs: list[dict[str, Any]] = []
         for _ in range(REPEATS):
             request = getattr(routes, route)()
             meter.settle(quiet_seconds=0.3)
             answer = request()
-            items = meter.items_read()
+            items, units = meter.items_read(), meter.capacity_units()
             calls = meter.reset()
             if answer.status_code >= 300:
                 raise RuntimeError(f"{route}: {answer.status_code} {answer.text[:300]}")
+            # What the request set going in the background (the outbox's mail), until DynamoDB is quiet.
+            later_calls, later_units = meter.settle(quiet_seconds=0.5)
             runs.append(
-                {"calls": dict(calls), "items_read": sum(items.values()), "status": answer.status_code}
+                {
+                    "calls": dict(calls),
+                    "items_read": sum(items.values()),
+                    "status": answer.status_code,
+                    "units": units,
+                    "background_calls": dict(later_calls),
+                    "background_units": later_units,
+                }
             )
         budget, holds = _budget(route, Counter(runs[-1]["calls"]))
         if holds == "pass" and any(_budget(route, Counter(run["calls"]))[1] != "pass" for run in runs):
             holds = "MISS"
         last = runs[-1]
         measured = ", ".join(f"{name} {count}" for name, count in sorted(last["calls"].items()))
+        measured += f"; {last['units']['read']:g} RRU, {last['units']['write']:g} WRU"
         rows.append(
             Row(
                 "DynamoDB calls",

@@ -1,5 +1,6 @@
-"""Cold start: importing each service's app.py in a fresh interpreter (budget < 100 ms) beside a bare
-`import chalice`, and the zipped deployment package of each function (budget < 5 MB)."""
+"""Cold start: importing each service's app.py in a fresh interpreter beside a bare `import chalice`
+(information: the budget is the whole first request's, bench/lambdas.py), and the zipped deployment
+package of each function (budget < 5 MB)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from devstack.config import ROOT
 from mesfactures.areas import AREAS
 
 SERVICES = AREAS
-IMPORT_BUDGET_MS = 100.0
 ZIP_BUDGET_BYTES = 5 * 1024 * 1024
 
 # Timed inside the fresh interpreter, so the interpreter's own start is left out of both sides.
@@ -101,11 +101,11 @@ def import_times(*, times: int) -> list[Row]:
         rows.append(
             Row(
                 "Cold start",
-                f"import services/{service}/app.py < 100 ms",
+                f"import services/{service}/app.py (information)",
                 f"{median:.1f} ms",
                 f"{chalice:.1f} ms (bare import chalice)",
                 median / chalice,
-                verdict(median < IMPORT_BUDGET_MS),
+                "info",
                 {
                     "median_ms": round(median, 1),
                     "max_ms": round(max(samples[service]), 1),

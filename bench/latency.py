@@ -1,5 +1,6 @@
-"""API overhead: a statement page through the gateway against the bare DynamoDB Query of the same page,
-on the same DynamoDB Local (budget: at most 2x), for a demo account and for a year of 10,000 entries."""
+"""The statement page through the local gateway against the bare DynamoDB Query of the same page, on the
+same DynamoDB Local, for a demo account and for a year of 10,000 entries: information on the local stack
+(the budget is the handler's, bench/lambdas.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ from typing import Any
 import boto3
 
 from bench.portal import Session
-from bench.report import Row, verdict
+from bench.report import Row
 from bench.timing import interleaved
 from devstack.config import REGION, StackConfig
 
 PAGE = 50
-BUDGET = 2.0
 
 
-def bare_query(config: StackConfig, agency_id: str, creditor: str) -> Any:
-    """The Query the statement's 'all entries' view makes, with boto3 alone: same index, key condition,
-    order, page size and consistency, straight to DynamoDB Local (no proxy in between)."""
+def query_parameters(table: str, agency_id: str, creditor: str) -> dict[str, Any]:
+    """The Query the statement's 'all entries' view makes, as low-level parameters: same index, key
+    condition, order, page size and consistency."""
     from mesfactures.domain.calendar import today_in_paris
     from mesfactures.domain.creditors import Creditor
     from mesfactures.persistence import keys
@@ -27,11 +27,8 @@ def bare_query(config: StackConfig, agency_id: str, creditor: str) -> Any:
     query = statement_query({"scope": "all", "limit": str(PAGE)}, today_in_paris())
     assert query.date_from and query.date_to  # noqa: S101
     low, high = keys.by_date_range(query.date_from, query.date_to)
-    client: Any = boto3.session.Session().client(
-        "dynamodb", region_name=REGION, endpoint_url=config.dynamodb_url
-    )
-    parameters = {
-        "TableName": config.table_name,
+    return {
+        "TableName": table,
         "IndexName": "by_date",
         "KeyConditionExpression": "PK = :pk AND BY_DATE BETWEEN :low AND :high",
         "ExpressionAttributeValues": {
@@ -43,6 +40,14 @@ def bare_query(config: StackConfig, agency_id: str, creditor: str) -> Any:
         "ConsistentRead": True,
         "Limit": PAGE,
     }
+
+
+def bare_query(config: StackConfig, agency_id: str, creditor: str) -> Any:
+    """That Query made with boto3 alone, straight to DynamoDB Local (no proxy in between)."""
+    client: Any = boto3.session.Session().client(
+        "dynamodb", region_name=REGION, endpoint_url=config.dynamodb_url
+    )
+    parameters = query_parameters(config.table_name, agency_id, creditor)
 
     def run() -> int:
         return len(client.query(**parameters)["Items"])
@@ -71,12 +76,12 @@ def measure(
     through, direct = interleaved(gateway, bare, times=times, warmup=max(5, times // 10))
     ratio = through.median / direct.median
     return Row(
-        "API overhead",
-        f"statement page, {label} ({entries} entries): gateway ≤ 2x bare Query",
+        "Local gateway",
+        f"statement page, {label} ({entries} entries): through the local gateway (information)",
         f"{through.median:.2f} ms (p95 {through.p95:.2f})",
         f"{direct.median:.2f} ms (p95 {direct.p95:.2f})",
         ratio,
-        verdict(ratio <= BUDGET),
+        "info",
         {
             "gateway": through.summary(),
             "bare_query": direct.summary(),

@@ -1,6 +1,10 @@
 """Under load: 50 concurrent users browsing statements and documents through the gateway, for a bounded
 time, on the loopback only. Reports throughput, latency percentiles and errors (which must be 0).
 
+Each user reads what they asked for before the next click, as a person does (THINK_SECONDS, drawn per
+click): 50 people at once, not 50 robots. Without it the figure measured only the machine's saturation
+(each latency then equals users ÷ throughput), which says nothing of how a demo feels.
+
 Runs in a process of its own (`python -m bench.load URL SECONDS USERS OUT.json`), so that the load
 generator does not share an interpreter lock with the gateway it measures.
 """
@@ -24,6 +28,7 @@ PAGES: tuple[dict[str, str], ...] = (
     {},
     {"scope": "all", "limit": "20"},
 )
+THINK_SECONDS = (0.5, 2.5)
 CREDITORS = {
     DEMO.agency_id: ("PRESSIMMO", "BELLES_DEMEURES", "POLIRIS"),
     OTHER.agency_id: ("PRESSIMMO", "POLIRIS"),
@@ -55,6 +60,7 @@ def _browse(session: Session, agency_id: str, seed: int, until: float, tally: Ta
             tally.add(started, 0, f"statement {error}")
             continue
         tally.add(started, answer.status_code, "statement")
+        time.sleep(draw.uniform(*THINK_SECONDS))
         documents = (
             [e["number"] for e in answer.json().get("entries", []) if e["has_document"]] if answer.ok else []
         )
@@ -66,6 +72,7 @@ def _browse(session: Session, agency_id: str, seed: int, until: float, tally: Ta
                 tally.add(started, 0, f"document {error}")
                 continue
             tally.add(started, link.status_code, "document")
+            time.sleep(draw.uniform(*THINK_SECONDS))
 
 
 def run(url: str, seconds: float, users: int) -> dict[str, object]:
@@ -97,6 +104,7 @@ def run(url: str, seconds: float, users: int) -> dict[str, object]:
         "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
         "max_ms": round(max(latencies), 1) if latencies else None,
         "errors": len(tally.errors),
+        "think_seconds": list(THINK_SECONDS),
         "first_errors": tally.errors[:5],
     }
 

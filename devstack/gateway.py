@@ -4,11 +4,18 @@ Chalice apps in-process, as CloudFront and API Gateway (stage `api`) do in AWS."
 from __future__ import annotations
 
 import base64
+import http.client
 import importlib.util
 import json
 import mimetypes
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -159,6 +166,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _mail(self) -> None:
         """The local outbox page: what SES would have delivered. Mail HTML is shown with no script allowed.
         /_dev/mail.json gives the same mails as data (newest last), for tests and scripts."""
+        if self.server.mail_upstream is not None:
+            self._from_upstream(self.server.mail_upstream)
+            return
         mails = sent_mails(self.server.moto_url, self.server.postmarks)
         if urlsplit(self.path).path == "/_dev/mail.json":
             data = json.dumps(as_json(mails), ensure_ascii=False).encode()
@@ -179,6 +189,17 @@ class _Handler(BaseHTTPRequestHandler):
         policy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
         headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": policy}
         self._send(200, headers, mail.body.encode())
+
+    def _from_upstream(self, port: int) -> None:
+        """A worker's answer to the outbox page: the first process's, which stamps the mails (postmarks)."""
+        upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            upstream.request("GET", self.path)
+            answer = upstream.getresponse()
+            headers = {k: v for k, v in answer.getheaders() if k.lower() not in ("date", "connection")}
+            self._send(answer.status, headers, answer.read())
+        finally:
+            upstream.close()
 
     def _static(self) -> None:
         path = urlsplit(self.path).path
@@ -217,23 +238,136 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class GatewayServer(ThreadingHTTPServer):
+    """One process of the gateway. With `shared`, several processes listen on the same port
+    (SO_REUSEPORT) and the kernel spreads the connections among them: each has its own interpreter lock,
+    so concurrent users are served on every core."""
+
     daemon_threads = True
     request_queue_size = 128  # the default (5) resets connections when many users arrive at once
 
     def __init__(
-        self, port: int, gateway: Gateway, verbose: bool, moto_url: str, postmarks: Postmarks | None = None
+        self,
+        port: int,
+        gateway: Gateway,
+        verbose: bool,
+        moto_url: str,
+        postmarks: Postmarks | None = None,
+        *,
+        shared: bool = False,
+        mail_upstream: int | None = None,
     ) -> None:
+        self.shared = shared
         super().__init__(("127.0.0.1", port), _Handler)
         self.gateway = gateway
         self.verbose = verbose
         self.moto_url = moto_url
         self.postmarks = postmarks  # when and with what text part each mail left (devstack/mailbox.py)
+        self.mail_upstream = mail_upstream  # a worker asks the first process for the outbox page
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.companions: list[GatewayServer] = []
+
+    def server_bind(self) -> None:
+        if self.shared:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+
+    def shutdown(self) -> None:
+        for companion in self.companions:
+            companion.shutdown()
+        super().shutdown()
+
+    def server_close(self) -> None:
+        """Stops the worker processes too (they also end with this process: devstack/processes.py)."""
+        from devstack.processes import stop
+
+        for worker in self.workers:
+            stop(worker)
+        for companion in self.companions:
+            companion.server_close()
+        super().server_close()
+
+
+def gateway_processes() -> int:
+    """One gateway process per core this process may use (MESFACTURES_GATEWAY_PROCESSES to choose)."""
+    chosen = os.environ.get("MESFACTURES_GATEWAY_PROCESSES")
+    return max(1, int(chosen)) if chosen else len(os.sched_getaffinity(0))
 
 
 def serve(
-    port: int, moto_url: str, verbose: bool = False, postmarks: Postmarks | None = None
+    port: int,
+    moto_url: str,
+    verbose: bool = False,
+    postmarks: Postmarks | None = None,
+    *,
+    log_dir: Path | None = None,
 ) -> GatewayServer:
-    """Starts the gateway in a background thread and returns its server (call shutdown() to stop)."""
-    server = GatewayServer(port, Gateway(), verbose, moto_url, postmarks)
+    """Starts the gateway in background threads and returns its server (shutdown() and server_close()
+    stop it, its workers included): this process, and one worker process per further core, each with the
+    four apps, all on `port`. The first process alone keeps the outbox page, the events (queues, the
+    table's stream) and what the tests look into."""
+    workers = gateway_processes() - 1
+    server = GatewayServer(port, Gateway(), verbose, moto_url, postmarks, shared=workers > 0)
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
+    if workers:
+        # The outbox page for the workers, on a port of its own: they ask this process for it.
+        mail = GatewayServer(0, server.gateway, verbose, moto_url, postmarks)
+        threading.Thread(target=mail.serve_forever, name="gateway-mail", daemon=True).start()
+        server.companions.append(mail)
+        import tempfile
+
+        logs = log_dir or Path(tempfile.gettempdir())
+        try:
+            server.workers = [
+                _start_worker(port, moto_url, verbose, mail.server_address[1], logs / f"gateway-{n}.log")
+                for n in range(1, workers + 1)
+            ]
+        except BaseException:
+            server.shutdown()
+            server.server_close()
+            raise
     return server
+
+
+def _start_worker(
+    port: int, moto_url: str, verbose: bool, mail_port: int, log: Path
+) -> subprocess.Popen[bytes]:
+    from devstack.processes import start
+
+    command = [sys.executable, "-m", "devstack.gateway", str(port), moto_url, str(mail_port)]
+    log.unlink(missing_ok=True)  # a ready line of an earlier start must not count
+    worker = start([*command, *(["--verbose"] if verbose else [])], log)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"a gateway worker stopped at start: see {log}")
+        if log.exists() and READY in log.read_text(errors="replace"):
+            return worker
+        time.sleep(0.1)
+    raise RuntimeError(f"a gateway worker did not start: see {log}")
+
+
+READY = "gateway worker ready"
+
+
+def _worker_main(arguments: list[str]) -> None:
+    """`python -m devstack.gateway PORT MOTO_URL MAIL_PORT [--verbose]`: one more process of the gateway,
+    started by `serve` with the stack's environment; it ends with its parent or on SIGTERM."""
+    import signal
+
+    port, moto_url, mail_port = int(arguments[0]), arguments[1], int(arguments[2])
+    server = GatewayServer(
+        port, Gateway(), "--verbose" in arguments, moto_url, shared=True, mail_upstream=mail_port
+    )
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
+    print(READY, flush=True)
+    parent = os.getppid()
+    while not stopping.wait(1) and os.getppid() == parent:
+        pass
+    server.shutdown()
+    server.server_close()
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1:])

@@ -122,7 +122,13 @@ def start(config: StackConfig, *, with_gateway: bool = True, verbose: bool = Fal
         added = _load_demo_data(config)
         ensure_demo_members(identity.user_pool_id)
         server = (
-            gateway.serve(config.gateway_port, config.moto_url, verbose=verbose, postmarks=postmarks)
+            gateway.serve(
+                config.gateway_port,
+                config.moto_url,
+                verbose=verbose,
+                postmarks=postmarks,
+                log_dir=config.data_dir / "logs",
+            )
             if with_gateway
             else None
         )

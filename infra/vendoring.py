@@ -33,7 +33,7 @@ IN_LAMBDA_RUNTIME = frozenset(
 # Compiled ahead: the shared package and what every authenticated request loads (token check, ledger
 # query). The rest stays source, compiled on first use: bytecode of Stripe, the validators' data and the
 # renderers would cost more of the 5 MB zip budget than their first use costs in time.
-COMPILED = ("mesfactures", "pynamodb", "jwt", "rsa", "ulid")
+COMPILED = ("mesfactures", "pynamodb", "rsa", "pyasn1", "ulid")
 # stripe.params holds TypedDicts of request parameters (14 MB unpacked): only type checkers import them.
 TYPING_ONLY = (Path("stripe") / "params",)
 # Only the payments service talks to Stripe (through `wiring.payment_gateway`, which no other app calls);
@@ -70,6 +70,20 @@ def runtime_distributions(service: str) -> list[str]:
     return sorted(seen)
 
 
+# Compiled files of the runtime distributions and the pure-Python module that takes over without them.
+# The functions run on arm64 (infra/portal/sizing.py): a speedup built for this machine would not load
+# there anyway. A test fails when a distribution ships a compiled file not listed here.
+PURE_FALLBACKS = {
+    "markupsafe/_speedups": "markupsafe/_native.py",
+    "charset_normalizer/md": "charset_normalizer/md.py",
+    "charset_normalizer/cd": "charset_normalizer/cd.py",
+}
+
+
+def is_compiled(file: Path | importlib.metadata.PackagePath) -> bool:
+    return Path(str(file)).suffix in (".so", ".pyd", ".dylib")
+
+
 def _copy_distribution(name: str, target: Path) -> None:
     distribution = importlib.metadata.distribution(name)
     for file in distribution.files or []:
@@ -79,6 +93,8 @@ def _copy_distribution(name: str, target: Path) -> None:
             continue
         if file.parent.name.endswith(".dist-info") and file.name != "METADATA":
             continue  # importlib.metadata reads METADATA; RECORD (4,000 lines for stripe) is never read
+        if is_compiled(file):
+            continue  # built for this machine, not for arm64 Lambda: the package's pure Python serves
         source = Path(str(distribution.locate_file(file)))
         if source.is_file():
             destination = target / file

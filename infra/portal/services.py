@@ -19,6 +19,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
+from infra.portal.sizing import ARCHITECTURE
 from infra.stages import Stage
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
@@ -54,7 +55,7 @@ class Service(Construct):
         stage: Stage,
         area: str,
         environment: Mapping[str, str],
-        memory_mb: int = 512,
+        memory_mb: int,
         apart: Collection[str] = (),
     ) -> None:
         """`apart`: the logical ids of functions that run under a role of their own, which the stack grants
@@ -106,6 +107,7 @@ class Service(Construct):
             function = template.get_resource(logical_id)
             name = f"{stage.prefix}-{self.area}-{_kebab(logical_id)}"
             function.add_property_override("FunctionName", name)
+            function.add_property_override("Architectures", [ARCHITECTURE])
             log_group = logs.LogGroup(
                 self,
                 f"{logical_id}Logs",

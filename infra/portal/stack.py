@@ -17,6 +17,7 @@ from infra.portal.identity import Identity
 from infra.portal.ledger import Ledger
 from infra.portal.mail import Mail
 from infra.portal.services import Service
+from infra.portal.sizing import MEMORY_MB
 from infra.stages import Stage
 from mesfactures.areas import API_AREAS
 from mesfactures.documents.origin import document_origin
@@ -69,11 +70,22 @@ class PortalStack(cdk.Stack):
             stage=stage,
             area="statement",
             environment={**common, "IMPORT_QUEUE": documents.import_queue.queue_name},
+            memory_mb=MEMORY_MB["statement"],
         )
         # An import goes on in slices of this length, each handing on the next (docs/import.md).
         statement.functions["ImportFiles"].add_property_override("Timeout", IMPORT_TIMEOUT_SECONDS)
-        disputes = Service(self, "Disputes", stage=stage, area="disputes", environment=common)
-        account = Service(self, "Account", stage=stage, area="account", environment=common)
+        statement.functions["ImportFiles"].add_property_override("MemorySize", MEMORY_MB["import"])
+        disputes = Service(
+            self,
+            "Disputes",
+            stage=stage,
+            area="disputes",
+            environment=common,
+            memory_mb=MEMORY_MB["disputes"],
+        )
+        account = Service(
+            self, "Account", stage=stage, area="account", environment=common, memory_mb=MEMORY_MB["account"]
+        )
         payments = Service(
             self,
             "Payments",
@@ -84,6 +96,7 @@ class PortalStack(cdk.Stack):
                 # The secret's name only: the function reads the keys on its first payment.
                 "STRIPE_SECRET_ID": stripe_secret_name(stage),
             },
+            memory_mb=MEMORY_MB["payments"],
         )
         notifications = Service(
             self,
@@ -91,7 +104,7 @@ class PortalStack(cdk.Stack):
             stage=stage,
             area="notifications",
             environment=common,
-            memory_mb=256,
+            memory_mb=MEMORY_MB["notifications"],
             apart=(COGNITO_MESSAGES,),
         )
 

@@ -105,7 +105,7 @@ def lifecycle_statuses(principal: AgencyUser) -> shapes.LifecycleStatuses:
 
 
 @app.route("/statement/creditors/{creditor}/entries", methods=["GET"])
-@edge.agency
+@edge.agency_reading
 def entries(principal: AgencyUser, creditor: str) -> dict[str, Any]:
     today = today_in_paris()
     query = statement_query(edge.query_params(), today)
@@ -118,14 +118,14 @@ def entries(principal: AgencyUser, creditor: str) -> dict[str, Any]:
 
 
 @app.route("/statement/creditors/{creditor}/summary", methods=["GET"])
-@edge.agency
+@edge.agency_reading
 def summary(principal: AgencyUser, creditor: str) -> shapes.Summary:
     today = today_in_paris()
     return _summary(summary_for(wiring.ledger(), principal.agency_id, Creditor.parse(creditor), today))
 
 
 @app.route("/statement/creditors/{creditor}/documents/{number}", methods=["GET"])
-@edge.agency
+@edge.agency_reading
 def document(principal: AgencyUser, creditor: str, number: str) -> Response | dict[str, Any]:
     params = edge.query_params()
     link = document_link(
@@ -191,7 +191,7 @@ def document_lifecycle(principal: AgencyUser, creditor: str, number: str) -> sha
 
 
 @app.route("/statement/creditors/{creditor}/export.csv", methods=["GET"])
-@edge.agency
+@edge.agency_reading
 def export(principal: AgencyUser, creditor: str) -> Response:
     today = today_in_paris()
     code = Creditor.parse(creditor)

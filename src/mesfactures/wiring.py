@@ -57,9 +57,10 @@ def aws_client(service: str) -> Any:
 
 @functools.cache
 def _bound_table() -> None:
-    from mesfactures.persistence.models import bind_table
+    from mesfactures.persistence.models import bind_table, table_connection
 
     bind_table(settings().table_name)
+    table_connection()  # one client for every model, made before a request's threads need it
 
 
 def ledger() -> LedgerRepository:
@@ -167,9 +168,14 @@ def sessions() -> SessionRepository:
 
 @functools.cache
 def authenticator() -> Authenticator:
+    from concurrent.futures import ThreadPoolExecutor
+
     from mesfactures.auth.sessions import Authenticator
 
-    return Authenticator(token_verifier(), sessions())
+    # The session read of a statement page runs on one of these threads, beside the page's Query. Lambda
+    # serves one request at a time per instance; the local gateway serves many, hence a few threads.
+    beside = ThreadPoolExecutor(max_workers=8, thread_name_prefix="session-read")
+    return Authenticator(token_verifier(), sessions(), beside.submit)
 
 
 @functools.cache
@@ -208,19 +214,24 @@ def team_ports() -> TeamPorts:
 
 def s3_client_for(config: Settings, session: Any = None) -> Any:
     """The document store's S3 client: its addressing decides the host of the URLs it signs, which the
-    site's CSP must name (documents/origin.py). A test passes a session of its own."""
-    import boto3
+    site's CSP must name (documents/origin.py). A test passes a (boto3) session of its own. The functions
+    build it with botocore alone: importing boto3 for it was a third of a first document link, and the
+    store uses none of boto3's additions."""
     from botocore.config import Config
 
     from mesfactures.documents.origin import s3_client_options
 
     options = s3_client_options(config.s3_endpoint)
-    return (session or boto3.session.Session()).client(
-        "s3",
-        region_name=config.region,
-        endpoint_url=options.get("endpoint_url"),
-        config=Config(**options["config"]),
-    )
+    arguments: dict[str, Any] = {
+        "region_name": config.region,
+        "endpoint_url": options.get("endpoint_url"),
+        "config": Config(**options["config"]),
+    }
+    if session is not None:
+        return session.client("s3", **arguments)
+    import botocore.session
+
+    return botocore.session.get_session().create_client("s3", **arguments)
 
 
 @functools.cache

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_cdk.assertions import Template
+
 from infra.packaging import BUDGET_BYTES, package_sizes
+from infra.portal.sizing import ARCHITECTURE, HEADROOM, MEASURED_PEAK_MB, MEMORY_MB
+from infra.vendoring import is_compiled
 from mesfactures.areas import AREAS
-from tests.infra.conftest import of_type
+from tests.infra.conftest import ROOT, of_type
 
 WILDCARD_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
 # Read by mesfactures.settings.settings_from: a function without one of them refuses to start.
@@ -208,3 +212,28 @@ def test_each_function_package_stays_under_five_megabytes_zipped() -> None:
 
     assert sorted(sizes) == sorted(AREAS)
     assert all(size < BUDGET_BYTES for size in sizes.values()), sizes
+
+
+def test_each_function_runs_on_arm64_with_the_memory_its_measured_peak_calls_for(
+    resources: dict[str, Any],
+) -> None:
+    functions = _functions(resources)
+    sized = {name: "import" if name.endswith("-import-files") else name.split("-")[2] for name in functions}
+
+    assert {properties["Architectures"][0] for properties in functions.values()} == {ARCHITECTURE}
+    for name, properties in functions.items():
+        function = sized[name]
+        assert properties["MemorySize"] == MEMORY_MB[function], name
+        assert MEASURED_PEAK_MB[function] * HEADROOM <= properties["MemorySize"] < 1024, name
+
+
+def test_the_packages_built_for_arm64_ship_no_file_compiled_for_this_machine(template: Template) -> None:
+    shipped = [
+        str(path.relative_to(ROOT))
+        for area in AREAS
+        for path in (ROOT / "services" / area / "vendor").rglob("*")
+        if path.is_file() and is_compiled(path)
+    ]
+
+    assert (ROOT / "services" / "payments" / "vendor" / "stripe").is_dir(), "vendored by the synthesis"
+    assert shipped == []

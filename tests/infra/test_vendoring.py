@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 from pathlib import Path
 
 import stripe
@@ -10,9 +11,11 @@ import stripe
 from infra.vendoring import (
     DRAWING_SERVICES,
     FONTS,
+    PURE_FALLBACKS,
     ROOT,
     SERVICES,
     TYPING_ONLY,
+    is_compiled,
     left_out_of_shared_package,
     runtime_distributions,
     vendor,
@@ -62,7 +65,8 @@ def test_only_payments_ships_stripe_and_no_service_ships_the_lambda_runtime() ->
     for service in ("statement", "payments"):
         shipped = set(runtime_distributions(service))
         assert not shipped & {"boto3", "botocore", "s3transfer", "urllib3"}
-        assert {"pynamodb", "jinja2", "pyjwt", "rsa"} <= shipped
+        assert {"pynamodb", "jinja2", "rsa"} <= shipped
+        assert "pyjwt" not in shipped, "tokens are checked with rsa and auth/tokens.py alone"
 
 
 def test_each_function_ships_its_own_contract_and_not_the_generator() -> None:
@@ -96,3 +100,17 @@ def test_only_the_import_ships_the_xsd_validator_and_its_schema_and_every_servic
     imports = str(ROOT / "src" / "mesfactures" / "imports")
     assert "xsd" not in left_out_of_shared_package("statement")(imports, ["xsd", "importer.py"])
     assert left_out_of_shared_package("payments")(imports, ["xsd", "importer.py"]) == {"xsd"}
+
+
+def test_every_compiled_file_left_out_of_the_packages_has_a_pure_python_fallback() -> None:
+    for service in ("statement", "payments"):
+        for name in runtime_distributions(service):
+            distribution = importlib.metadata.distribution(name)
+            for file in distribution.files or []:
+                if not is_compiled(file):
+                    continue
+                module = str(file).split(".")[0]
+                if module.endswith("__mypyc"):
+                    continue  # mypyc's runtime, loaded only by the compiled modules themselves
+                assert module in PURE_FALLBACKS, f"{name} ships {file}: no arm64 build of it is vendored"
+                assert Path(str(distribution.locate_file(PURE_FALLBACKS[module]))).is_file()

@@ -248,3 +248,32 @@ def test_a_session_copied_before_sign_out_is_refused_after_it(portal: Portal, at
     )
     assert replayed == [401] * (len(AGENCY_ROUTES) + 1)
     assert requests.get(portal.api("account/me"), headers=elsewhere, timeout=10).status_code == 200
+
+
+def test_a_signed_out_session_gets_no_statement_document_or_export_even_while_the_check_runs_beside(
+    portal: Portal, attacks: AttackLog
+) -> None:
+    copied = portal.session_cookie(DEMO)
+    page = requests.get(
+        portal.api("statement/creditors/POLIRIS/entries"), params={"scope": "all"}, headers=copied, timeout=10
+    ).json()
+    number = next(entry["number"] for entry in page["entries"] if entry["has_document"])
+    reads = [
+        "statement/creditors/POLIRIS/entries?scope=all",
+        "statement/creditors/POLIRIS/summary",
+        f"statement/creditors/POLIRIS/documents/{number}",
+        f"statement/creditors/POLIRIS/documents/{number}?redirect=true",
+        "statement/creditors/POLIRIS/export.csv",
+        "statement/creditors/POLIRIS/documents/FA-1999-000000",  # unknown: 401 too, never 404
+    ]
+    assert requests.get(portal.api(reads[2]), headers=copied, timeout=10).status_code == 200
+
+    assert requests.delete(portal.api("account/session"), headers=copied, timeout=10).status_code == 204
+    answers = [
+        requests.get(portal.api(path), headers=copied, timeout=10, allow_redirects=False) for path in reads
+    ]
+
+    statuses = [answer.status_code for answer in answers]
+    attacks.record("identity: replay after sign-out", len(statuses), [str(s) for s in statuses if s != 401])
+    assert statuses == [401] * len(reads)
+    assert all("url" not in answer.text and "Location" not in answer.headers for answer in answers)

@@ -3,6 +3,7 @@ ports (Cognito, the table): milliseconds, no infrastructure."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -427,3 +428,39 @@ def test_the_role_comes_from_the_member_not_from_the_token() -> None:
     principal = authenticator.principal("id:lea@agence.fr")
     assert isinstance(principal, AgencyUser) and principal.role is Role.LECTURE
     assert not principal.may(Permission.PAY)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        None,
+        _member("lea@agence.fr", Role.COMPTABLE, active=False),
+        _member("lea@agence.fr", Role.COMPTABLE, signed_out_before=1_700_000_000),
+    ],
+)
+def test_a_read_made_beside_the_session_check_is_refused_when_the_check_refuses(
+    member: Member | None,
+) -> None:
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        authenticator = Authenticator(
+            AuthVerifier(),  # type: ignore[arg-type]
+            MemberSessions(member=member),
+            beside.submit,
+        )
+        _principal, confirm = authenticator.principal_beside("id:lea@agence.fr")
+        with pytest.raises(NotAuthenticated):
+            confirm()
+
+
+def test_a_read_made_beside_the_session_check_is_confirmed_with_the_members_role() -> None:
+    member = _member("lea@agence.fr", Role.LECTURE, signed_out_before=1_699_999_999)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        authenticator = Authenticator(
+            AuthVerifier(),  # type: ignore[arg-type]
+            MemberSessions(member=member),
+            beside.submit,
+        )
+        principal, confirm = authenticator.principal_beside("id:lea@agence.fr")
+        confirmed = confirm()
+    assert isinstance(principal, AgencyUser) and principal.agency_id == "AG-1"
+    assert isinstance(confirmed, AgencyUser) and confirmed.role is Role.LECTURE

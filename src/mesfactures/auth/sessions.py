@@ -4,16 +4,22 @@ agency user — whose member is still active, with the role the agency gives the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mesfactures.domain.errors import NotAuthenticated
 from mesfactures.domain.principal import AgencyUser
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.domain.principal import Principal
     from mesfactures.domain.team import Member
+
+T = TypeVar("T")
+Beside = Callable[[Callable[[], T]], "Future[T]"]
 
 
 def fingerprint(secret: str) -> str:
@@ -33,16 +39,40 @@ class Revocations(Protocol):
 class Authenticator:
     verifier: TokenVerifier
     revocations: Revocations
+    beside: Beside[AgencyUser] | None = None  # runs the session read on another thread
 
     def principal(self, token: str) -> Principal:
         # The signature first: a forged token costs no lookup.
         claims = self.verifier.claims(token)
         principal = self.verifier.principal_from(claims)
         if not isinstance(principal, AgencyUser):
-            revoked, cutoff = self.revocations.revoked_and_cutoff(fingerprint(token), principal.user_id)
-            if revoked or (cutoff is not None and int(claims["iat"]) <= cutoff):
-                raise NotAuthenticated()
-            return principal
+            return self._without_member(token, claims, principal)
+        return self._member(token, claims, principal)
+
+    def principal_beside(self, token: str) -> tuple[Principal, Callable[[], Principal]]:
+        """For a read that needs only what the verified token says (its agency), not the member's role:
+        the token's user at once, and `confirm`, which waits for the session read started beside the
+        caller's own work and raises NotAuthenticated if the session was signed out or the member
+        deactivated. The caller confirms before anything of its work leaves (docs/decisions.md)."""
+        claims = self.verifier.claims(token)
+        principal = self.verifier.principal_from(claims)
+        if not isinstance(principal, AgencyUser):
+            checked = self._without_member(token, claims, principal)
+            return checked, lambda: checked
+        if self.beside is None:
+            member = self._member(token, claims, principal)
+            return member, lambda: member
+        agency_user = principal
+        pending = self.beside(lambda: self._member(token, claims, agency_user))
+        return principal, pending.result
+
+    def _without_member(self, token: str, claims: dict[str, Any], principal: Principal) -> Principal:
+        revoked, cutoff = self.revocations.revoked_and_cutoff(fingerprint(token), principal.user_id)
+        if revoked or (cutoff is not None and int(claims["iat"]) <= cutoff):
+            raise NotAuthenticated()
+        return principal
+
+    def _member(self, token: str, claims: dict[str, Any], principal: AgencyUser) -> AgencyUser:
         revoked, member = self.revocations.revoked_and_member(
             fingerprint(token), principal.agency_id, principal.user_id
         )

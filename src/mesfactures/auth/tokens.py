@@ -1,7 +1,9 @@
 """Verifies a Cognito ID token: RS256 signature against the pool's JWKS, issuer, client, use and expiry.
 
 The signature is checked with `rsa` (pure Python, a few kB) rather than `cryptography` (MBs in every
-Lambda package); PyJWT then validates the claims. Nothing of the token is trusted before both pass.
+Lambda package); the claims are then checked here, in a few lines: PyJWT did the same, but its import
+(with `cryptography` where installed) was the largest part of a function's first request. Nothing of the
+token is trusted before both pass.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from mesfactures.domain.errors import NotAuthenticated
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Principal
 
 if TYPE_CHECKING:
-    # jwt, rsa (with pyasn1) and urllib.request cost ~60 ms of every function's cold start when imported
-    # here: they are imported by the first request that verifies a token instead.
+    # rsa (with pyasn1) is imported by the first request that verifies a token, not by the app.
     import rsa
 
     KeySet = Mapping[str, rsa.PublicKey]
 
 FINANCE_GROUP = "finance"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "token_use"]
+_ID_USE = "id"  # an ID token: access tokens carry no agency and are refused
 _JWKS_REFRESH_SECONDS = 300
 
 
@@ -50,10 +52,14 @@ def fetch_jwks(url: str) -> dict[str, rsa.PublicKey]:
     local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
     if not (parts.scheme == "https" or local):
         raise ValueError(f"refusing to fetch keys from {url}")
-    from urllib.request import urlopen
+    # urllib3, already loaded by botocore in every function, rather than urllib.request (its own import
+    # was a tenth of a first request).
+    import urllib3
 
-    with urlopen(url, timeout=5) as response:  # noqa: S310 (scheme checked above)  # nosec B310
-        return parse_jwks(json.load(response))
+    answer = urllib3.PoolManager().request("GET", url, timeout=5.0, retries=False)
+    if answer.status != 200:
+        raise ValueError(f"the pool's keys answered {answer.status}")
+    return parse_jwks(json.loads(answer.data))
 
 
 class CachedKeySet:
@@ -90,35 +96,48 @@ class TokenVerifier:
         return principal_from_claims(claims)
 
     def claims(self, token: str) -> dict[str, Any]:
-        import jwt
-
-        try:
-            header = jwt.get_unverified_header(token)
-            if header.get("alg") != "RS256":
-                raise NotAuthenticated()
-            key = self.keys.key(str(header.get("kid")))
-            if key is None or not _signature_is_valid(token, key):
-                raise NotAuthenticated()
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                algorithms=["RS256"],
-                audience=self.client_id,
-                issuer=self.issuer,
-                leeway=self.leeway_seconds,
-                options={
-                    "verify_signature": False,  # verified above, with the pool's key
-                    "verify_exp": True,
-                    "verify_iat": True,
-                    "verify_iss": True,
-                    "verify_aud": True,
-                    "require": _REQUIRED_CLAIMS,
-                },
-            )
-        except (jwt.PyJWTError, ValueError):
-            raise NotAuthenticated() from None
-        if claims.get("token_use") != "id":
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise NotAuthenticated()
+        header = _json_segment(parts[0])
+        if header.get("alg") != "RS256":
+            raise NotAuthenticated()
+        key = self.keys.key(str(header.get("kid")))
+        if key is None or not _signature_is_valid(token, key):
+            raise NotAuthenticated()
+        claims = _json_segment(parts[1])
+        if not self._claims_hold(claims, time.time()):
             raise NotAuthenticated()
         return claims
+
+    def _claims_hold(self, claims: dict[str, Any], now: float) -> bool:
+        """Issuer, client, use, expiry, issue time (and not-before, if any), each of the expected type."""
+        if any(name not in claims for name in _REQUIRED_CLAIMS):
+            return False
+        moments = [claims["exp"], claims["iat"], claims.get("nbf", 0)]
+        if not all(isinstance(m, int | float) and not isinstance(m, bool) for m in moments):
+            return False
+        audience = claims["aud"]
+        audiences = audience if isinstance(audience, list) else [audience]
+        return (
+            claims["iss"] == self.issuer
+            and self.client_id in audiences
+            and claims["token_use"] == _ID_USE
+            and now - self.leeway_seconds <= claims["exp"]
+            and claims["iat"] <= now + self.leeway_seconds
+            and claims.get("nbf", 0) <= now + self.leeway_seconds
+        )
+
+
+def _json_segment(segment: str) -> dict[str, Any]:
+    """A token's header or payload: base64url JSON object, or the token is refused."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, TypeError):  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise NotAuthenticated() from None
+    if not isinstance(decoded, dict):
+        raise NotAuthenticated()
+    return decoded
 
 
 def _signature_is_valid(token: str, key: rsa.PublicKey) -> bool:

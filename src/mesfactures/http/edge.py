@@ -90,6 +90,32 @@ class Edge:
     def agency(self, view: View) -> View:
         return self._for(AgencyUser, view)
 
+    def agency_reading(self, view: View) -> View:
+        """An agency user's read that every role may make and that needs only the verified token's
+        agency: the view runs while the session read (signed out? member active?) is on its way, and its
+        answer is thrown away for a 401 when that read refuses the session (docs/decisions.md)."""
+
+        @functools.wraps(view)
+        def wrapper(**params: str) -> Response:
+            def call() -> Any:
+                token = self.session_token()
+                if token is None:
+                    raise NotAuthenticated()
+                principal, confirm = self._authenticator().principal_beside(token)
+                if not isinstance(principal, AgencyUser):
+                    raise NotAllowed()
+                try:
+                    result = view(principal, **params)
+                except Exception:
+                    confirm()  # a refused session is a 401, whatever the view found
+                    raise
+                confirm()
+                return result
+
+            return self._answer(call)
+
+        return wrapper
+
     def finance(self, view: View) -> View:
         return self._for(FinanceUser, view)
 

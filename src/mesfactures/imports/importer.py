@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mesfactures.documents.store import document_key, received_key
 from mesfactures.domain.accounts import AccountProfile
@@ -29,6 +30,9 @@ from mesfactures.imports.einvoice import EInvoiceRejected, facturx_xml, is_einvo
 from mesfactures.imports.rows import MAX_ROWS, ImportRow, RawRow, RowError, read_rows, validate
 from mesfactures.observability import logger
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 _log = logger("mesfactures.imports")
 
 INBOX = "imports/inbox/"
@@ -38,6 +42,7 @@ XML_SUFFIXES = (".xml",)  # CDAR status messages and CII e-invoices (docs/import
 WHOLE_SUFFIXES = (*XML_SUFFIXES, ".pdf")  # imported in one go; a PDF only if it is a Factur-X
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
+CHUNK_WRITERS = 3  # transactions in flight at once (_ChunkWriters)
 # The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
 # back to a hundred single writes, a PDF of 10 MB read and stored), its checkpoint, its report and the next
 # message: measured in docs/import.md. A slice stops at the first unit that ends past the rest.
@@ -183,32 +188,91 @@ def _documents_slice(
     last chunk written if time ran out, else None."""
     known = _KnownAccounts(accounts)
     pending: list[ImportRow] = []
-    for index, row in enumerate(read_rows(name, content)):
-        if index < start:
-            continue
-        if index >= MAX_ROWS:
-            report.reject(row.line if isinstance(row, RawRow) else row[0], f"au-delà de {MAX_ROWS} lignes")
-            continue
-        if not isinstance(row, RawRow):
-            report.reject(*row)
-            continue
-        try:
-            valid = _judged(row, creditor, known)
-        except RowError as error:
-            report.reject(row.line, str(error))
-            continue
-        except DomainError:
-            report.reject(row.line, "aucun compte de cette agence chez ce créancier")
-            continue
-        if valid.entry.type is not EntryType.PAYMENT:
-            pending.append(valid)
-        if len(pending) == CHUNK or (pending and pending[-1].pdf_name):
-            _import_documents(report, pending, writer, store, attachment)
-            pending = []
-            if time_is_up():
-                return Position(Phase.DOCUMENTS, index + 1)
-    _import_documents(report, pending, writer, store, attachment)
+    with _ChunkWriters(report, writer, store, attachment) as writers:
+        for index, row in enumerate(read_rows(name, content)):
+            if index < start:
+                continue
+            if index >= MAX_ROWS:
+                report.reject(
+                    row.line if isinstance(row, RawRow) else row[0], f"au-delà de {MAX_ROWS} lignes"
+                )
+                continue
+            if not isinstance(row, RawRow):
+                report.reject(*row)
+                continue
+            try:
+                valid = _judged(row, creditor, known)
+            except RowError as error:
+                report.reject(row.line, str(error))
+                continue
+            except DomainError:
+                report.reject(row.line, "aucun compte de cette agence chez ce créancier")
+                continue
+            if valid.entry.type is not EntryType.PAYMENT:
+                pending.append(valid)
+            if len(pending) == CHUNK or (pending and pending[-1].pdf_name):
+                writers.write(pending)
+                pending = []
+                if time_is_up():
+                    writers.settle_all()
+                    return Position(Phase.DOCUMENTS, index + 1)
+        writers.write(pending)
     return None
+
+
+class _ChunkWriters:
+    """Chunks of new documents written by a few threads at once, while this one reads and judges the next
+    rows: one transaction at a time left DynamoDB waiting on Python and Python on DynamoDB (make bench:
+    0.57x the speed of bare batch writes). Only this thread touches the report: a chunk's outcome is
+    counted when it is settled, oldest first, and a chunk refused whole (a number already known) is then
+    taken row by row here, as before. Everything in flight is settled before a position is returned."""
+
+    def __init__(
+        self,
+        report: ImportReport,
+        writer: Writer,
+        store: Store,
+        attachment: Callable[[str], str | None],
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._report, self._writer, self._store, self._attachment = report, writer, store, attachment
+        self._pool = ThreadPoolExecutor(max_workers=CHUNK_WRITERS, thread_name_prefix="import-chunk")
+        self._in_flight: deque[tuple[list[ImportRow], Future[bool]]] = deque()
+
+    def __enter__(self) -> _ChunkWriters:
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        try:
+            self.settle_all()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def write(self, rows: list[ImportRow]) -> None:
+        if not rows:
+            return
+        if any(row.pdf_name for row in rows):  # its PDF is stored before its entry: in order, here
+            self.settle_all()
+            _import_documents(self._report, rows, self._writer, self._store, self._attachment)
+            return
+        if len(self._in_flight) >= CHUNK_WRITERS:
+            self._settle(*self._in_flight.popleft())
+        self._in_flight.append((rows, self._pool.submit(_inserted_together, self._writer, rows)))
+
+    def settle_all(self) -> None:
+        while self._in_flight:
+            self._settle(*self._in_flight.popleft())
+
+    def _settle(self, rows: list[ImportRow], inserted: Future[bool]) -> None:
+        if inserted.result():
+            for _ in rows:
+                self._report.count(UpsertOutcome.INSERTED)
+            return
+        for row in rows:
+            _apply(
+                self._report, row, lambda v: _import_document(v, self._writer, self._store, self._attachment)
+            )
 
 
 def _payments_slice(

@@ -19,6 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -98,6 +99,23 @@ class LedgerItem(Model):
 def bind_table(table_name: str) -> None:
     """Points every model at the deployment's table; the composition root calls it before first use."""
     LedgerItem.Meta.table_name = table_name
+
+
+def table_connection() -> Connection:
+    """The one connection (and botocore client) of every model and transaction, made on first call.
+
+    pynamodb caches a connection per model class, on the first class used: when LedgerItem's is made
+    first, its subclasses share it; otherwise each entity made its own client, reading DynamoDB's service
+    model again (~15 ms at a cold start, and twice at once on a first request whose session read runs on
+    another thread). The client is built here, before any thread needs it, and reads DynamoDB's answers
+    as sent (persistence/wire.py)."""
+    connection = LedgerItem._get_connection().connection
+    if connection._client is None:
+        from mesfactures.persistence.wire import AsSentParsers
+
+        connection.session.register_component("response_parser_factory", AsSentParsers())
+    _ = connection.client
+    return connection
 
 
 class PostalAddress(MapAttribute[str, Any]):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 
 
-@functools.cache
 def shared_connection() -> Connection:
-    """The one connection of every transaction in the process. A new Connection per transaction built a
-    new botocore client each time, reading DynamoDB's service model from disk again (~12 ms of JSON parsing
-    alone; make bench found 100 of them in an import of 10,000 rows). botocore clients are thread-safe."""
-    return Connection()
+    """The one connection of every transaction in the process: the models' own (models.table_connection).
+    A new Connection per transaction built a new botocore client each time, reading DynamoDB's service
+    model from disk again (~12 ms of JSON parsing alone; make bench found 100 of them in an import of
+    10,000 rows). botocore clients are thread-safe."""
+    from mesfactures.persistence.models import table_connection
+
+    return table_connection()
 
 
 def condition_failed(error: TransactWriteError) -> bool:
