@@ -59,7 +59,7 @@ def test_pay_two_invoices_by_card_and_see_them_settled(portal: Portal, page: Pag
         (credit_number, "Imputé"),
     ]
     for number, status in expected:
-        page.get_by_label("N° de pièce (ou son début)").fill(number)
+        page.get_by_label("N° de pièce").fill(number)
         page.get_by_role("button", name="Rechercher").click()
         row = page.locator("table.entries tbody tr").filter(
             has=page.get_by_role("rowheader", name=number, exact=True)
@@ -78,7 +78,7 @@ def _sign_in_at(page: Page, portal: Portal, creditor: str) -> None:
 
 def _find(page: Page, number: str) -> None:
     """The statement narrowed to one document by the digits people read on paper."""
-    page.get_by_label("N° de pièce (ou son début)").fill(number.rsplit("-", 1)[1])
+    page.get_by_label("N° de pièce").fill(number.rsplit("-", 1)[1])
     page.get_by_role("button", name="Rechercher").click()
     expect(page.get_by_role("rowheader", name=number, exact=True)).to_be_visible()
 

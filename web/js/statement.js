@@ -158,7 +158,7 @@ export function statementView(main, creditor, can, agency) {
     " ",
     h("a", { href: documentUrl(creditor.code, entry.number, "attachment", "xml"), download: `${entry.number}.xml`,
       "aria-label": `Télécharger XML ${entry.number}`,
-      title: "Les données de la facture (Factur-X, EN 16931) pour un logiciel comptable" }, "Télécharger XML"),
+      title: "Télécharger XML : les données de la facture (Factur-X, EN 16931) pour un logiciel comptable" }, "XML"),
     h("span", { class: "print-only" }, "PDF")];
   }
 
