@@ -146,7 +146,12 @@ def _footprint(portal: Portal, demo: dict[str, str], finance: dict[str, str]) ->
         ],
         "profile": get("account/creditors/POLIRIS/profile", demo),
         "changes": get("account/creditors/POLIRIS/profile/changes", demo),
-        "entries": get("statement/creditors/POLIRIS/entries", demo)["entries"],
+        # Less each lifecycle status: the portal's own delivery writes it in the background (a dispute an
+        # earlier test opened reports 207 when the stream gets to it), not the request under test.
+        "entries": [
+            {key: value for key, value in entry.items() if key != "lifecycle"}
+            for entry in get("statement/creditors/POLIRIS/entries", demo)["entries"]
+        ],
         "finance": get("disputes/finance/disputes", finance),
     }
 
