@@ -373,6 +373,23 @@ class DecideChangeRequest(TypedDict):
     comment: Comment
 
 
+# What answering a sign-in step answers: the session and its cookie.
+SIGNED_IN = Answer(
+    "Signed in; `Set-Cookie: mf_session=…; HttpOnly; Secure; SameSite=Strict`",
+    SignedIn,
+    headers={"Set-Cookie": None},
+)
+# How a sign-in step that takes a 6-digit code refuses.
+CODE_REFUSALS = {
+    400: "Bad input; `invalid_code` for a code that is not 6 digits or not the right one",
+    401: (
+        "`challenge_expired`: the handle is unknown, expired, for another "
+        "challenge or already answered (sign in again); `not_authenticated`: "
+        "the member was deactivated meanwhile"
+    ),
+    429: "`too_many_requests`: Cognito limits the attempts",
+}
+
 OPERATIONS = (
     Operation(
         "GET",
@@ -392,11 +409,7 @@ OPERATIONS = (
         body=Body(LogInRequest),
         answers={
             200: Answer("Another step before the session: the challenge to answer (no cookie)", Challenge),
-            201: Answer(
-                "Signed in; `Set-Cookie: mf_session=…; HttpOnly; Secure; SameSite=Strict`",
-                SignedIn,
-                headers={"Set-Cookie": None},
-            ),
+            201: SIGNED_IN,
         },
         refusals={
             **refused(400),
@@ -426,11 +439,7 @@ OPERATIONS = (
         body=Body(AnswerNewPasswordRequest),
         answers={
             200: Answer("Another step before the session: the challenge to answer (no cookie)", Challenge),
-            201: Answer(
-                "Signed in; `Set-Cookie: mf_session=…; HttpOnly; Secure; SameSite=Strict`",
-                SignedIn,
-                headers={"Set-Cookie": None},
-            ),
+            201: SIGNED_IN,
         },
         refusals={
             400: "Bad input; `invalid_password` with `rules`, a French message per rule broken",
@@ -451,21 +460,9 @@ OPERATIONS = (
         body=Body(AnswerTotpRequest),
         answers={
             200: Answer("Another step before the session: the challenge to answer (no cookie)", Challenge),
-            201: Answer(
-                "Signed in; `Set-Cookie: mf_session=…; HttpOnly; Secure; SameSite=Strict`",
-                SignedIn,
-                headers={"Set-Cookie": None},
-            ),
+            201: SIGNED_IN,
         },
-        refusals={
-            400: "Bad input; `invalid_code` for a code that is not 6 digits or not the right one",
-            401: (
-                "`challenge_expired`: the handle is unknown, expired, for another "
-                "challenge or already answered (sign in again); `not_authenticated`: "
-                "the member was deactivated meanwhile"
-            ),
-            429: "`too_many_requests`: Cognito limits the attempts",
-        },
+        refusals=CODE_REFUSALS,
         signed_in=False,
     ),
     Operation(
@@ -475,21 +472,9 @@ OPERATIONS = (
         "Finance's first sign-in: the first code of the newly enrolled authenticator app",
         body=Body(FinishTotpSetupRequest),
         answers={
-            201: Answer(
-                "Signed in; `Set-Cookie: mf_session=…; HttpOnly; Secure; SameSite=Strict`",
-                SignedIn,
-                headers={"Set-Cookie": None},
-            ),
+            201: SIGNED_IN,
         },
-        refusals={
-            400: "Bad input; `invalid_code` for a code that is not 6 digits or not the right one",
-            401: (
-                "`challenge_expired`: the handle is unknown, expired, for another "
-                "challenge or already answered (sign in again); `not_authenticated`: "
-                "the member was deactivated meanwhile"
-            ),
-            429: "`too_many_requests`: Cognito limits the attempts",
-        },
+        refusals=CODE_REFUSALS,
         signed_in=False,
     ),
     Operation(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal, NotRequired, TypedDict
 
-from mesfactures.contract import Field, Param
+from mesfactures.contract import Answer, Field, Param
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ledger import DOCUMENT_NUMBER
 
@@ -122,3 +122,12 @@ def contracts() -> list[Contract]:
 
     found = {module.CONTRACT.area: module.CONTRACT for module in (statement, disputes, account, payments)}
     return [found[area] for area in API_AREAS]
+
+
+# A file is answered as a short-lived URL: to view or to save, and (for a plain link) as a redirect.
+DISPOSITION = Param(
+    "disposition",
+    "inline (view, print) or attachment (save)",
+    Annotated[str, Field(enum=("inline", "attachment"))],
+)
+TO_FILE = Answer("To a short-lived link of the file", headers={"Location": "a short-lived URL of the file"})

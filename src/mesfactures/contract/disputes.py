@@ -9,6 +9,7 @@ from mesfactures.contract.common import (
     COMMON_DESCRIPTION,
     FOR_ROLE,
     PATH_PARAMS,
+    TO_FILE,
     Comment,
     DateTime,
     DocumentNumber,
@@ -205,9 +206,7 @@ OPERATIONS = (
         "myAttachment",
         "Download an attachment of one of the agency's disputes",
         answers={
-            302: Answer(
-                "To a short-lived link of the file", headers={"Location": "a short-lived URL of the file"}
-            ),
+            302: TO_FILE,
         },
         refusals=refused(401, 403, 404),
     ),
@@ -254,9 +253,7 @@ OPERATIONS = (
         "financeAttachment",
         "Finance: download an attachment",
         answers={
-            302: Answer(
-                "To a short-lived link of the file", headers={"Location": "a short-lived URL of the file"}
-            ),
+            302: TO_FILE,
         },
         refusals=refused(401, 403, 404),
     ),

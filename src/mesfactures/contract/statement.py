@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Annotated, TypedDict
 
 from mesfactures.contract import Answer, Contract, Field, Operation, Param
-from mesfactures.contract.common import COMMON_DESCRIPTION, PATH_PARAMS, DateTime, Day, Health, refused
+from mesfactures.contract.common import (
+    COMMON_DESCRIPTION,
+    DISPOSITION,
+    PATH_PARAMS,
+    DateTime,
+    Day,
+    Health,
+    refused,
+)
 from mesfactures.domain.ledger import EntryStatus, EntryType
 
 
@@ -196,11 +204,7 @@ OPERATIONS = (
         "statementDocument",
         "A 60-second link to a document's PDF (Factur-X) or its XML",
         query=(
-            Param(
-                "disposition",
-                "inline (view, print) or attachment (save)",
-                Annotated[str, Field(enum=("inline", "attachment"))],
-            ),
+            DISPOSITION,
             Param(
                 "format",
                 "pdf (default): the Factur-X PDF/A-3; xml: its CII XML alone, for accounting software",
@@ -227,11 +231,7 @@ OPERATIONS = (
         "The relevé de compte (statement of account) of the view shown, as a PDF: a 60-second link",
         query=(
             *_FILTERS,
-            Param(
-                "disposition",
-                "inline (view, print) or attachment (save)",
-                Annotated[str, Field(enum=("inline", "attachment"))],
-            ),
+            DISPOSITION,
             Param(
                 "redirect",
                 "true: answer with a redirect to the PDF (the site's plain link)",
