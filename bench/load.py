@@ -3,7 +3,8 @@ time, on the loopback only. Reports throughput, latency percentiles and errors (
 
 Each user reads what they asked for before the next click, as a person does (THINK_SECONDS, drawn per
 click): 50 people at once, not 50 robots. Without it the figure measured only the machine's saturation
-(each latency then equals users ÷ throughput), which says nothing of how a demo feels.
+(each latency then equals users ÷ throughput), which says nothing of how a demo feels. For the same reason
+they arrive over the first seconds (one think time at most), not all in the same millisecond.
 
 Runs in a process of its own (`python -m bench.load URL SECONDS USERS OUT.json`), so that the load
 generator does not share an interpreter lock with the gateway it measures.
@@ -38,6 +39,8 @@ CREDITORS = {
 @dataclass
 class Tally:
     latencies_ms: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)  # (ends at, kind, ms)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,12 +48,15 @@ class Tally:
         elapsed = (time.perf_counter() - started) * 1000
         with self.lock:
             self.latencies_ms.append(elapsed)
+            self.by_kind.setdefault(what.split()[0], []).append(elapsed)
+            self.timeline.append((time.perf_counter(), what.split()[0], elapsed))
             if status != 200:
                 self.errors.append(f"{what}: {status}")
 
 
 def _browse(session: Session, agency_id: str, seed: int, until: float, tally: Tally) -> None:
     draw = random.Random(seed)  # noqa: S311 (a browsing pattern, not a secret)
+    time.sleep(draw.uniform(0, THINK_SECONDS[1]))  # people arrive over a few seconds, not in one instant
     while time.monotonic() < until:
         creditor = draw.choice(CREDITORS[agency_id])
         started = time.perf_counter()
@@ -106,6 +112,11 @@ def run(url: str, seconds: float, users: int) -> dict[str, object]:
         "errors": len(tally.errors),
         "think_seconds": list(THINK_SECONDS),
         "first_errors": tally.errors[:5],
+        "p95_by_kind_ms": {kind: round(percentile(values, 95), 1) for kind, values in tally.by_kind.items()},
+        "slowest": [
+            {"kind": kind, "ended_at_s": round(ended - started, 2), "ms": round(ms, 1)}
+            for ended, kind, ms in sorted(tally.timeline, key=lambda item: -item[2])[:12]
+        ],
     }
 
 

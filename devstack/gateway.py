@@ -74,7 +74,10 @@ def load_service(area: str) -> ModuleType:
 
 class Gateway:
     def __init__(self) -> None:
+        from mesfactures import wiring
+
         self.services = {name: load_service(name) for name in AREAS + EVENT_ONLY}
+        wiring.build_everything_now()  # the processes share nothing: each builds its own at its start
         self._gateways = {
             area: LocalGateway(self.services[area].app, Config(chalice_stage="local")) for area in AREAS
         }

@@ -239,6 +239,20 @@ def _s3_client() -> Any:
     return s3_client_for(settings())
 
 
+def build_everything_now() -> None:
+    """Builds at once what requests build on first use: the table's client, the document store's, the
+    token verifier and the PDF renderer with its font. For a long-lived process (the local gateway's),
+    which pays at its start what a Lambda instance pays on its first request: otherwise the first users
+    of a demo wait for it, and under load every request queued behind those first ones."""
+    from mesfactures.documents.truetype import shipped_font
+
+    _bound_table()
+    _s3_client()
+    authenticator()
+    for weight in ("regular", "bold"):
+        shipped_font(weight)
+
+
 @functools.cache
 def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
