@@ -41,6 +41,7 @@ from mesfactures.domain.errors import (
 from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
 from mesfactures.domain.ledger import (
     Agency,
+    DocumentOnFile,
     EntryStatus,
     EntryType,
     LedgerEntry,
@@ -85,6 +86,7 @@ class FakeLedger:
     changes: dict[str, ProfileChange] = field(default_factory=dict)
     versions: dict[tuple[str, Creditor, str], int] = field(default_factory=dict)  # the ERP's, per document
     document_keys: dict[tuple[str, Creditor, str], str] = field(default_factory=dict)
+    stored_files: dict[tuple[str, Creditor, str], frozenset[str]] = field(default_factory=dict)
     events: set[str] = field(default_factory=set)
     outbox: list[MailMessage] = field(default_factory=list)
     journal: list[Activity] = field(default_factory=list)
@@ -102,6 +104,19 @@ class FakeLedger:
 
     def _set(self, key: tuple[str, Creditor, str], **changes: object) -> None:
         self.entries[key] = replace(self.entries[key], **changes)  # type: ignore[arg-type]
+
+    def document(self, agency_id: str, creditor: Creditor, number: str) -> DocumentOnFile:
+        key = (agency_id, creditor, number)
+        if key not in self.document_keys:
+            raise NotFound("Document introuvable.")
+        return DocumentOnFile(
+            self.entries[key], self.document_keys[key], self.stored_files.get(key, frozenset())
+        )
+
+    def note_stored(self, document: DocumentOnFile, files: set[str]) -> None:
+        key = (document.entry.agency_id, document.entry.creditor, document.entry.number)
+        if self.document_keys.get(key) == document.key:
+            self.stored_files[key] = self.stored_files.get(key, frozenset()) | files
 
     # Read by several use cases (the ledger and the account repositories).
 
@@ -720,6 +735,7 @@ class FakeEntryWriter:
         self.ledger.add_entry(entry)
         self.ledger.versions[key] = version
         self.ledger.document_keys[key] = document_key
+        self.ledger.stored_files.pop(key, None)  # a new version is a new item: its files are its own
 
     def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
         key = (entry.agency_id, entry.creditor, entry.number)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mesfactures.auth.sessions import Authenticator
     from mesfactures.auth.tokens import TokenVerifier
     from mesfactures.documents.attachment_files import AttachmentFiles
+    from mesfactures.documents.presign import ReadUrls
     from mesfactures.documents.store import DocumentStore
     from mesfactures.domain.context import SystemContext
     from mesfactures.imports.queue import ImportQueue
@@ -257,7 +258,23 @@ def build_everything_now() -> None:
 def documents() -> DocumentStore:
     from mesfactures.documents.store import DocumentStore
 
-    return DocumentStore(_s3_client, settings().bucket_name)
+    return DocumentStore(_s3_client, settings().bucket_name, read_urls_for(settings()))
+
+
+def read_urls_for(config: Settings, session: Any = None) -> ReadUrls:
+    """What signs the document store's read URLs: the S3 client's addressing (documents/origin.py) and
+    credentials, without the client. A test passes a (boto3) session of its own."""
+    from mesfactures.documents.presign import ReadUrls
+
+    if session is None:
+        import botocore.session
+
+        session = botocore.session.get_session()  # resolves the role's credentials once, then keeps them
+
+    def credentials() -> Any:
+        return session.get_credentials().get_frozen_credentials()
+
+    return ReadUrls(config.bucket_name, config.region, config.s3_endpoint, credentials)
 
 
 @functools.cache

@@ -507,6 +507,31 @@ def test_a_new_version_keeps_what_was_paid(backend: Backend) -> None:
         backend.writer.upsert_document(replace(bill, amount=Money(4_000)), 3, "documents/x.pdf")
 
 
+def test_the_files_kept_for_a_document_are_remembered_for_its_version_alone(backend: Backend) -> None:
+    bill = backend.invoice(12_000)
+    first = backend.ledger.document(backend.agency_id, CREDITOR, bill.number)
+    assert (first.entry.number, first.key, first.stored) == (
+        bill.number,
+        f"documents/{bill.entry_id}.pdf",
+        set(),
+    )
+
+    backend.ledger.note_stored(first, {first.key})
+    backend.ledger.note_stored(first, {"documents/its.xml"})
+    assert backend.ledger.document(backend.agency_id, CREDITOR, bill.number).stored == {
+        first.key,
+        "documents/its.xml",
+    }
+
+    bigger = replace(bill, amount=Money(15_000), balance=Money(15_000))
+    assert backend.writer.upsert_document(bigger, 2, "documents/v2.pdf") is UpsertOutcome.UPDATED
+    backend.ledger.note_stored(first, {first.key})  # read before the new version: not recorded
+    second = backend.ledger.document(backend.agency_id, CREDITOR, bill.number)
+    assert (second.key, second.stored) == ("documents/v2.pdf", set())
+    with pytest.raises(NotFound):
+        backend.ledger.document(f"AG-{secrets.randbelow(10**6)}", CREDITOR, bill.number)
+
+
 def test_a_payment_beyond_what_its_invoices_owe_changes_nothing(backend: Backend) -> None:
     bill = backend.invoice(3_000)
     paid = _transfer(bill, 3_001)

@@ -12,7 +12,7 @@ from mesfactures.documents.store import DocumentStore, upload_key
 from mesfactures.domain.creditors import Creditor
 from mesfactures.imports.importer import IMPORT_TIMEOUT_SECONDS
 from mesfactures.settings import settings_from
-from mesfactures.wiring import s3_client_for
+from mesfactures.wiring import read_urls_for, s3_client_for
 from tests.infra.conftest import of_type
 
 
@@ -160,7 +160,9 @@ def test_an_upload_url_signed_as_deployed_is_one_the_site_lets_the_browser_put_t
     environment = {name: _deployed(v, resources) for name, v in function["Environment"]["Variables"].items()}
     settings = settings_from({**environment, "AWS_DEFAULT_REGION": DEPLOYED["AWS::Region"]})
     session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="not-a-secret")
-    store = DocumentStore(lambda: s3_client_for(settings, session), settings.bucket_name)
+    store = DocumentStore(
+        lambda: s3_client_for(settings, session), settings.bucket_name, read_urls_for(settings, session)
+    )
 
     url = store.upload_url(upload_key("AG-1001", Creditor.POLIRIS, "01JATTACHMENT"), "application/pdf", 1_000)
 

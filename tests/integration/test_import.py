@@ -64,7 +64,7 @@ def _opened(agency_id: str, number: str) -> bytes:
         store=wiring.documents(),
         parties=wiring.accounts(),
     )
-    return wiring.documents().read(wiring.ledger().document(agency_id, Creditor.POLIRIS, number)[1])
+    return wiring.documents().read(wiring.ledger().document(agency_id, Creditor.POLIRIS, number).key)
 
 
 def _invoice(number: str, net: int, version: int = 1, agency: str = "AG-1001", pdf: str = "") -> str:
@@ -186,7 +186,7 @@ def test_a_pdf_sent_beside_the_file_is_the_documents_pdf(portal: Portal, tmp_pat
     report = _import(portal, sent, fake, feed)
     assert report["accepted"] == 1
     assert [r["line"] for r in report["rejected"]] == [2, 3]
-    key = wiring.ledger().document("AG-1001", Creditor.POLIRIS, "FA-2026-940001")[1]
+    key = wiring.ledger().document("AG-1001", Creditor.POLIRIS, "FA-2026-940001").key
     assert wiring.documents().read(key) == sent.read_bytes()
 
 
@@ -312,7 +312,7 @@ def test_a_file_of_several_hundred_new_documents_goes_in_whole_and_each_pdf_is_d
     for number in (numbers[0], numbers[99], numbers[100], numbers[-1]):
         entry = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, number)
         assert (entry.amount.cents, entry.balance.cents) == (1_200, 1_200)
-        key = wiring.ledger().document(OTHER_AGENCY, Creditor.POLIRIS, number)[1]
+        key = wiring.ledger().document(OTHER_AGENCY, Creditor.POLIRIS, number).key
         assert not wiring.documents().exists(key), "the import draws no PDF: the first opening does"
         assert _opened(OTHER_AGENCY, number).startswith(b"%PDF-")
 

@@ -10,6 +10,8 @@ from mesfactures.domain.creditors import Creditor
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from mesfactures.documents.presign import ReadUrls
+
 Disposition = Literal["inline", "attachment"]
 URL_LIFETIME_SECONDS = 60
 
@@ -46,9 +48,10 @@ def attachment_key(agency_id: str, creditor: Creditor, attachment_id: str) -> st
 
 
 class DocumentStore:
-    def __init__(self, client: Callable[[], S3Client], bucket: str) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], S3Client], bucket: str, read_urls: ReadUrls) -> None:
+        self._client = client  # made on first use: a document link needs none (read_urls signs it)
         self._bucket = bucket
+        self._read_urls = read_urls
 
     def put_pdf(self, key: str, content: bytes) -> None:
         self._client().put_object(Bucket=self._bucket, Key=key, Body=content, ContentType="application/pdf")
@@ -119,13 +122,8 @@ class DocumentStore:
     ) -> str:
         """A short-lived URL to view (inline) or save (attachment) a document the caller may see."""
         safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "-_.") or "document.pdf"
-        return self._client().generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self._bucket,
-                "Key": key,
-                "ResponseContentType": content_type,
-                "ResponseContentDisposition": f'{disposition}; filename="{safe_name}"',
-            },
-            ExpiresIn=URL_LIFETIME_SECONDS,
-        )
+        query = {
+            "response-content-type": content_type,
+            "response-content-disposition": f'{disposition}; filename="{safe_name}"',
+        }
+        return self._read_urls.signed(key, query, URL_LIFETIME_SECONDS)

@@ -131,6 +131,16 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
+class DocumentOnFile:
+    """An invoice or credit note with where its PDF is kept (`key`) and the files the store is known to
+    hold for it (`stored`: keys; empty until its first opening found or drew them)."""
+
+    entry: LedgerEntry
+    key: str
+    stored: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Agency:
     agency_id: str
     name: str

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
@@ -17,6 +17,7 @@ from mesfactures.domain.errors import ConcurrentChange, InvalidInput, NotFound
 from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
 from mesfactures.domain.ledger import (
     DocumentLine,
+    DocumentOnFile,
     EntryStatus,
     EntryType,
     LedgerEntry,
@@ -158,7 +159,7 @@ class LedgerRepository:
             return False
         return True
 
-    def document(self, agency_id: str, creditor: Creditor, number: str) -> tuple[LedgerEntry, str]:
+    def document(self, agency_id: str, creditor: Creditor, number: str) -> DocumentOnFile:
         """A document (invoice or credit note) with the key of its PDF, within the agency's own account."""
         try:
             item = EntryItem.get(keys.account_pk(agency_id, creditor), keys.document_sk(number))
@@ -166,7 +167,21 @@ class LedgerRepository:
             raise NotFound("Document introuvable.") from None
         if not item.document_key:
             raise NotFound("Document introuvable.")
-        return entry_from_item(item), item.document_key
+        return DocumentOnFile(entry_from_item(item), item.document_key, frozenset(item.stored_files or ()))
+
+    def note_stored(self, document: DocumentOnFile, files: set[str]) -> None:
+        """Records that the store holds these files of the document, as long as the document still has the
+        key it was read with (a new version, written meanwhile, has files of its own)."""
+        entry = document.entry
+        item = EntryItem(keys.account_pk(entry.agency_id, entry.creditor), keys.document_sk(entry.number))
+        try:
+            item.update(
+                actions=[EntryItem.stored_files.add(files)],
+                condition=EntryItem.document_key == document.key,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def add_entry_if_absent(self, entry: LedgerEntry, document_key: str | None) -> bool:
         """Writes a new entry; an entry with the same number is left untouched (loaders are idempotent)."""

@@ -17,6 +17,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.connection import Connection
@@ -299,6 +300,10 @@ class EntryItem(LedgerItem, discriminator="entry"):
     lines = ListAttribute(of=LineMap, null=True)
     settles = ListAttribute(of=UnicodeAttribute, null=True)
     document_key = UnicodeAttribute(null=True)
+    # The document store's keys known to hold this document's files (its PDF, its XML alone): written at
+    # its first opening, so that later openings sign a URL without asking the store. A new version of
+    # the document replaces the item, and the set with it.
+    stored_files = UnicodeSetAttribute(null=True)
     erp_version = NumberAttribute(default=1)
     dispute_id = UnicodeAttribute(null=True)
     payment_lock = UnicodeAttribute(null=True)

@@ -11,14 +11,16 @@ from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition, xml_k
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
-from mesfactures.domain.ledger import LedgerEntry
+from mesfactures.domain.ledger import DocumentOnFile, LedgerEntry
 
 DocumentFormat = Literal["pdf", "xml"]
 _CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
 
 
 class Documents(Protocol):
-    def document(self, agency_id: str, creditor: Creditor, number: str) -> tuple[LedgerEntry, str]: ...
+    def document(self, agency_id: str, creditor: Creditor, number: str) -> DocumentOnFile: ...
+
+    def note_stored(self, document: DocumentOnFile, files: set[str]) -> None: ...
 
 
 class DocumentFiles(Protocol):
@@ -75,35 +77,41 @@ def document_link(
     A PDF the ERP did not send is drawn (a Factur-X) on the document's first opening and kept, with its
     XML beside it: an import of 100,000 rows writes the ledger only, and most documents are never opened.
     The PDF and the XML alone are drawn together, so that they always say the same thing, even after the
-    agency's details change; a PDF kept without its XML (the ERP's own) gets one written from the ledger."""
-    entry, key = ledger.document(agency_id, creditor, number)
-    if key.endswith(".xml"):  # an e-invoice received in the feed (CII, UBL): served as it came, never drawn
+    agency's details change; a PDF kept without its XML (the ERP's own) gets one written from the ledger.
+
+    The ledger remembers which files the store holds (at the first opening): later openings read one item
+    and sign a URL, without a request to the store (a third of a cold first opening, issue 17)."""
+    found = ledger.document(agency_id, creditor, number)
+    if found.key.endswith(".xml"):  # an e-invoice received in the feed (CII, UBL): served as it came
         filename = f"{number}.xml"
-        url = store.url(key, disposition, filename, "application/xml")
+        url = store.url(found.key, disposition, filename, "application/xml")
         return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
-    if kind == "xml":
-        wanted = xml_key(key)
-        if not store.exists(wanted):
-            if store.exists(key):
-                store.put_xml(wanted, _xml(entry, ledger, parties))
-            else:
-                _draw(entry, key, ledger, store, parties)
-    else:
-        wanted = key
-        if not store.exists(key):
-            _draw(entry, key, ledger, store, parties)
+    wanted = xml_key(found.key) if kind == "xml" else found.key
+    if wanted not in found.stored:
+        ledger.note_stored(found, _store_files(found, wanted, ledger, store, parties))
     filename = f"{number}.{kind}"
     url = store.url(wanted, disposition, filename, _CONTENT_TYPES[kind])
     return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
 
 
-def _draw(entry: LedgerEntry, key: str, ledger: Documents, store: DocumentFiles, parties: Parties) -> None:
+def _store_files(
+    found: DocumentOnFile, wanted: str, ledger: Documents, store: DocumentFiles, parties: Parties
+) -> set[str]:
+    """Makes sure the store holds `wanted` (the PDF or the XML alone) and returns the keys it then knows
+    to be there: found, drawn (the PDF with its XML), or the XML written beside the ERP's own PDF."""
+    entry, pdf = found.entry, found.key
+    if store.exists(wanted):
+        return {wanted}
+    if wanted != pdf and store.exists(pdf):
+        store.put_xml(wanted, _xml(entry, ledger, parties))
+        return {pdf, wanted}
     from mesfactures.documents.pdf import document_view, render_pdf  # jinja2, pydyf: on a first opening only
 
     seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
     view = document_view(entry, seller, buyer, _referenced(entry, ledger))
-    store.put_pdf(key, render_pdf(view))
-    store.put_xml(xml_key(key), view.xml)
+    store.put_pdf(pdf, render_pdf(view))
+    store.put_xml(xml_key(pdf), view.xml)
+    return {pdf, xml_key(pdf)}
 
 
 def _xml(entry: LedgerEntry, ledger: Documents, parties: Parties) -> bytes:
@@ -118,7 +126,7 @@ def _referenced(entry: LedgerEntry, ledger: Documents) -> dict[str, date]:
     dates = {}
     for number in entry.settles:
         try:
-            dates[number] = ledger.document(entry.agency_id, entry.creditor, number)[0].issued_on
+            dates[number] = ledger.document(entry.agency_id, entry.creditor, number).entry.issued_on
         except NotFound:
             continue  # an invoice the ledger never had: the reference keeps its number alone
     return dates
