@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from mesfactures.domain.creditors import Creditor
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-Disposition = Literal["inline", "attachment"]
+    from mesfactures.domain.ledger import LedgerEntry
+    from mesfactures.domain.statement import Disposition
+
 URL_LIFETIME_SECONDS = 60
 
 
@@ -49,6 +51,14 @@ class DocumentStore:
     def __init__(self, client: Callable[[], S3Client], bucket: str) -> None:
         self._client = client
         self._bucket = bucket
+
+    def document_key_for(self, entry: LedgerEntry, version: int) -> str:
+        """Where the import keeps a version of a document's PDF: use cases name no key of the store."""
+        return document_key(entry.agency_id, entry.creditor, entry.entry_id, version)
+
+    def received_key_for(self, entry: LedgerEntry, version: int) -> str:
+        """Where the import keeps a version of an e-invoice received as XML."""
+        return received_key(entry.agency_id, entry.creditor, entry.entry_id, version)
 
     def put_pdf(self, key: str, content: bytes) -> None:
         self._client().put_object(Bucket=self._bucket, Key=key, Body=content, ContentType="application/pdf")

@@ -1,13 +1,18 @@
 """What a statement query asks of the ledger, and the page it gets: the terms the statement use case and the
-ledger's repository share (persistence depends on the domain only)."""
+ledger's repository share (persistence depends on the domain only); and how a document of it is opened."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Literal
 
 from mesfactures.domain.ledger import LedgerEntry
+
+# A document's link opens it in the browser or saves it: the use cases ask for one, the document store
+# signs its link with it.
+Disposition = Literal["inline", "attachment"]
 
 
 class Scope(StrEnum):

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition, xml_key
+from mesfactures.documents.store import URL_LIFETIME_SECONDS, xml_key
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
 from mesfactures.domain.ledger import LedgerEntry
+from mesfactures.domain.statement import Disposition
 
 DocumentFormat = Literal["pdf", "xml"]
 _CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition, releve_key
+from mesfactures.documents.store import URL_LIFETIME_SECONDS, releve_key
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ids import new_id
-from mesfactures.domain.statement import Scope, StatementQuery
+from mesfactures.domain.statement import Disposition, Scope, StatementQuery
 from mesfactures.statement.documents import DocumentLink, Parties
 from mesfactures.statement.export import selected_entries
 from mesfactures.statement.statement import Ledger, summarize
