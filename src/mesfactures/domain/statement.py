@@ -10,9 +10,10 @@ from typing import Literal
 
 from mesfactures.domain.ledger import LedgerEntry
 
-# A document's link opens it in the browser or saves it: the use cases ask for one, the document store
-# signs its link with it.
+# A document's link opens it in the browser or saves it, and lasts a minute: the use cases ask for one and
+# say how long it lasts, the document store signs it so.
 Disposition = Literal["inline", "attachment"]
+URL_LIFETIME_SECONDS = 60
 
 
 class Scope(StrEnum):

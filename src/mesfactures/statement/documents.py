@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from mesfactures.documents.store import URL_LIFETIME_SECONDS, xml_key
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
 from mesfactures.domain.ledger import LedgerEntry
-from mesfactures.domain.statement import Disposition
+from mesfactures.domain.statement import URL_LIFETIME_SECONDS, Disposition
 
 DocumentFormat = Literal["pdf", "xml"]
 _CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
@@ -23,6 +22,8 @@ class Documents(Protocol):
 
 
 class DocumentFiles(Protocol):
+    def xml_key_for(self, pdf_key: str) -> str: ...
+
     def exists(self, key: str) -> bool: ...
 
     def put_pdf(self, key: str, content: bytes) -> None: ...
@@ -83,7 +84,7 @@ def document_link(
         url = store.url(key, disposition, filename, "application/xml")
         return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
     if kind == "xml":
-        wanted = xml_key(key)
+        wanted = store.xml_key_for(key)
         if not store.exists(wanted):
             if store.exists(key):
                 store.put_xml(wanted, _xml(entry, ledger, parties))
@@ -104,7 +105,7 @@ def _draw(entry: LedgerEntry, key: str, ledger: Documents, store: DocumentFiles,
     seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
     view = document_view(entry, seller, buyer, _referenced(entry, ledger))
     store.put_pdf(key, render_pdf(view))
-    store.put_xml(xml_key(key), view.xml)
+    store.put_xml(store.xml_key_for(key), view.xml)
 
 
 def _xml(entry: LedgerEntry, ledger: Documents, parties: Parties) -> bytes:
