@@ -8,9 +8,6 @@ a test checks that they agree.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
@@ -115,6 +112,9 @@ def models() -> list[type[LedgerItem]]:
     """LedgerItem and every entity of the table, at any depth. The entities live in their aggregates'
     modules, and a class exists only once its module is imported: every module of persistence/ is imported
     first, so that no entity (and no TTL attribute) is missed by what reads the table's shape from them."""
+    import importlib
+    import pkgutil
+
     package = __name__.rpartition(".")[0]
     for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
         importlib.import_module(f"{package}.{module.name}")
