@@ -15,7 +15,6 @@ from mesfactures.domain.ledger import EntryType, LedgerEntry
 from mesfactures.domain.lifecycle import DEPOSITED
 from mesfactures.domain.statement import EntryPage, Scope, StatementQuery
 from mesfactures.persistence import keys
-from mesfactures.persistence.accounts import AccountRepository
 from mesfactures.persistence.cursors import decode_cursor, encode_cursor
 from mesfactures.persistence.ledger import EntryItem, entry_from_item, entry_from_raw
 from mesfactures.persistence.table import LedgerItem
@@ -140,6 +139,10 @@ class LedgerRepository:
         )
 
     def has_account(self, agency_id: str, creditor: Creditor) -> bool:
+        # Imported here: the accounts module (its models, the domain's account details) costs a statement
+        # function's first request ~15 ms, and a page asks only when it would otherwise be empty.
+        from mesfactures.persistence.accounts import AccountRepository
+
         return AccountRepository().has_account(agency_id, creditor)
 
     def document(self, agency_id: str, creditor: Creditor, number: str) -> tuple[LedgerEntry, str]:
