@@ -72,8 +72,8 @@ def add_large_account(table_name: str, count: int, today: date) -> int:
     from mesfactures.domain.ids import new_id
     from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
     from mesfactures.domain.money import Money
-    from mesfactures.persistence.ledger import item_from_entry
-    from mesfactures.persistence.models import EntryItem, bind_table
+    from mesfactures.persistence.ledger import EntryItem, item_from_entry
+    from mesfactures.persistence.table import bind_table
 
     bind_table(table_name)
     draw = random.Random(2026)  # noqa: S311 (test data, not a secret)

@@ -38,8 +38,9 @@ from mesfactures.domain.money import Money, vat_cents
 from mesfactures.domain.principal import AgencyUser
 from mesfactures.persistence.accounts import AccountRepository
 from mesfactures.persistence.disputes import DisputeRepository
-from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
+from mesfactures.persistence.imports import EntryWriter
 from mesfactures.persistence.lifecycle import LifecycleRepository
+from mesfactures.persistence.statement import LedgerRepository
 
 VAT_STANDARD = 2000
 HOURS = "Du lundi au vendredi, de 9 h à 12 h 30 et de 14 h à 18 h"
@@ -336,7 +337,7 @@ class _Backdated:
 
 
 def load(
-    ledger: LedgerRepository,
+    writer: EntryWriter,
     accounts: AccountRepository,
     store: DocumentStore,
     today: date,
@@ -358,7 +359,7 @@ def load(
             for item in entries:
                 issued[item.number] = item.issued_on
                 key = document_key(agency.agency_id, creditor, item.entry_id) if item.has_document else None
-                if ledger.add_entry_if_absent(item, key):
+                if writer.add_entry_if_absent(item, key):
                     added += 1
                 if key and not store.exists(key):
                     view = document_view(

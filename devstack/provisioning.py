@@ -10,7 +10,7 @@ import requests
 
 from devstack import totp
 from devstack.config import REGION, StackConfig
-from mesfactures.persistence.models import LedgerItem, bind_table
+from mesfactures.persistence.table import LedgerItem, bind_table
 
 
 @dataclass(frozen=True)

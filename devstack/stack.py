@@ -157,7 +157,7 @@ def _load_demo_data(config: StackConfig) -> int:
     from mesfactures import wiring
 
     return demo_data.load(
-        wiring.ledger(),
+        wiring.entry_writer(),
         wiring.accounts(),
         wiring.documents(),
         demo_anchor(config),

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from mesfactures.documents import store as layout
 from mesfactures.documents.formatting import format_eur
 from mesfactures.domain.accounts import (
     AccountProfile,
@@ -724,7 +725,7 @@ class FakeProfileChanges:
 
 
 class FakeEntryWriter:
-    """persistence.ledger.EntryWriter in memory: the ERP feed's documents by version, its payments applied
+    """persistence.imports.EntryWriter in memory: the ERP feed's documents by version, its payments applied
     to the invoices they name (domain.feed), all or nothing."""
 
     def __init__(self, ledger: FakeLedger) -> None:
@@ -777,9 +778,15 @@ class FakeEntryWriter:
 
 @dataclass
 class FakeDocumentFiles:
-    """The document store as the import sees it: files by key."""
+    """The document store as the import sees it: files by key, laid out as the real store lays them."""
 
     objects: dict[str, bytes] = field(default_factory=dict)
+
+    def document_key_for(self, entry: LedgerEntry, version: int) -> str:
+        return layout.document_key(entry.agency_id, entry.creditor, entry.entry_id, version)
+
+    def received_key_for(self, entry: LedgerEntry, version: int) -> str:
+        return layout.received_key(entry.agency_id, entry.creditor, entry.entry_id, version)
 
     def exists(self, key: str) -> bool:
         return key in self.objects

@@ -9,7 +9,7 @@ from constructs import Construct
 from pynamodb.attributes import TTLAttribute
 
 from infra.stages import Stage
-from mesfactures.persistence.models import LedgerItem
+from mesfactures.persistence.table import LedgerItem, models
 
 _TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -25,12 +25,9 @@ def _key(schema: list[dict[str, str]], definitions: dict[str, str], kind: str) -
 
 def ttl_attribute() -> str | None:
     """The attribute DynamoDB expires items by, if an entity of the table declares one."""
-    models: list[type[LedgerItem]] = [LedgerItem]
-    for model in models:
-        models.extend(model.__subclasses__())
     names = {
         attribute.attr_name
-        for model in models
+        for model in models()
         for attribute in model.get_attributes().values()
         if isinstance(attribute, TTLAttribute)
     }

@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from mesfactures.payments.gateway import StripeGateway
     from mesfactures.persistence.accounts import AccountRepository, ProfileChanges
     from mesfactures.persistence.disputes import DisputeRepository
-    from mesfactures.persistence.imports import ImportCheckpoints
-    from mesfactures.persistence.ledger import EntryWriter, LedgerRepository
+    from mesfactures.persistence.imports import EntryWriter, ImportCheckpoints
     from mesfactures.persistence.lifecycle import LifecycleRepository, StatusMessages
     from mesfactures.persistence.outbox import OutboxRepository
     from mesfactures.persistence.payments import PaymentRepository
     from mesfactures.persistence.sessions import SessionRepository
+    from mesfactures.persistence.statement import LedgerRepository
     from mesfactures.persistence.team import ActivityRepository, TeamRepository
 
 
@@ -58,21 +58,21 @@ def aws_client(service: str) -> Any:
 
 @functools.cache
 def _bound_table() -> None:
-    from mesfactures.persistence.models import bind_table, table_connection
+    from mesfactures.persistence.table import bind_table, table_connection
 
     bind_table(settings().table_name)
     table_connection()  # one client for every model, made before a request's threads need it
 
 
 def ledger() -> LedgerRepository:
-    from mesfactures.persistence.ledger import LedgerRepository
+    from mesfactures.persistence.statement import LedgerRepository
 
     _bound_table()
     return LedgerRepository()
 
 
 def entry_writer() -> EntryWriter:
-    from mesfactures.persistence.ledger import EntryWriter
+    from mesfactures.persistence.imports import EntryWriter
 
     _bound_table()
     return EntryWriter()

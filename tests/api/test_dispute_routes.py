@@ -201,7 +201,7 @@ def test_a_dispute_opened_before_names_were_kept_shows_its_agency_id_to_finance(
     portal: Portal, demo: dict[str, str], finance: dict[str, str]
 ) -> None:
     from mesfactures.persistence import keys
-    from mesfactures.persistence.models import DisputeItem
+    from mesfactures.persistence.disputes import DisputeItem
 
     (invoice,) = INVOICES.take(portal, demo, "PRESSIMMO")
     dispute = _open(portal, demo, "PRESSIMMO", [invoice["number"]]).json()

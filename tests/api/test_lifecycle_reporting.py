@@ -15,7 +15,8 @@ from devstack.config import REGION
 from mesfactures import wiring
 from mesfactures.domain.creditors import Creditor
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import EntryItem, StatusMessageItem
+from mesfactures.persistence.ledger import EntryItem
+from mesfactures.persistence.lifecycle import StatusMessageItem
 from tests.support import Portal, checkout_event, fresh_invoices, send_webhook
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.attributes import Attribute, TTLAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, Index, LocalSecondaryIndex
 
-from mesfactures.persistence.models import LedgerItem
+from mesfactures.persistence.table import LedgerItem, models
 from tests.infra.conftest import of_type
 
 
@@ -21,17 +21,6 @@ def _keys(owner: type[Any]) -> list[dict[str, str]]:
 def _model_indexes(kind: type[Index[Any]]) -> dict[str, list[dict[str, str]]]:
     indexes = [value for value in vars(LedgerItem).values() if isinstance(value, kind)]
     return {index.Meta.index_name: _keys(type(index)) for index in indexes}
-
-
-def _entities() -> list[type[LedgerItem]]:
-    """LedgerItem and every subclass, at any depth."""
-    found: list[type[LedgerItem]] = []
-    pending: list[type[LedgerItem]] = [LedgerItem]
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        found.append(model)
-    return found
 
 
 def _table(resources: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +67,7 @@ def test_the_table_expires_items_by_the_ttl_attribute_of_the_models(resources: d
     if the table names the attribute; an entity whose expiry is a plain number would never be."""
     expiring = {
         (model.__name__, attribute.attr_name): isinstance(attribute, TTLAttribute)
-        for model in _entities()
+        for model in models()
         for attribute in model.get_attributes().values()
         if attribute.attr_name == "TTL"
     }

@@ -10,7 +10,7 @@ from devstack.demo_data import DEMO_AGENCIES, load
 from mesfactures import wiring
 from mesfactures.domain.creditors import Creditor
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import EntryItem
+from mesfactures.persistence.ledger import EntryItem
 from tests.support import Portal
 
 
@@ -26,7 +26,14 @@ def test_a_second_load_adds_nothing(portal: Portal) -> None:
         a.agency_id: len(wiring.disputes().for_account(a.agency_id, Creditor.POLIRIS)) for a in DEMO_AGENCIES
     }
     assert (
-        load(wiring.ledger(), wiring.accounts(), wiring.documents(), anchor, wiring.disputes(), portal.url)
+        load(
+            wiring.entry_writer(),
+            wiring.accounts(),
+            wiring.documents(),
+            anchor,
+            wiring.disputes(),
+            portal.url,
+        )
         == 0
     )
     after = {

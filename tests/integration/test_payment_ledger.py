@@ -17,7 +17,7 @@ from mesfactures.domain.money import Money
 from mesfactures.domain.payments import PaidInvoice, Payment, PaymentStatus
 from mesfactures.notifications.messages import InvoiceLine, MailMessage, PaymentReceipt
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import EntryItem
+from mesfactures.persistence.ledger import EntryItem
 from tests.support import Portal, fresh_invoices
 
 CREDITOR = Creditor.PRESSIMMO

@@ -9,7 +9,7 @@ from mesfactures import wiring
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import NotFound
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import EntryItem
+from mesfactures.persistence.ledger import EntryItem
 from tests.support import Portal
 
 

@@ -14,6 +14,7 @@ from mesfactures.domain.imports import COUNTS, START, Checkpoint, ImportFile, Im
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
 from mesfactures.domain.lifecycle import LifecycleEvent, Recorded
 from mesfactures.imports.importer import import_file, import_from_store, report_key
+from tests.fakes import FakeDocumentFiles
 
 HEADER = (
     "creditor;agency_id;type;number;issued_on;due_on;label;net_cents;vat_rate_bp;vat_cents;gross_cents;"
@@ -55,24 +56,12 @@ class Accounts:
         return profile_for(DEMO_AGENCIES[0], creditor, 0)
 
 
-class Store:
+class Store(FakeDocumentFiles):
     def __init__(self, content: bytes) -> None:
-        self.objects: dict[str, bytes] = {FILE.key: content}
-
-    def exists(self, key: str) -> bool:
-        return key in self.objects
-
-    def read(self, key: str) -> bytes:
-        return self.objects[key]
+        super().__init__({FILE.key: content})
 
     def read_version(self, key: str, version_id: str | None) -> bytes:
         return self.objects[key]
-
-    def put_pdf(self, key: str, content: bytes) -> None:
-        self.objects[key] = content
-
-    def put_json(self, key: str, content: bytes) -> None:
-        self.objects[key] = content
 
     def put_xml(self, key: str, content: bytes) -> None:
         self.objects[key] = content

@@ -10,6 +10,7 @@ from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
 from mesfactures.imports.importer import import_file
+from tests.fakes import FakeDocumentFiles
 
 HEADER = (
     "creditor;agency_id;type;number;issued_on;due_on;label;net_cents;vat_rate_bp;vat_cents;gross_cents;"
@@ -41,25 +42,16 @@ class Accounts:
         return profile_for(DEMO_AGENCIES[0], creditor, 0)
 
 
-class Store:
+class Store(FakeDocumentFiles):
     def __init__(self, failing_puts: int = 0) -> None:
-        self.objects: dict[str, bytes] = {"inbox/erp.pdf": ERP_PDF}
+        super().__init__({"inbox/erp.pdf": ERP_PDF})
         self.failing_puts = failing_puts
-
-    def exists(self, key: str) -> bool:
-        return key in self.objects
-
-    def read(self, key: str) -> bytes:
-        return self.objects[key]
 
     def put_pdf(self, key: str, content: bytes) -> None:
         if self.failing_puts:
             self.failing_puts -= 1
             raise ConnectionError("the document store is unreachable")
-        self.objects[key] = content
-
-    def put_json(self, key: str, content: bytes) -> None:
-        self.objects[key] = content
+        super().put_pdf(key, content)
 
 
 def _file(*rows: str) -> bytes:

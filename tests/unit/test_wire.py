@@ -8,7 +8,7 @@ import botocore.session
 from botocore.parsers import ResponseParserFactory
 from pynamodb.attributes import BinaryAttribute, BinarySetAttribute
 
-from mesfactures.persistence.models import LedgerItem
+from mesfactures.persistence.table import LedgerItem
 from mesfactures.persistence.wire import AsSentParsers
 
 ANSWER = {

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from mesfactures.domain.creditors import Creditor
+from mesfactures.domain.statement import URL_LIFETIME_SECONDS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from mesfactures.documents.presign import ReadUrls
-
-Disposition = Literal["inline", "attachment"]
-URL_LIFETIME_SECONDS = 60
+    from mesfactures.domain.ledger import LedgerEntry
+    from mesfactures.domain.statement import Disposition
 
 
 def document_key(agency_id: str, creditor: Creditor, entry_id: str, version: int | None = None) -> str:
@@ -52,6 +52,22 @@ class DocumentStore:
         self._client = client  # made on first use: a document link needs none (read_urls signs it)
         self._bucket = bucket
         self._read_urls = read_urls
+
+    def document_key_for(self, entry: LedgerEntry, version: int) -> str:
+        """Where the import keeps a version of a document's PDF: use cases name no key of the store."""
+        return document_key(entry.agency_id, entry.creditor, entry.entry_id, version)
+
+    def received_key_for(self, entry: LedgerEntry, version: int) -> str:
+        """Where the import keeps a version of an e-invoice received as XML."""
+        return received_key(entry.agency_id, entry.creditor, entry.entry_id, version)
+
+    def xml_key_for(self, pdf_key: str) -> str:
+        """Where a document's Factur-X XML is kept alone, beside its PDF."""
+        return xml_key(pdf_key)
+
+    def releve_key_for(self, agency_id: str, creditor: Creditor, releve_id: str) -> str:
+        """Where a relevé de compte is kept for its short-lived link."""
+        return releve_key(agency_id, creditor, releve_id)
 
     def put_pdf(self, key: str, content: bytes) -> None:
         self._client().put_object(Bucket=self._bucket, Key=key, Body=content, ContentType="application/pdf")

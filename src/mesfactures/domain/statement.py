@@ -1,13 +1,19 @@
 """What a statement query asks of the ledger, and the page it gets: the terms the statement use case and the
-ledger's repository share (persistence depends on the domain only)."""
+ledger's repository share (persistence depends on the domain only); and how a document of it is opened."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Literal
 
 from mesfactures.domain.ledger import LedgerEntry
+
+# A document's link opens it in the browser or saves it, and lasts a minute: the use cases ask for one and
+# say how long it lasts, the document store signs it so.
+Disposition = Literal["inline", "attachment"]
+URL_LIFETIME_SECONDS = 60
 
 
 class Scope(StrEnum):

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
-from mesfactures.documents.store import document_key, received_key
 from mesfactures.domain.accounts import AccountProfile
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import DomainError
@@ -67,6 +66,10 @@ class Accounts(Protocol):
 
 
 class Store(Protocol):
+    def document_key_for(self, entry: LedgerEntry, version: int) -> str: ...
+
+    def received_key_for(self, entry: LedgerEntry, version: int) -> str: ...
+
     def exists(self, key: str) -> bool: ...
 
     def read(self, key: str) -> bytes: ...
@@ -258,7 +261,7 @@ class _ChunkWriters:
             return
         if len(self._in_flight) >= CHUNK_WRITERS:
             self._settle(*self._in_flight.popleft())
-        self._in_flight.append((rows, self._pool.submit(_inserted_together, self._writer, rows)))
+        self._in_flight.append((rows, self._pool.submit(_inserted_together, self._writer, self._store, rows)))
 
     def settle_all(self) -> None:
         while self._in_flight:
@@ -327,7 +330,7 @@ def _import_documents(
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         new = [row for row in chunk if not row.pdf_name]
-        if new and _inserted_together(writer, new):
+        if new and _inserted_together(writer, store, new):
             for _ in new:
                 report.count(UpsertOutcome.INSERTED)
             chunk = [row for row in chunk if row.pdf_name]
@@ -335,22 +338,22 @@ def _import_documents(
             _apply(report, row, lambda v: _import_document(v, writer, store, attachment))
 
 
-def _inserted_together(writer: Writer, rows: list[ImportRow]) -> bool:
+def _inserted_together(writer: Writer, store: Store, rows: list[ImportRow]) -> bool:
     try:
-        return writer.insert_new_documents([(row.entry, row.version, _key(row)) for row in rows])
+        return writer.insert_new_documents([(row.entry, row.version, _key(row, store)) for row in rows])
     except Exception:
         _log.exception("chunk failed: its rows are taken one by one", extra={"first_line": rows[0].line})
         return False
 
 
-def _key(row: ImportRow) -> str:
-    return document_key(row.entry.agency_id, row.entry.creditor, row.entry.entry_id, row.version)
+def _key(row: ImportRow, store: Store) -> str:
+    return store.document_key_for(row.entry, row.version)
 
 
 def _import_document(
     row: ImportRow, writer: Writer, store: Store, attachment: Callable[[str], str | None]
 ) -> UpsertOutcome:
-    key = _key(row)
+    key = _key(row, store)
     if row.pdf_name:
         # Stored before the entry: once the entry is there, a first opening would draw a PDF for a key
         # still empty and keep it, hiding the ERP's own. The key is the version's, so this is harmless.
@@ -523,9 +526,9 @@ def _import_einvoice(
     entry = row.entry
     received = pdf if pdf is not None else xml
     document = (
-        document_key(entry.agency_id, creditor, entry.entry_id, row.version)
+        store.document_key_for(entry, row.version)
         if pdf is not None
-        else received_key(entry.agency_id, creditor, entry.entry_id, row.version)
+        else store.received_key_for(entry, row.version)
     )
     known = store.exists(document)
     if known and store.read(document) != received:

@@ -1,10 +1,18 @@
-"""Agencies, creditors and account profiles in the ledger table."""
+"""Creditors, account profiles and their change requests in the ledger table (the agency item itself is
+the team's: persistence/team.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    MapAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -28,23 +36,99 @@ from mesfactures.domain.ledger import Agency
 from mesfactures.domain.team import Activity
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
-from mesfactures.persistence.ledger import LedgerRepository
-from mesfactures.persistence.models import (
-    AgencyItem,
-    BankMap,
-    BillingMap,
-    ContactMap,
-    CreditorItem,
-    LedgerItem,
-    ProfileChangeItem,
-    ProfileItem,
-    RateLimitItem,
-    ServiceContactMap,
-)
-from mesfactures.persistence.models import PostalAddress as PostalAddressMap
 from mesfactures.persistence.outbox import outbox_item
-from mesfactures.persistence.team import activity_item
+from mesfactures.persistence.sessions import RateLimitItem
+from mesfactures.persistence.table import LedgerItem
+from mesfactures.persistence.team import AgencyItem, activity_item
 from mesfactures.persistence.transactions import condition_failed, shared_connection
+
+
+class PostalAddressMap(MapAttribute[str, Any]):
+    street = UnicodeAttribute()
+    postal_code = UnicodeAttribute()
+    city = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class ServiceContactMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute()
+    address = PostalAddressMap()
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute()
+    hours = UnicodeAttribute()
+
+
+class CreditorItem(LedgerItem, discriminator="creditor"):
+    code = UnicodeAttribute()
+    legal_name = UnicodeAttribute()
+    legal_form = UnicodeAttribute()
+    siren = UnicodeAttribute()
+    vat_number = UnicodeAttribute()
+    address = PostalAddressMap()
+    after_sales = ServiceContactMap()
+    collections = ServiceContactMap()
+    finance_email = UnicodeAttribute()
+    siret = UnicodeAttribute(null=True)
+    rcs = UnicodeAttribute(null=True)
+    electronic_address = UnicodeAttribute(null=True)
+    vat_on_debits = BooleanAttribute(null=True)
+
+
+class ContactMap(MapAttribute[str, Any]):
+    last_name = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    role = UnicodeAttribute()
+
+
+class BillingMap(MapAttribute[str, Any]):
+    address = PostalAddressMap()
+    phone = UnicodeAttribute()
+    fax = UnicodeAttribute(null=True)
+    email = UnicodeAttribute()
+
+
+class BankMap(MapAttribute[str, Any]):
+    holder = UnicodeAttribute()
+    bank_name = UnicodeAttribute()
+    bic = UnicodeAttribute()
+    iban = UnicodeAttribute()
+
+
+class ProfileItem(LedgerItem, discriminator="profile"):
+    """An agency's account details with one creditor (Informations compte)."""
+
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    account_number = UnicodeAttribute()
+    legal_name = UnicodeAttribute()
+    main_contact = ContactMap()
+    billing = BillingMap()
+    bank = BankMap()
+    version = VersionAttribute()
+    pending_bank = BankMap(null=True)
+    pending_change_id = UnicodeAttribute(null=True)
+    pending_requested_at = UnicodeAttribute(null=True)
+    pending_requested_by = UnicodeAttribute(null=True)
+    # The agency as a buyer of e-invoices (issue 14); absent on profiles written before.
+    buyer_siren = UnicodeAttribute(null=True)
+    buyer_vat_number = UnicodeAttribute(null=True)
+    buyer_electronic_address = UnicodeAttribute(null=True)
+
+
+class ProfileChangeItem(LedgerItem, discriminator="profile_change"):
+    change_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    change_kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    before = JSONAttribute()
+    after = JSONAttribute()
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decision_comment = UnicodeAttribute(null=True)
+    agency_name = UnicodeAttribute(null=True)
 
 
 class AccountRepository:
@@ -120,7 +204,11 @@ class AccountRepository:
         ).save()
 
     def has_account(self, agency_id: str, creditor: Creditor) -> bool:
-        return LedgerRepository().has_account(agency_id, creditor)
+        try:
+            ProfileItem.get(keys.account_pk(agency_id, creditor), keys.PROFILE_SK, attributes_to_get=["PK"])
+        except (DoesNotExist, ValueError):  # ValueError: an id that cannot be a key part is no one's account
+            return False
+        return True
 
     def profile(self, agency_id: str, creditor: Creditor) -> AccountProfile:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -37,19 +38,53 @@ from mesfactures.domain.team import Activity
 from mesfactures.lifecycle.reporting import dispute_declared, dispute_resolved
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
-from mesfactures.persistence.ledger import LedgerRepository, unlocked
+from mesfactures.persistence.ledger import EntryItem, unlocked
 from mesfactures.persistence.lifecycle import add_reported_statuses
-from mesfactures.persistence.models import (
-    AttachmentMap,
-    DisputedInvoiceMap,
-    DisputeEventItem,
-    DisputeItem,
-    EntryItem,
-    LedgerItem,
-)
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.statement import LedgerRepository
+from mesfactures.persistence.table import LedgerItem
 from mesfactures.persistence.team import activity_item
 from mesfactures.persistence.transactions import condition_failed, shared_connection
+
+
+class DisputedInvoiceMap(MapAttribute[str, Any]):
+    number = UnicodeAttribute()
+    disputed_cents = NumberAttribute()
+    balance_cents = NumberAttribute()
+
+
+class AttachmentMap(MapAttribute[str, Any]):
+    attachment_id = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size_bytes = NumberAttribute()
+
+
+class DisputeItem(LedgerItem, discriminator="dispute"):
+    dispute_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    invoices = ListAttribute(of=DisputedInvoiceMap)
+    opened_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    opened_by = UnicodeAttribute()
+    attachments = ListAttribute(of=AttachmentMap, null=True)
+    agency_name = UnicodeAttribute(null=True)
+
+
+class DisputeEventItem(LedgerItem, discriminator="dispute_event"):
+    event_id = UnicodeAttribute()
+    dispute_id = UnicodeAttribute()
+    event_kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    author = UnicodeAttribute()
+    author_role = UnicodeAttribute()
+    comment = UnicodeAttribute()
+    from_status = UnicodeAttribute(null=True)
+    to_status = UnicodeAttribute(null=True)
 
 
 class DisputeRepository:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -21,7 +22,43 @@ from mesfactures.domain.lifecycle import (
     is_known,
 )
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import EntryItem, LedgerItem, LifecycleEventItem, StatusMessageItem
+from mesfactures.persistence.ledger import EntryItem
+from mesfactures.persistence.table import LedgerItem
+
+
+class LifecycleEventItem(LedgerItem, discriminator="lifecycle_event"):
+    """A line of a document's lifecycle history: one status message, kept whether it became the current
+    status or came late."""
+
+    number = UnicodeAttribute()
+    code = NumberAttribute()
+    at = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    by = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    amount_cents = NumberAttribute(null=True)
+    received_at = UnicodeAttribute()
+
+
+class StatusMessageItem(LedgerItem, discriminator="status_message"):
+    """A status message the portal reports to the creditor's platform (an outbound CDAR), written in the
+    transaction of the event it reports, delivered from the table's stream to the document store."""
+
+    message_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    number = UnicodeAttribute()
+    code = NumberAttribute()
+    at = UnicodeAttribute()
+    amount_cents = NumberAttribute(null=True)
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    cause = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    delivered_at = UnicodeAttribute(null=True)
+    file_key = UnicodeAttribute(null=True)
+
 
 PENDING = "pending"
 DELIVERED = "delivered"

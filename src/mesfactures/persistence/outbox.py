@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from pynamodb.attributes import JSONAttribute, ListAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from mesfactures.notifications.messages import MailMessage, view_from_json, view_to_json
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import OutboxItem
+from mesfactures.persistence.table import LedgerItem
+
+
+class OutboxItem(LedgerItem, discriminator="outbox"):
+    """A notification written with the change that causes it, delivered from the table's stream."""
+
+    message_id = UnicodeAttribute()
+    template = UnicodeAttribute()
+    recipients = ListAttribute(of=UnicodeAttribute)
+    reply_to = ListAttribute(of=UnicodeAttribute, null=True)
+    payload = JSONAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
+
 
 PENDING = "pending"
 SENT = "sent"

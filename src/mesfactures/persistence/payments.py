@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
@@ -22,18 +23,42 @@ from mesfactures.domain.team import Activity
 from mesfactures.lifecycle.reporting import collected, collection_refunded
 from mesfactures.notifications.messages import MailMessage
 from mesfactures.persistence import keys
-from mesfactures.persistence.ledger import item_from_entry, unlocked
+from mesfactures.persistence.ledger import EntryItem, item_from_entry, unlocked
 from mesfactures.persistence.lifecycle import add_reported_statuses
-from mesfactures.persistence.models import (
-    EntryItem,
-    LedgerItem,
-    PaidInvoiceMap,
-    PaymentItem,
-    ProcessedEventItem,
-)
 from mesfactures.persistence.outbox import outbox_item
+from mesfactures.persistence.table import LedgerItem
 from mesfactures.persistence.team import activity_item
 from mesfactures.persistence.transactions import condition_failed, shared_connection
+
+
+class PaidInvoiceMap(MapAttribute[str, Any]):
+    number = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+
+
+class PaymentItem(LedgerItem, discriminator="payment"):
+    payment_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    creditor = UnicodeAttribute()
+    payer = UnicodeAttribute()
+    invoices = ListAttribute(of=PaidInvoiceMap)
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    checkout_session_id = UnicodeAttribute(null=True)
+    checkout_url = UnicodeAttribute(null=True)
+    settled_at = UnicodeAttribute(null=True)
+    credits = ListAttribute(of=PaidInvoiceMap, null=True)
+    payment_intent = UnicodeAttribute(null=True)
+    payer_name = UnicodeAttribute(null=True)
+
+
+class ProcessedEventItem(LedgerItem, discriminator="stripe_event"):
+    """A Stripe event already handled: its id, kept a while, makes a redelivery change nothing."""
+
+    received_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
+
 
 KEEP_EVENTS_DAYS = 30
 

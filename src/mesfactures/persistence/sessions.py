@@ -5,20 +5,47 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from mesfactures.domain.signing_in import PendingSignIn
 from mesfactures.domain.team import Member
 from mesfactures.persistence import keys
-from mesfactures.persistence.models import (
-    LedgerItem,
-    MemberItem,
-    PendingSignInItem,
-    RateLimitItem,
-    RevokedSessionItem,
-    SignedOutEverywhereItem,
-)
-from mesfactures.persistence.team import member_from_item
+from mesfactures.persistence.table import LedgerItem
+from mesfactures.persistence.team import MemberItem, member_from_item
+
+
+class PendingSignInItem(LedgerItem, discriminator="pending_sign_in"):
+    """A sign-in halfway through a challenge, by the SHA-256 of the handle the browser holds: Cognito's
+    session (and, for a TOTP set-up, the tokens it already gave) for five minutes. Never a password or a
+    code."""
+
+    username = UnicodeAttribute()
+    challenge = UnicodeAttribute()
+    cognito_session = UnicodeAttribute(null=True)
+    id_token = UnicodeAttribute(null=True)
+    access_token = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(attr_name="TTL")
+
+
+class RateLimitItem(LedgerItem, discriminator="rate_limit"):
+    hits = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True, attr_name="TTL")
+
+
+class SignedOutEverywhereItem(LedgerItem, discriminator="signed_out_everywhere"):
+    """A person without a member item (finance) who signed out of every device: tokens issued until then
+    are refused."""
+
+    signed_out_before = NumberAttribute()
+
+
+class RevokedSessionItem(LedgerItem, discriminator="revoked_session"):
+    """A token signed out before its expiry: refused until then, forgotten after (TTL)."""
+
+    revoked_at = UnicodeAttribute()
+    expires_at = TTLAttribute(attr_name="TTL")
+
 
 _LOGIN_ATTEMPTS = "login"
 

@@ -1,4 +1,4 @@
-"""An agency's members and its activity journal in the ledger table.
+"""An agency, its members and its activity journal in the ledger table.
 
 The last active administrator is kept by a condition: the agency item counts its active administrators,
 and every change that adds or removes one updates that count in the same transaction as the member, on the
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -19,8 +20,47 @@ from mesfactures.domain.principal import Role
 from mesfactures.domain.team import Action, Activity, ActivityPage, Member
 from mesfactures.persistence import keys
 from mesfactures.persistence.cursors import decode_cursor, encode_cursor
-from mesfactures.persistence.models import ActivityItem, AgencyItem, MemberItem
+from mesfactures.persistence.table import LedgerItem
 from mesfactures.persistence.transactions import condition_failed, shared_connection
+
+
+class AgencyItem(LedgerItem, discriminator="agency"):
+    agency_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    creditors = ListAttribute(of=UnicodeAttribute)
+    # Active administrators: a transaction changes it with the member, on a condition that keeps it >= 1.
+    active_admins = NumberAttribute(null=True)
+
+
+class MemberItem(LedgerItem, discriminator="member"):
+    """A person of an agency's team (their credentials live in Cognito, never here)."""
+
+    user_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    active = BooleanAttribute()
+    signed_in_once = BooleanAttribute(default=False)
+    invited_at = UnicodeAttribute()
+    invited_by = UnicodeAttribute()
+    signed_out_before = NumberAttribute(null=True)
+
+
+class ActivityItem(LedgerItem, discriminator="activity"):
+    """One line of an agency's activity journal, written in the transaction of the action it records."""
+
+    activity_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    user_name = UnicodeAttribute()
+    action = UnicodeAttribute()
+    creditor = UnicodeAttribute(null=True)
+    documents = ListAttribute(of=UnicodeAttribute, null=True)
+    detail = UnicodeAttribute(null=True)
+
 
 ACTIVITY_PAGE_SIZE = 50
 _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"

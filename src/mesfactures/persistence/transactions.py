@@ -7,11 +7,11 @@ from pynamodb.exceptions import TransactWriteError
 
 
 def shared_connection() -> Connection:
-    """The one connection of every transaction in the process: the models' own (models.table_connection).
+    """The one connection of every transaction in the process: the models' own (table.table_connection).
     A new Connection per transaction built a new botocore client each time, reading DynamoDB's service
     model from disk again (~12 ms of JSON parsing alone; make bench found 100 of them in an import of
     10,000 rows). botocore clients are thread-safe."""
-    from mesfactures.persistence.models import table_connection
+    from mesfactures.persistence.table import table_connection
 
     return table_connection()
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition, xml_key
 from mesfactures.domain.accounts import AccountProfile, CreditorDetails
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import InvalidInput, NotFound
 from mesfactures.domain.ledger import DocumentOnFile, LedgerEntry
+from mesfactures.domain.statement import URL_LIFETIME_SECONDS, Disposition
 
 DocumentFormat = Literal["pdf", "xml"]
 _CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
@@ -24,6 +24,8 @@ class Documents(Protocol):
 
 
 class DocumentFiles(Protocol):
+    def xml_key_for(self, pdf_key: str) -> str: ...
+
     def exists(self, key: str) -> bool: ...
 
     def put_pdf(self, key: str, content: bytes) -> None: ...
@@ -86,7 +88,7 @@ def document_link(
         filename = f"{number}.xml"
         url = store.url(found.key, disposition, filename, "application/xml")
         return DocumentLink(url, filename, URL_LIFETIME_SECONDS)
-    wanted = xml_key(found.key) if kind == "xml" else found.key
+    wanted = store.xml_key_for(found.key) if kind == "xml" else found.key
     if wanted not in found.stored:
         ledger.note_stored(found, _store_files(found, wanted, ledger, store, parties))
     filename = f"{number}.{kind}"
@@ -110,8 +112,8 @@ def _store_files(
     seller, buyer = parties.creditor(entry.creditor), parties.profile(entry.agency_id, entry.creditor)
     view = document_view(entry, seller, buyer, _referenced(entry, ledger))
     store.put_pdf(pdf, render_pdf(view))
-    store.put_xml(xml_key(pdf), view.xml)
-    return {pdf, xml_key(pdf)}
+    store.put_xml(store.xml_key_for(pdf), view.xml)
+    return {pdf, store.xml_key_for(pdf)}
 
 
 def _xml(entry: LedgerEntry, ledger: Documents, parties: Parties) -> bytes:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from mesfactures.documents.store import URL_LIFETIME_SECONDS, Disposition, releve_key
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ids import new_id
-from mesfactures.domain.statement import Scope, StatementQuery
+from mesfactures.domain.statement import URL_LIFETIME_SECONDS, Disposition, Scope, StatementQuery
 from mesfactures.statement.documents import DocumentLink, Parties
 from mesfactures.statement.export import selected_entries
 from mesfactures.statement.statement import Ledger, summarize
 
 
 class ReleveFiles(Protocol):
+    def releve_key_for(self, agency_id: str, creditor: Creditor, releve_id: str) -> str: ...
+
     def put_pdf(self, key: str, content: bytes) -> None: ...
 
     def url(self, key: str, disposition: Disposition, filename: str, content_type: str = ...) -> str: ...
@@ -59,7 +60,7 @@ def releve_de_compte(
         query.scope is Scope.OPEN,
         today,
     )
-    key = releve_key(agency_id, creditor, new_id())
+    key = store.releve_key_for(agency_id, creditor, new_id())
     store.put_pdf(key, render_releve(view))
     filename = f"releve-{creditor.value}-{today.isoformat()}.pdf"
     return DocumentLink(
