@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.signing_in import answer_the_code_step
@@ -74,3 +74,24 @@ def test_the_portal_stays_usable_on_a_phone(portal: Portal, browser_page_phone: 
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     screenshot(page, "phone")
+
+
+def test_a_page_left_before_its_data_came_does_not_draw_over_the_next_one(portal: Portal, page: Page) -> None:
+    held: list[Route] = []
+    page.route("**/api/account/creditors/POLIRIS/profile", lambda route: held.append(route))  # held back
+    _log_in(page, portal, DEMO.email, DEMO.password)
+    page.get_by_role("link", name=re.compile("POLIRIS")).click()
+    navigation = page.get_by_role("navigation", name="Rubriques")
+    navigation.get_by_role("link", name="Informations compte").click()
+    expect(page.get_by_text("Chargement de vos informations")).to_be_visible()
+
+    navigation.get_by_role("link", name="Suivi litiges").click()
+    expect(page.get_by_role("heading", name="Vos litiges")).to_be_visible()
+    (request,) = held
+    with page.expect_response("**/api/account/creditors/POLIRIS/profile"):
+        request.continue_()
+    page.wait_for_timeout(300)  # the left page's code runs on the answer: it must draw nothing here
+
+    expect(page.get_by_role("heading", name="Suivi litiges", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Informations compte")).to_have_count(0)
+    expect(page).to_have_url(re.compile("#/c/POLIRIS/suivi-litiges$"))

@@ -15,7 +15,10 @@ const SECTIONS = [
   { slug: "reglement", title: "Règlement", permission: "pay" },
 ];
 
-const main = document.getElementById("contenu");
+const region = document.getElementById("contenu");
+// Each route draws into a container of its own: a view still waiting for its data when the user moves on
+// then fills a container no longer on the page, instead of drawing over the page that followed it.
+let main = region;
 const nav = document.getElementById("sections");
 const session = document.getElementById("session");
 const layout = document.getElementById("layout");
@@ -284,6 +287,8 @@ async function route() {
   const drawn = !layout.classList.contains("pending");
   if (location.hash === "#contenu" && drawn) return; // the skip link: not a route
   const run = ++routing;
+  main = document.createElement("div");
+  region.replaceChildren(main);
   setMenu(false);
   const hash = location.hash === "#contenu" ? "" : location.hash;
   const [path, query] = hash.replace(/^#\/?/, "").split("?");
