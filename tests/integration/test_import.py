@@ -320,9 +320,9 @@ def test_a_file_of_several_hundred_new_documents_goes_in_whole_and_each_pdf_is_d
 def test_chunks_written_at_once_that_repeat_numbers_write_each_document_once(
     portal: Portal, tmp_path: Path
 ) -> None:
-    """Six chunks of a hundred go to DynamoDB at once (imports/importer.py, CHUNK_WRITERS): here the last
-    three repeat the first three's numbers, a third of them as a version 2, while those may still be in
-    flight. Whichever transaction commits first, each number is inserted once and ends as its highest
+    """Up to eight chunks of a hundred go to DynamoDB at once (imports/importer.py, CHUNK_WRITERS): here
+    the last three of six repeat the first three's numbers, a third of them as a version 2, while those
+    may still be in flight. Whichever transaction commits first, each number is inserted once and ends as its highest
     version; the others are counted unchanged or updated, never twice inserted, never rejected."""
     numbers = [f"FA-2027-53{index:04d}" for index in range(300)]
     first = [_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers]
