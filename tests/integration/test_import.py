@@ -322,8 +322,9 @@ def test_chunks_written_at_once_that_repeat_numbers_write_each_document_once(
 ) -> None:
     """Up to eight chunks of a hundred go to DynamoDB at once (imports/importer.py, CHUNK_WRITERS): here
     the last three of six repeat the first three's numbers, a third of them as a version 2, while those
-    may still be in flight. Whichever transaction commits first, each number is inserted once and ends as its highest
-    version; the others are counted unchanged or updated, never twice inserted, never rejected."""
+    may still be in flight. Whichever transaction commits first, each number is inserted once and ends
+    as its highest version; the others are counted unchanged or updated, never twice inserted, never
+    rejected."""
     numbers = [f"FA-2027-53{index:04d}" for index in range(300)]
     first = [_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers]
     again = [_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers[:200]]
