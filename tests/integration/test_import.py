@@ -317,6 +317,32 @@ def test_a_file_of_several_hundred_new_documents_goes_in_whole_and_each_pdf_is_d
         assert _opened(OTHER_AGENCY, number).startswith(b"%PDF-")
 
 
+def test_chunks_written_at_once_that_repeat_numbers_write_each_document_once(
+    portal: Portal, tmp_path: Path
+) -> None:
+    """Up to eight chunks of a hundred go to DynamoDB at once (imports/importer.py, CHUNK_WRITERS): here
+    the last three of six repeat the first three's numbers, a third of them as a version 2, while those
+    may still be in flight. Whichever transaction commits first, each number is inserted once and ends
+    as its highest version; the others are counted unchanged or updated, never twice inserted, never
+    rejected."""
+    numbers = [f"FA-2027-53{index:04d}" for index in range(300)]
+    first = [_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers]
+    again = [_invoice(number, 1_000, agency=OTHER_AGENCY) for number in numbers[:200]]
+    again += [_invoice(number, 2_000, version=2, agency=OTHER_AGENCY) for number in numbers[200:]]
+    report = _import(portal, _csv(tmp_path, "twice.csv", *first, *again))
+    assert (report["accepted"], report["inserted"], report["rejected"]) == (600, 300, [])
+    assert report["updated"] + report["unchanged"] == 300
+    assert report["updated"] <= 100
+    for number, gross in (
+        (numbers[0], 1_200),
+        (numbers[199], 1_200),
+        (numbers[200], 2_400),
+        (numbers[-1], 2_400),
+    ):
+        entry = wiring.ledger().entry(OTHER_AGENCY, Creditor.POLIRIS, number)
+        assert (entry.amount.cents, entry.balance.cents) == (gross, gross)
+
+
 def test_a_file_longer_than_one_invocation_goes_in_whole_in_slices_within_the_time_of_each(
     portal: Portal, tmp_path: Path
 ) -> None:

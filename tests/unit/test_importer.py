@@ -3,6 +3,7 @@ which order, when the store fails."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from devstack.demo_data import DEMO_AGENCIES, profile_for
@@ -88,3 +89,42 @@ def test_an_erp_pdf_that_could_not_be_stored_leaves_no_entry_pointing_at_nothing
     assert ledger.documents == {}, "a first opening would otherwise draw a PDF in place of the ERP's"
     assert _import(_file(_invoice("FA-2026-000003", pdf="erp.pdf")), ledger, store) == (1, 0)
     assert store.objects[ledger.documents["FA-2026-000003"]] == ERP_PDF
+
+
+class PayingLedger(Ledger):
+    def __init__(self) -> None:
+        super().__init__()
+        self.payments: list[str] = []
+
+    def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
+        self.payments.append(payment.number)
+        return UpsertOutcome.INSERTED
+
+
+def test_the_payments_phase_applies_every_row_validation_reads_as_a_payment() -> None:
+    """The payments phase skips the rows that cannot be payments without judging them again: one whose
+    type validation reads as `payment` (spaces around it, in JSON Lines) must still be applied."""
+    rows = [
+        {"creditor": "POLIRIS", "agency_id": "AG-1001", "type": " payment ", "number": "RG-2026-000001"},
+        {"creditor": "POLIRIS", "agency_id": "AG-1001", "type": "payment", "number": "RG-2026-000002"},
+        {"creditor": "POLIRIS", "agency_id": "AG-1001", "type": "Payment", "number": "RG-2026-000003"},
+    ]
+    common = {
+        "issued_on": "2026-11-20",
+        "label": "Virement",
+        "gross_cents": 1_000,
+        "settles": "FA-2026-000009",
+    }
+    content = "\n".join(json.dumps({**row, **common}) for row in rows).encode()
+    ledger = PayingLedger()
+    report = import_file(
+        "erp.jsonl",
+        content,
+        Creditor.POLIRIS,
+        writer=ledger,
+        accounts=Accounts(),
+        store=Store(),
+        attachment=lambda name: f"inbox/{name}",
+    )
+    assert ledger.payments == ["RG-2026-000001", "RG-2026-000002"]
+    assert [rejection.line for rejection in report.rejected] == [3]

@@ -41,7 +41,9 @@ XML_SUFFIXES = (".xml",)  # CDAR status messages and CII e-invoices (docs/import
 WHOLE_SUFFIXES = (*XML_SUFFIXES, ".pdf")  # imported in one go; a PDF only if it is a Factur-X
 MAX_PDF_BYTES = 10 * 1024 * 1024
 CHUNK = 100  # new documents per transaction (DynamoDB's limit)
-CHUNK_WRITERS = 3  # transactions in flight at once (_ChunkWriters)
+# Transactions in flight at once (_ChunkWriters): DynamoDB works on several at once; with 3 the bench's
+# DynamoDB Local was still idle between them (docs/decisions.md). Below pynamodb's 10 pooled connections.
+CHUNK_WRITERS = 8
 # The import function's timeout, and what a slice keeps of it for its last unit of work (a chunk that falls
 # back to a hundred single writes, a PDF of 10 MB read and stored), its checkpoint, its report and the next
 # message: measured in docs/import.md. A slice stops at the first unit that ends past the rest.
@@ -225,8 +227,9 @@ def _documents_slice(
 
 class _ChunkWriters:
     """Chunks of new documents written by a few threads at once, while this one reads and judges the next
-    rows: one transaction at a time left DynamoDB waiting on Python and Python on DynamoDB (make bench:
-    0.57x the speed of bare batch writes). Only this thread touches the report: a chunk's outcome is
+    rows: one transaction at a time left DynamoDB waiting on Python and Python on DynamoDB. Each is still
+    one transaction conditioned on every number being new: two chunks in flight that name one number
+    cannot both insert it. Only this thread touches the report: a chunk's outcome is
     counted when it is settled, oldest first, and a chunk refused whole (a number already known) is then
     taken row by row here, as before. Everything in flight is settled before a position is returned."""
 
@@ -290,7 +293,7 @@ def _payments_slice(
 ) -> Position | None:
     known = _KnownAccounts(accounts)
     for index, row in enumerate(read_rows(name, content)):
-        if index < start or index >= MAX_ROWS or not isinstance(row, RawRow):
+        if index < start or index >= MAX_ROWS or not isinstance(row, RawRow) or not _names_payment(row):
             continue
         try:
             valid = _judged(row, creditor, known)
@@ -301,6 +304,13 @@ def _payments_slice(
             if time_is_up():
                 return Position(Phase.PAYMENTS, index + 1)
     return None
+
+
+def _names_payment(row: RawRow) -> bool:
+    """Whether the row can be a payment (its type as validation reads it): the payments phase judges no
+    other row again (judging 100,000 invoices a second time was 4 s of the bench's 78)."""
+    kind = row.fields.get("type")
+    return kind is not None and str(kind).strip() == EntryType.PAYMENT.value
 
 
 def _apply(report: ImportReport, row: ImportRow, action: Callable[[ImportRow], UpsertOutcome]) -> None:

@@ -8,6 +8,8 @@ a test checks that they agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
@@ -97,13 +99,15 @@ def table_connection() -> Connection:
     pynamodb caches a connection per model class, on the first class used: when LedgerItem's is made
     first, its subclasses share it; otherwise each entity made its own client, reading DynamoDB's service
     model again (~15 ms at a cold start, and twice at once on a first request whose session read runs on
-    another thread). The client is built here, before any thread needs it, and reads DynamoDB's answers
-    as sent (persistence/wire.py)."""
+    another thread). The client is built here, before any thread needs it, reads DynamoDB's answers as
+    sent and writes its requests as given (persistence/wire.py)."""
     connection = LedgerItem._get_connection().connection
     if connection._client is None:
-        from mesfactures.persistence.wire import AsSentParsers
+        from mesfactures.persistence.wire import AsGivenSerializer, AsSentParsers
 
         connection.session.register_component("response_parser_factory", AsSentParsers())
+        client: Any = connection.client
+        client._serializer = AsGivenSerializer(client._serializer)
     _ = connection.client
     return connection
 
