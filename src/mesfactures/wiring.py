@@ -266,10 +266,11 @@ def read_urls_for(config: Settings, session: Any = None) -> ReadUrls:
     credentials, without the client. A test passes a (boto3) session of its own."""
     from mesfactures.documents.presign import ReadUrls
 
-    if session is None:
-        import botocore.session
+    if session is None:  # the table's botocore session: the role's credentials, resolved once for both
+        from mesfactures.persistence.table import table_connection
 
-        session = botocore.session.get_session()  # resolves the role's credentials once, then keeps them
+        _bound_table()
+        session = table_connection().session
 
     def credentials() -> Any:
         return session.get_credentials().get_frozen_credentials()
