@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from devstack.config import ROOT, StackConfig
-from devstack.processes import port_is_open, start, wait_for_port
+from devstack.processes import free_soon, start, wait_for_port
 
 DYNAMODB_PACKAGE = "amplify-dynamodb-simulator@2.9.30"
 EMULATOR_DIR = ROOT / ".cache" / "dynamodb-local"
@@ -33,7 +33,7 @@ def install_dynamodb_local() -> Path:
 
 
 def start_dynamodb(config: StackConfig) -> subprocess.Popen[bytes]:
-    if port_is_open(config.dynamodb_port):
+    if not free_soon(config.dynamodb_port):
         raise RuntimeError(f"port {config.dynamodb_port} is taken: is another stack running?")
     jar = install_dynamodb_local()
     data = config.data_dir / "dynamodb"
@@ -62,7 +62,7 @@ def start_dynamodb(config: StackConfig) -> subprocess.Popen[bytes]:
 
 
 def start_moto(config: StackConfig) -> subprocess.Popen[bytes]:
-    if port_is_open(config.moto_port):
+    if not free_soon(config.moto_port):
         raise RuntimeError(f"port {config.moto_port} is taken: is another stack running?")
     moto_server = Path(sys.executable).with_name("moto_server")
     process = start(

@@ -23,6 +23,17 @@ def port_is_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def free_soon(port: int, timeout: float = 20) -> bool:
+    """Whether the port is free, or becomes so within `timeout`: a stack stopped a moment ago may still
+    be letting go of it (an emulator killed after its grace period) when the next one starts."""
+    deadline = time.monotonic() + timeout
+    while port_is_open(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def wait_for_port(port: int, name: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -60,3 +71,4 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)  # gone, and its ports with it, before the caller goes on
