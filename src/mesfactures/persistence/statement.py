@@ -74,12 +74,7 @@ class LedgerRepository:
                 page_size=query.limit,
                 last_evaluated_key=start,
             )
-        try:
-            page = next(results.page_iter)
-        except QueryError as error:
-            if start is None:
-                raise
-            raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
+        page = _first_page(results, start)
         entries = tuple(entry_from_raw(raw) for raw in page.get("Items", []))
         return EntryPage(entries, encode_cursor(view, filters, results.page_iter.last_evaluated_key))
 
@@ -101,12 +96,7 @@ class LedgerRepository:
             page_size=NUMBER_SEARCH_READS,
             last_evaluated_key=start,
         )
-        try:
-            page = next(results.page_iter)
-        except QueryError as error:
-            if start is None:
-                raise
-            raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
+        page = _first_page(results, start)
         found = page.get("Items", [])
         last_key = results.page_iter.last_evaluated_key
         if len(found) > query.limit:
@@ -168,6 +158,17 @@ class LedgerRepository:
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
+
+
+def _first_page(results: ResultIterator[Any], start: dict[str, Any] | None) -> dict[str, Any]:
+    """The Query's one page; DynamoDB refusing the start key means a cursor that was tampered with."""
+    try:
+        page: dict[str, Any] = next(results.page_iter)
+    except QueryError as error:
+        if start is None:
+            raise
+        raise InvalidInput("Le curseur de pagination est invalide ; rechargez la liste.") from error
+    return page
 
 
 def _issued_between(query: StatementQuery) -> Condition | None:
