@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from mesfactures.domain.accounts import (
     AccountProfile,
@@ -15,7 +15,7 @@ from mesfactures.domain.accounts import (
 )
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ids import new_id
-from mesfactures.domain.ledger import Agency, EntryStatus, EntryType, LedgerEntry
+from mesfactures.domain.ledger import Agency, DocumentLine, EntryStatus, EntryType, LedgerEntry
 from mesfactures.domain.money import Money
 from mesfactures.domain.principal import AgencyUser, FinanceUser, Role
 from tests.fakes import FakeLedger
@@ -101,6 +101,27 @@ def invoice(
         Money(owed),
         status,
         dispute_id=dispute_id,
+    )
+
+
+def invoice_of_lines(
+    *lines: DocumentLine, number: str, issued_on: date, creditor: Creditor = CREDITOR
+) -> LedgerEntry:
+    """An invoice as the document renderers read it: its lines make its totals (the amounts stay 0),
+    due 30 days after its date."""
+    return LedgerEntry(
+        "01JLINES",
+        AGENCY,
+        creditor,
+        EntryType.INVOICE,
+        number,
+        issued_on,
+        issued_on + timedelta(days=30),
+        "Abonnement",
+        Money(0),
+        Money(0),
+        EntryStatus.OPEN,
+        lines,
     )
 
 

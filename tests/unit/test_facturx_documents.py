@@ -18,26 +18,13 @@ from pypdf.generic import IndirectObject
 from devstack.demo_data import DEMO_AGENCIES, account_entries, creditor_details, profile_for
 from mesfactures.documents.pdf import document_view, render_pdf
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
-from mesfactures.domain.money import Money
+from mesfactures.domain.ledger import DocumentLine, EntryType, LedgerEntry
+from tests.builders import invoice_of_lines
 from tests.einvoicing import all_failures, embedded_xml, xsd_valid
 
 
 def _entry(*lines: DocumentLine, creditor: Creditor = Creditor.POLIRIS) -> LedgerEntry:
-    return LedgerEntry(
-        "01JFACTURX",
-        "AG-1001",
-        creditor,
-        EntryType.INVOICE,
-        "FA-2026-000321",
-        date(2026, 9, 14),
-        date(2026, 10, 14),
-        "Abonnement",
-        Money(0),
-        Money(0),
-        EntryStatus.OPEN,
-        lines,
-    )
+    return invoice_of_lines(*lines, number="FA-2026-000321", issued_on=date(2026, 9, 14), creditor=creditor)
 
 
 def _pdf(entry: LedgerEntry, referenced: dict[str, date] | None = None) -> bytes:

@@ -11,8 +11,8 @@ from lxml import etree
 from devstack.demo_data import DEMO_AGENCIES, creditor_details, profile_for
 from mesfactures.documents.facturx import cii_document, render_cii
 from mesfactures.domain.creditors import Creditor
-from mesfactures.domain.ledger import DocumentLine, EntryStatus, EntryType, LedgerEntry
-from mesfactures.domain.money import Money
+from mesfactures.domain.ledger import DocumentLine, EntryType, LedgerEntry
+from tests.builders import invoice_of_lines
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -27,20 +27,7 @@ LINES = "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem"
 
 
 def _invoice(*lines: DocumentLine, creditor: Creditor = Creditor.PRESSIMMO) -> LedgerEntry:
-    return LedgerEntry(
-        "01J",
-        "AG-1001",
-        creditor,
-        EntryType.INVOICE,
-        "FA-2026-000123",
-        date(2026, 2, 10),
-        date(2026, 3, 12),
-        "Abonnement",
-        Money(0),
-        Money(0),
-        EntryStatus.OPEN,
-        lines,
-    )
+    return invoice_of_lines(*lines, number="FA-2026-000123", issued_on=date(2026, 2, 10), creditor=creditor)
 
 
 def _xml(entry: LedgerEntry, referenced: dict[str, date] | None = None) -> etree._Element:
