@@ -130,4 +130,9 @@ DISPOSITION = Param(
     "inline (view, print) or attachment (save)",
     Annotated[str, Field(enum=("inline", "attachment"))],
 )
+REDIRECT = Param(
+    "redirect",
+    "true: answer with a redirect to the file (a plain link of the site)",
+    Annotated[str, Field(enum=("true", "false"))],
+)
 TO_FILE = Answer("To a short-lived link of the file", headers={"Location": "a short-lived URL of the file"})

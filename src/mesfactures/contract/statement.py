@@ -9,6 +9,8 @@ from mesfactures.contract.common import (
     COMMON_DESCRIPTION,
     DISPOSITION,
     PATH_PARAMS,
+    REDIRECT,
+    TO_FILE,
     DateTime,
     Day,
     Health,
@@ -210,18 +212,9 @@ OPERATIONS = (
                 "pdf (default): the Factur-X PDF/A-3; xml: its CII XML alone, for accounting software",
                 Annotated[str, Field(enum=("pdf", "xml"))],
             ),
-            Param(
-                "redirect",
-                "true: answer with a redirect to the file",
-                Annotated[str, Field(enum=("true", "false"))],
-            ),
+            REDIRECT,
         ),
-        answers={
-            200: Answer("The link", StatementDocumentAnswer),
-            302: Answer(
-                "redirect=true: straight to the file", headers={"Location": "a short-lived URL of the file"}
-            ),
-        },
+        answers={200: Answer("The link", StatementDocumentAnswer), 302: TO_FILE},
         refusals=refused(400, 401, 403, 404),
     ),
     Operation(
@@ -232,18 +225,9 @@ OPERATIONS = (
         query=(
             *_FILTERS,
             DISPOSITION,
-            Param(
-                "redirect",
-                "true: answer with a redirect to the PDF (the site's plain link)",
-                Annotated[str, Field(enum=("true", "false"))],
-            ),
+            REDIRECT,
         ),
-        answers={
-            200: Answer("The link", StatementDocumentAnswer),
-            302: Answer(
-                "redirect=true: straight to the PDF", headers={"Location": "a short-lived URL of the file"}
-            ),
-        },
+        answers={200: Answer("The link", StatementDocumentAnswer), 302: TO_FILE},
         refusals=refused(400, 401, 403, 404),
     ),
     Operation(
