@@ -170,8 +170,9 @@ def test_an_import_cut_short_by_throttling_resumes_without_duplicates(
     )
     content = ("\ufeff" + "\n".join([HEADER, *rows]) + "\n").encode()
     key = f"{creditor_inbox(Creditor.POLIRIS)}faults-{time.time_ns()}/ecritures.csv"
-    # Every transaction is throttled until the fault passes: the new invoices get in one write each, the
-    # payment (a transaction with the invoices it settles) does not, and the file is left incomplete.
+    # Every transaction is throttled until the fault passes: the new invoices get in (in bulk, under the
+    # import's lease), the payment (a transaction with the invoices it settles) does not, and the file is
+    # left incomplete.
     table_faults.inject(DYNAMODB_THROTTLING, operations={"TransactWriteItems"})
     boto3.client("s3", region_name=REGION).put_object(
         Bucket=portal.running.config.bucket_name, Key=key, Body=content

@@ -40,7 +40,7 @@ DATA_SUFFIXES = (".csv", ".jsonl")
 XML_SUFFIXES = (".xml",)  # CDAR status messages and CII e-invoices (docs/import.md)
 WHOLE_SUFFIXES = (*XML_SUFFIXES, ".pdf")  # imported in one go; a PDF only if it is a Factur-X
 MAX_PDF_BYTES = 10 * 1024 * 1024
-CHUNK = 100  # new documents per transaction (DynamoDB's limit)
+CHUNK = 99  # new documents at a time: DynamoDB's 100 items a transaction, less the lease's check
 # Transactions in flight at once (_ChunkWriters): DynamoDB works on several at once; with 3 the bench's
 # DynamoDB Local was still idle between them (docs/decisions.md). Below pynamodb's 10 pooled connections.
 CHUNK_WRITERS = 8
@@ -227,11 +227,12 @@ def _documents_slice(
 
 class _ChunkWriters:
     """Chunks of new documents written by a few threads at once, while this one reads and judges the next
-    rows: one transaction at a time left DynamoDB waiting on Python and Python on DynamoDB. Each is still
-    one transaction conditioned on every number being new: two chunks in flight that name one number
-    cannot both insert it. Only this thread touches the report: a chunk's outcome is
-    counted when it is settled, oldest first, and a chunk refused whole (a number already known) is then
-    taken row by row here, as before. Everything in flight is settled before a position is returned."""
+    rows: one chunk at a time left DynamoDB waiting on Python and Python on DynamoDB. The writer takes a
+    chunk whole or not at all, and never takes one naming a number that an earlier chunk named (see
+    persistence/imports.py: in bulk under the creditor's lease, or one conditioned transaction): two
+    chunks in flight that name one number cannot both insert it. Only this thread touches the report: a
+    chunk's outcome is counted when it is settled, oldest first, and a chunk refused whole (a number
+    already known) is then taken row by row here, as before. Everything in flight is settled before a position is returned."""
 
     def __init__(
         self,
@@ -332,8 +333,9 @@ def _import_documents(
     store: Store,
     attachment: Callable[[str], str | None],
 ) -> None:
-    """New documents go in a hundred at a time, each still on the condition that its number is new; a
-    chunk with a number already known goes row by row, as do rows with a PDF sent beside. One conditional
+    """New documents go in 99 at a time, only if every number is new (the writer reads it under the
+    creditor's lease, or conditions each Put on it); a chunk with a number already known goes row by row,
+    as do rows with a PDF sent beside. One conditional
     write per row made 100,000 rows take 100,000 round trips (make bench: 0.18x the speed of bare batch
     writes). No PDF is drawn here: a document the ERP sent without one is drawn on its first opening
     (statement/documents.py); rendering and storing 100,000 PDFs held the import to 0.10x."""

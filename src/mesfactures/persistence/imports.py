@@ -4,8 +4,11 @@ conditional writes so that only one delivery of a slice counts."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,17 +19,18 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.errors import ConcurrentChange
 from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
 from mesfactures.domain.imports import COUNTS, Checkpoint, ImportFile, ImportReport, Phase, Position
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome, invoice_status
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import EntryItem, entry_from_item, item_from_entry, unlocked
-from mesfactures.persistence.table import LedgerItem
+from mesfactures.persistence.table import LedgerItem, table_connection
 from mesfactures.persistence.transactions import shared_connection
 
 
@@ -135,34 +139,59 @@ def _checkpoint(item: ImportProgressItem) -> Checkpoint:
     )
 
 
-MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+class ImportLeaseItem(LedgerItem, discriminator="import_lease"):
+    """The writer that may write a creditor's new documents without a condition, until when (epoch
+    seconds): see EntryWriter."""
+
+    holder = UnicodeAttribute()
+    until = NumberAttribute()
+    expires_at = TTLAttribute(attr_name="TTL")
+
+
+class LeaseTaken(Exception):
+    """Another import of this creditor is writing new documents: this row is tried again later (not a
+    rejection: the importer counts it as a technical failure, and the queue delivers the slice again)."""
+
+
+# One slot of each transaction is the lease's check: 99 documents, and the bulk path takes as many.
+MAX_TRANSACTION_ITEMS = 99
+BATCH_WRITE_ITEMS = 25  # DynamoDB's limit for one BatchWriteItem
 REPLACE_ATTEMPTS = 3
+# Longer than the import function's timeout (120 s): a holder that Lambda stopped cannot outlive its lease.
+LEASE_SECONDS = 300
+# No write without a condition when less than this is left of the lease: it is renewed first.
+LEASE_MARGIN_SECONDS = 120
 
 
 class EntryWriter:
-    """The ERP feed's writes: documents upserted by version, payments applied to invoices atomically."""
+    """The ERP feed's writes: documents upserted by version, payments applied to invoices atomically.
+
+    New documents go in bulk without a condition (BatchWriteItem cannot carry one), which is safe only
+    because nothing else can create one of their numbers between the consistent read that finds them new
+    and the write: the writer holds its creditor's lease (an item taken under a condition, for longer
+    than the function's timeout), and every other write that creates a document of the feed checks that
+    lease in its own transaction. The card payments' entries (`CB-`, `RB-`, `IA-`) never collide with the
+    feed's numbers (`FA-`, `AV-`, `RG-`, checked by the import). Within one writer, a number is sent in bulk
+    at most once: a chunk naming a number seen before goes row by row, after the chunks before it."""
+
+    def __init__(self) -> None:
+        self._holder = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        self._held: dict[Creditor, tuple[int, float]] = {}  # chunks in flight, and the lease's end
+        # Every number offered in bulk, for the writer's life (one slice of a file): a chunk refused whole
+        # may wait to be taken row by row while later chunks are in flight.
+        self._seen: set[tuple[str, str]] = set()
 
     def add_entry_if_absent(self, entry: LedgerEntry, document_key: str | None) -> bool:
         """Writes a new entry; an entry with the same number is left untouched (loaders are idempotent)."""
-        item = item_from_entry(entry, document_key)
-        try:
-            item.save(condition=EntryItem.sk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._create(item_from_entry(entry, document_key), entry.creditor)
 
     def upsert_document(self, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
         """Inserts a new invoice or credit note; replaces an older version, keeping what was paid of it."""
         item = item_from_entry(entry, document_key)
         item.erp_version = version
-        try:
-            item.save(condition=EntryItem.sk.does_not_exist())
+        if self._create(item, entry.creditor):
             return UpsertOutcome.INSERTED
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
         # A status message (or another writer) may change the entry between the read and the write: the
         # write is conditioned on what was read, and read again then, a few times, before giving up.
         for _ in range(REPLACE_ATTEMPTS - 1):
@@ -171,6 +200,33 @@ class EntryWriter:
             except ConcurrentChange:
                 continue
         return self._replace(item, entry, version, document_key)
+
+    def _create(self, item: EntryItem, creditor: Creditor) -> bool:
+        """Puts a new entry, on the condition that its number is new and that no other writer holds the
+        creditor's lease; False if the number is known, LeaseTaken if the lease is someone else's."""
+        try:
+            with TransactWrite(connection=shared_connection()) as transaction:
+                self._check_lease(transaction, creditor)
+                transaction.save(item, condition=EntryItem.sk.does_not_exist())
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+            # pynamodb sends a transaction's condition checks before its puts: the lease's reason is first.
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise LeaseTaken(creditor.value) from error
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            raise
+        return True
+
+    def _check_lease(self, transaction: TransactWrite, creditor: Creditor) -> None:
+        free = (
+            ImportLeaseItem.pk.does_not_exist()
+            | (ImportLeaseItem.until < int(time.time()))
+            | (ImportLeaseItem.holder == self._holder)
+        )
+        transaction.condition_check(
+            ImportLeaseItem, keys.import_lease_pk(creditor), keys.IMPORT_LEASE_SK, condition=free
+        )
 
     def _replace(self, item: EntryItem, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
         existing = EntryItem.get(item.pk, item.sk, consistent_read=True)
@@ -209,23 +265,130 @@ class EntryWriter:
         return UpsertOutcome.UPDATED
 
     def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool:
-        """Inserts up to 100 new documents (entry, version, document key) in one transaction, each on the
-        condition that its number is new: all go in, or none does and False says so (a number already
-        known, or twice in the list); the caller then takes them one by one with upsert_document."""
+        """Inserts up to 99 new documents (entry, version, document key) of one creditor: all go in, or none
+        does and False says so (a number already known, or twice in the list, or offered before to this
+        writer); the caller then takes them one by one with upsert_document. In bulk under the creditor's
+        lease when this writer can hold it, else in one transaction conditioned on every number being new."""
         if not 0 < len(documents) <= MAX_TRANSACTION_ITEMS:
             raise ValueError(f"1 to {MAX_TRANSACTION_ITEMS} documents per transaction")
+        items = []
+        for entry, version, document_key in documents:
+            item = item_from_entry(entry, document_key)
+            item.erp_version = version
+            items.append(item)
+        numbers = [(item.pk, item.sk) for item in items]
+        creditors = {entry.creditor for entry, _, _ in documents}
+        if len(set(numbers)) != len(numbers) or len(creditors) != 1:
+            return False
+        creditor = creditors.pop()
+        with self.holding(creditor) as held:
+            if not held:
+                return self._insert_together(items, creditor)
+            with self._lock:
+                offered_before = not self._seen.isdisjoint(numbers)
+                self._seen.update(numbers)
+            if offered_before:
+                return False  # row by row, once the chunk that offered it first is settled
+            return self._insert_in_bulk(items, creditor)
+
+    def _insert_together(self, items: list[EntryItem], creditor: Creditor) -> bool:
         try:
             with TransactWrite(connection=shared_connection()) as transaction:
-                for entry, version, document_key in documents:
-                    item = item_from_entry(entry, document_key)
-                    item.erp_version = version
+                self._check_lease(transaction, creditor)
+                for item in items:
                     transaction.save(item, condition=EntryItem.sk.does_not_exist())
         except TransactWriteError as error:
-            # Cancelled (a number known, a concurrent write) or refused (a number twice in the list).
+            # Cancelled (a number known, the lease taken, a concurrent write) or refused (a number twice).
             if error.cause_response_code in ("TransactionCanceledException", "ValidationException"):
                 return False
             raise
         return True
+
+    def _insert_in_bulk(self, items: list[EntryItem], creditor: Creditor) -> bool:
+        """A consistent read that every number is new, then batch writes, each while the lease lasts."""
+        table = LedgerItem.Meta.table_name
+        client: Any = table_connection().client
+        serialized = [item.serialize() for item in items]
+        wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in serialized]
+        found = client.batch_get_item(
+            RequestItems={table: {"Keys": wanted, "ConsistentRead": True, "ProjectionExpression": "SK"}}
+        )
+        if found.get("Responses", {}).get(table) or found.get("UnprocessedKeys"):
+            return False  # a number known (or DynamoDB could not say): row by row, under conditions
+        for first in range(0, len(serialized), BATCH_WRITE_ITEMS):
+            if not self._lease_lasts(creditor):
+                return False  # what was written is found again row by row, unchanged
+            batch = serialized[first : first + BATCH_WRITE_ITEMS]
+            pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in batch]}
+            while pending:
+                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        return True
+
+    @contextmanager
+    def holding(self, creditor: Creditor) -> Iterator[bool]:
+        """Holds the creditor's lease for one chunk (taken by the first chunk in flight, given back by the
+        last); False if another writer holds it."""
+        with self._lock:
+            count, _ = self._held.get(creditor, (0, 0.0))
+            if count == 0 and not self._claim(creditor):
+                held = False
+            else:
+                held = True
+                self._held[creditor] = (count + 1, self._held[creditor][1])
+        try:
+            yield held
+        finally:
+            if held:
+                with self._lock:
+                    count, until = self._held[creditor]
+                    self._held[creditor] = (count - 1, until)
+                    if count == 1:
+                        self._give_back(creditor)
+
+    def _lease_lasts(self, creditor: Creditor) -> bool:
+        """Whether the lease has more than the margin left, renewing it if not. A lease that ended, even
+        for a moment, is not taken again here: what this chunk read under it may be stale (False)."""
+        with self._lock:
+            _, until = self._held[creditor]
+            left = until - time.time()
+            if left > LEASE_MARGIN_SECONDS:
+                return True
+            return left > 0 and self._claim(creditor, renewal=True)
+
+    def _claim(self, creditor: Creditor, *, renewal: bool = False) -> bool:
+        """Takes the lease if it is free, ended or this writer's, or renews this writer's lease that has
+        not ended (caller holds self._lock); False if the condition does not hold."""
+        now = time.time()
+        until = now + LEASE_SECONDS
+        lease = ImportLeaseItem(
+            keys.import_lease_pk(creditor),
+            keys.IMPORT_LEASE_SK,
+            holder=self._holder,
+            until=int(until),
+            expires_at=datetime.fromtimestamp(until, UTC) + timedelta(days=1),
+        )
+        mine = ImportLeaseItem.holder == self._holder
+        if renewal:
+            condition = mine & (ImportLeaseItem.until > int(now))
+        else:
+            condition = ImportLeaseItem.pk.does_not_exist() | (ImportLeaseItem.until < int(now)) | mine
+        try:
+            lease.save(condition=condition)
+        except PutError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        count, _ = self._held.get(creditor, (0, 0.0))
+        self._held[creditor] = (count, int(until))
+        return True
+
+    def _give_back(self, creditor: Creditor) -> None:
+        lease = ImportLeaseItem(keys.import_lease_pk(creditor), keys.IMPORT_LEASE_SK)
+        try:
+            lease.delete(condition=ImportLeaseItem.holder == self._holder)
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
         """Records a payment received by other means and settles the invoices it names, oldest first, in

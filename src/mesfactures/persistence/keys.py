@@ -180,6 +180,14 @@ def import_pk(file_key: str, version: str) -> str:
     return f"IMPORT#{digest}"
 
 
+IMPORT_LEASE_SK = "LEASE"
+
+
+def import_lease_pk(creditor: Creditor) -> str:
+    """Who writes a creditor's new documents without a condition, and until when (persistence/imports.py)."""
+    return f"IMPORT_LEASE#{creditor.value}"
+
+
 LIFECYCLE_PREFIX = "LIFECYCLE#"
 
 
