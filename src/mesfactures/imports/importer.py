@@ -232,7 +232,8 @@ class _ChunkWriters:
     persistence/imports.py: in bulk under the creditor's lease, or one conditioned transaction): two
     chunks in flight that name one number cannot both insert it. Only this thread touches the report: a
     chunk's outcome is counted when it is settled, oldest first, and a chunk refused whole (a number
-    already known) is then taken row by row here, as before. Everything in flight is settled before a position is returned."""
+    already known) is then taken row by row here, as before. Everything in flight is settled before a
+    position is returned."""
 
     def __init__(
         self,
