@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from mesfactures import wiring
 from mesfactures.domain.errors import NotFound
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
+from mesfactures.domain.money import Money
 from mesfactures.persistence import keys
 from mesfactures.persistence.imports import EntryWriter, ImportLeaseItem, LeaseTaken
 from tests.builders import CREDITOR, invoice
@@ -100,14 +102,18 @@ def test_a_lease_past_its_end_is_taken_over(agency_id: str) -> None:
     assert not _lease_exists()
 
 
-def test_a_number_offered_twice_to_one_writer_goes_row_by_row(agency_id: str) -> None:
-    """The first chunk naming it may not be settled yet (its rows still to be written one by one): a later
-    chunk naming it again must not write it in bulk, even though the table does not hold it yet."""
-    known, new = _new(2, agency_id)
-    writer = EntryWriter()
-    assert writer.upsert_document(known, 1, "documents/known.pdf") is UpsertOutcome.INSERTED
-    with writer.holding(CREDITOR):  # as when chunks are in flight
-        assert not writer.insert_new_documents(_documents([new, known]))  # to be taken row by row
-        assert not writer.insert_new_documents(_documents([new]))
-    assert _written(agency_id, new) is None
-    assert writer.upsert_document(new, 1, "documents/new.pdf") is UpsertOutcome.INSERTED
+def test_while_another_import_holds_the_lease_a_known_document_still_takes_its_new_version(
+    agency_id: str,
+) -> None:
+    """The lease guards creations only: a new version replaces the document under its own conditions."""
+    (entry,) = _new(1, agency_id)
+    holder, other = EntryWriter(), EntryWriter()
+    assert other.upsert_document(entry, 1, "documents/v1.pdf") is UpsertOutcome.INSERTED
+    corrected = replace(
+        entry, amount=Money(entry.amount.cents + 500), balance=Money(entry.balance.cents + 500)
+    )
+    with holder.holding(CREDITOR) as held:
+        assert held
+        assert other.upsert_document(corrected, 2, "documents/v2.pdf") is UpsertOutcome.UPDATED
+    found = _written(agency_id, entry)
+    assert found is not None and found.amount == corrected.amount

@@ -28,10 +28,13 @@ from mesfactures.domain.errors import ConcurrentChange
 from mesfactures.domain.feed import allocate, new_version, payable_by_transfer
 from mesfactures.domain.imports import COUNTS, Checkpoint, ImportFile, ImportReport, Phase, Position
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome, invoice_status
+from mesfactures.observability import logger
 from mesfactures.persistence import keys
 from mesfactures.persistence.ledger import EntryItem, entry_from_item, item_from_entry, unlocked
 from mesfactures.persistence.table import LedgerItem, table_connection
 from mesfactures.persistence.transactions import shared_connection
+
+_log = logger("mesfactures.imports")
 
 
 class ImportProgressItem(LedgerItem, discriminator="import_progress"):
@@ -156,11 +159,46 @@ class LeaseTaken(Exception):
 # One slot of each transaction is the lease's check: 99 documents, and the bulk path takes as many.
 MAX_TRANSACTION_ITEMS = 99
 BATCH_WRITE_ITEMS = 25  # DynamoDB's limit for one BatchWriteItem
+UNPROCESSED_ATTEMPTS = 8  # sends of a batch's unprocessed items (DynamoDB wrote the others)
+CONFLICT_ATTEMPTS = 3  # a creation cancelled by a concurrent write of the lease item is sent again
 REPLACE_ATTEMPTS = 3
 # Longer than the import function's timeout (120 s): a holder that Lambda stopped cannot outlive its lease.
 LEASE_SECONDS = 300
 # No write without a condition when less than this is left of the lease: it is renewed first.
 LEASE_MARGIN_SECONDS = 120
+
+
+class NumbersInFlight:
+    """The documents one writer is creating at this moment, by key. The lease lets all of a writer's own
+    writes through, so this is what keeps a bulk write (no condition) from running beside a conditioned
+    creation of one of its numbers by the same writer, in another thread: a bulk write refuses numbers in
+    flight (its chunk then goes row by row), a conditioned creation waits until they are written."""
+
+    def __init__(self) -> None:
+        self._busy: set[tuple[str, str]] = set()
+        self._changed = threading.Condition()
+
+    def try_take(self, numbers: Sequence[tuple[str, str]]) -> bool:
+        with self._changed:
+            if not self._busy.isdisjoint(numbers):
+                return False
+            self._busy.update(numbers)
+            return True
+
+    @contextmanager
+    def taken(self, numbers: Sequence[tuple[str, str]]) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._busy.isdisjoint(numbers))
+            self._busy.update(numbers)
+        try:
+            yield
+        finally:
+            self.give_back(numbers)
+
+    def give_back(self, numbers: Sequence[tuple[str, str]]) -> None:
+        with self._changed:
+            self._busy.difference_update(numbers)
+            self._changed.notify_all()
 
 
 class EntryWriter:
@@ -171,16 +209,19 @@ class EntryWriter:
     and the write: the writer holds its creditor's lease (an item taken under a condition, for longer
     than the function's timeout), and every other write that creates a document of the feed checks that
     lease in its own transaction. The card payments' entries (`CB-`, `RB-`, `IA-`) never collide with the
-    feed's numbers (`FA-`, `AV-`, `RG-`, checked by the import). Within one writer, a number is sent in bulk
-    at most once: a chunk naming a number seen before goes row by row, after the chunks before it."""
+    feed's numbers (`FA-`, `AV-`, `RG-`, checked by the import). Within one writer, NumbersInFlight keeps
+    its own bulk and conditioned creations of one number apart.
+
+    A bulk write is sent once, without botocore's retries: an attempt that landed but whose answer was
+    lost would be written again over what changed since. On any error the chunk goes row by row, under
+    conditions (what the lost attempt wrote then counts as unchanged)."""
 
     def __init__(self) -> None:
         self._holder = uuid.uuid4().hex
         self._lock = threading.Lock()
         self._held: dict[Creditor, tuple[int, float]] = {}  # chunks in flight, and the lease's end
-        # Every number offered in bulk, for the writer's life (one slice of a file): a chunk refused whole
-        # may wait to be taken row by row while later chunks are in flight.
-        self._seen: set[tuple[str, str]] = set()
+        self._in_flight = NumbersInFlight()
+        self._once: Any = None  # the client of bulk writes, without retries (made on first use)
 
     def add_entry_if_absent(self, entry: LedgerEntry, document_key: str | None) -> bool:
         """Writes a new entry; an entry with the same number is left untouched (loaders are idempotent)."""
@@ -204,19 +245,24 @@ class EntryWriter:
     def _create(self, item: EntryItem, creditor: Creditor) -> bool:
         """Puts a new entry, on the condition that its number is new and that no other writer holds the
         creditor's lease; False if the number is known, LeaseTaken if the lease is someone else's."""
-        try:
-            with TransactWrite(connection=shared_connection()) as transaction:
-                self._check_lease(transaction, creditor)
-                transaction.save(item, condition=EntryItem.sk.does_not_exist())
-        except TransactWriteError as error:
-            reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
-            # pynamodb sends a transaction's condition checks before its puts: the lease's reason is first.
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise LeaseTaken(creditor.value) from error
-            if "ConditionalCheckFailed" in reasons:
-                return False
-            raise
-        return True
+        with self._in_flight.taken([(item.pk, item.sk)]):
+            for attempt in range(CONFLICT_ATTEMPTS):
+                try:
+                    with TransactWrite(connection=shared_connection()) as transaction:
+                        self._check_lease(transaction, creditor)
+                        transaction.save(item, condition=EntryItem.sk.does_not_exist())
+                    return True
+                except TransactWriteError as error:
+                    # pynamodb sends a transaction's condition checks before its puts: the lease, the entry.
+                    reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+                    if len(reasons) == 2 and reasons[1] == "ConditionalCheckFailed":
+                        return False  # a number known: the caller replaces it under its own conditions
+                    if reasons and reasons[0] == "ConditionalCheckFailed":
+                        raise LeaseTaken(creditor.value) from error
+                    if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.05 * 2**attempt)  # the lease item, written at that moment
+        raise AssertionError("unreachable")
 
     def _check_lease(self, transaction: TransactWrite, creditor: Creditor) -> None:
         free = (
@@ -266,7 +312,7 @@ class EntryWriter:
 
     def insert_new_documents(self, documents: Sequence[tuple[LedgerEntry, int, str]]) -> bool:
         """Inserts up to 99 new documents (entry, version, document key) of one creditor: all go in, or none
-        does and False says so (a number already known, or twice in the list, or offered before to this
+        does and False says so (a number already known, or twice in the list, or being written by this
         writer); the caller then takes them one by one with upsert_document. In bulk under the creditor's
         lease when this writer can hold it, else in one transaction conditioned on every number being new."""
         if not 0 < len(documents) <= MAX_TRANSACTION_ITEMS:
@@ -283,13 +329,14 @@ class EntryWriter:
         creditor = creditors.pop()
         with self.holding(creditor) as held:
             if not held:
-                return self._insert_together(items, creditor)
-            with self._lock:
-                offered_before = not self._seen.isdisjoint(numbers)
-                self._seen.update(numbers)
-            if offered_before:
-                return False  # row by row, once the chunk that offered it first is settled
-            return self._insert_in_bulk(items, creditor)
+                with self._in_flight.taken(numbers):
+                    return self._insert_together(items, creditor)
+            if not self._in_flight.try_take(numbers):
+                return False  # being written row by row: this chunk follows it, row by row
+            try:
+                return self._insert_in_bulk(items, creditor)
+            finally:
+                self._in_flight.give_back(numbers)
 
     def _insert_together(self, items: list[EntryItem], creditor: Creditor) -> bool:
         try:
@@ -316,13 +363,40 @@ class EntryWriter:
         if found.get("Responses", {}).get(table) or found.get("UnprocessedKeys"):
             return False  # a number known (or DynamoDB could not say): row by row, under conditions
         for first in range(0, len(serialized), BATCH_WRITE_ITEMS):
-            if not self._lease_lasts(creditor):
-                return False  # what was written is found again row by row, unchanged
             batch = serialized[first : first + BATCH_WRITE_ITEMS]
             pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in batch]}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            for attempt in range(UNPROCESSED_ATTEMPTS):
+                if not pending:
+                    break
+                if attempt:
+                    time.sleep(0.05 * 2**attempt)  # DynamoDB said which items it did not write
+                if not self._lease_lasts(creditor):
+                    return False  # what was written is found again row by row, unchanged
+                try:
+                    pending = self._sent_once().batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                except Exception:
+                    _log.warning("bulk write failed: its chunk goes row by row", exc_info=True)
+                    return False
+            if pending:
+                return False
         return True
+
+    def _sent_once(self) -> Any:
+        """The table's client, without botocore's retries (made on first use, shared by the threads)."""
+        with self._lock:
+            if self._once is None:
+                import botocore.client
+
+                connection = table_connection()
+                self._once = connection.session.create_client(
+                    "dynamodb",
+                    connection.region,
+                    endpoint_url=connection.host,
+                    config=botocore.client.Config(
+                        parameter_validation=False, retries={"total_max_attempts": 1}, max_pool_connections=10
+                    ),
+                )
+            return self._once
 
     @contextmanager
     def holding(self, creditor: Creditor) -> Iterator[bool]:
@@ -383,12 +457,14 @@ class EntryWriter:
         return True
 
     def _give_back(self, creditor: Creditor) -> None:
+        """Deletes the lease if it is still this writer's; on failure it is left to end by itself (its
+        chunks are written: a failure here must not undo them)."""
         lease = ImportLeaseItem(keys.import_lease_pk(creditor), keys.IMPORT_LEASE_SK)
         try:
             lease.delete(condition=ImportLeaseItem.holder == self._holder)
         except DeleteError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+                _log.warning("import lease not given back: it ends by itself", exc_info=True)
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
         """Records a payment received by other means and settles the invoices it names, oldest first, in
