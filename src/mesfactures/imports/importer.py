@@ -228,7 +228,7 @@ def _documents_slice(
 class _ChunkWriters:
     """Chunks of new documents written by a few threads at once, while this one reads and judges the next
     rows: one chunk at a time left DynamoDB waiting on Python and Python on DynamoDB. The writer takes a
-    chunk whole or not at all, and never takes one naming a number that an earlier chunk named (see
+    chunk whole or not at all, and only if none of its numbers exists or is being written (see
     persistence/imports.py: in bulk under the creditor's lease, or one conditioned transaction): two
     chunks in flight that name one number cannot both insert it. Only this thread touches the report: a
     chunk's outcome is counted when it is settled, oldest first, and a chunk refused whole (a number
@@ -336,10 +336,10 @@ def _import_documents(
 ) -> None:
     """New documents go in 99 at a time, only if every number is new (the writer reads it under the
     creditor's lease, or conditions each Put on it); a chunk with a number already known goes row by row,
-    as do rows with a PDF sent beside. One conditional
-    write per row made 100,000 rows take 100,000 round trips (make bench: 0.18x the speed of bare batch
-    writes). No PDF is drawn here: a document the ERP sent without one is drawn on its first opening
-    (statement/documents.py); rendering and storing 100,000 PDFs held the import to 0.10x."""
+    as do rows with a PDF sent beside. One conditional write per row made 100,000 rows take 100,000
+    round trips (make bench: 0.18x the speed of bare batch writes). No PDF is drawn here: a document the
+    ERP sent without one is drawn on its first opening (statement/documents.py); rendering and storing
+    100,000 PDFs held the import to 0.10x."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         new = [row for row in chunk if not row.pdf_name]
