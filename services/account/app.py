@@ -47,6 +47,7 @@ from mesfactures.account.team import (
     resend_invitation,
     team_of,
 )
+from mesfactures.coldstart import hold_collector_through_first_event
 from mesfactures.domain.accounts import (
     AccountProfile,
     ChangeStatus,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from mesfactures.contract import account as shapes
 
 app = Chalice(app_name="mesfactures-account")
+hold_collector_through_first_event(app)
 edge = Edge(app, wiring.authenticator, contract="account")
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.coldstart import hold_collector_through_first_event
 from mesfactures.disputes.attachments import prepare_upload
 from mesfactures.disputes.use_cases import (
     attachment_of_account,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mesfactures.contract import disputes as shapes
 
 app = Chalice(app_name="mesfactures-disputes")
+hold_collector_through_first_event(app)
 edge = Edge(app, wiring.authenticator, contract="disputes")
 
 

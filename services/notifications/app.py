@@ -12,9 +12,11 @@ from typing import Any
 from chalice.app import Chalice, DynamoDBEvent
 
 from mesfactures import wiring
+from mesfactures.coldstart import hold_collector_through_first_event
 from mesfactures.notifications.outbox import BatchAnswer, OutboxRecord, deliver_stream_batch
 
 app = Chalice(app_name="mesfactures-notifications")
+hold_collector_through_first_event(app)
 # The stream's ARN is known once the table exists: CDK passes it; the local stack uses its own.
 LEDGER_STREAM_ARN = os.environ.get(
     "LEDGER_STREAM_ARN", "arn:aws:dynamodb:eu-west-3:000000000000:table/mesfactures-ledger/stream/local"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from chalice.app import Chalice, Response
 
 from mesfactures import wiring
+from mesfactures.coldstart import hold_collector_through_first_event
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.lifecycle import OutboundMessage, label_of
 from mesfactures.domain.payments import Payment
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from mesfactures.contract import payments as shapes
 
 app = Chalice(app_name="mesfactures-payments")
+hold_collector_through_first_event(app)
 edge = Edge(app, wiring.authenticator, contract="payments")
 log = logger("mesfactures.payments")
 

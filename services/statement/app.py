@@ -11,6 +11,7 @@ from urllib.parse import unquote_plus
 from chalice.app import Chalice, Response, SQSEvent
 
 from mesfactures import wiring
+from mesfactures.coldstart import hold_collector_through_first_event
 from mesfactures.domain.calendar import today_in_paris
 from mesfactures.domain.creditors import Creditor
 from mesfactures.domain.ledger import LedgerEntry
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from mesfactures.domain.imports import ImportFile, Position
 
 app = Chalice(app_name="mesfactures-statement")
+hold_collector_through_first_event(app)
 edge = Edge(app, wiring.authenticator, contract="statement")
 log = logger("mesfactures.statement")
 IMPORT_QUEUE = "mesfactures-imports"
