@@ -33,7 +33,7 @@ IN_LAMBDA_RUNTIME = frozenset(
 # Compiled ahead: the shared package and what every authenticated request loads (token check, ledger
 # query). The rest stays source, compiled on first use: bytecode of Stripe, the validators' data and the
 # renderers would cost more of the 5 MB zip budget than their first use costs in time.
-COMPILED = ("mesfactures", "pynamodb", "rsa", "pyasn1", "ulid")
+COMPILED = ("mesfactures", "pynamodb", "rsa", "pyasn1")
 # stripe.params holds TypedDicts of request parameters (14 MB unpacked): only type checkers import them.
 TYPING_ONLY = (Path("stripe") / "params",)
 # Only the payments service talks to Stripe (through `wiring.payment_gateway`, which no other app calls);
