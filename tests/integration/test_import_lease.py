@@ -1,5 +1,5 @@
-"""New documents written in bulk, without a condition, under the creditor's lease (persistence/imports.py):
-on DynamoDB Local, where the conditions and the lease live."""
+"""New documents written in bulk, without a condition, under the creditor's lease (persistence/imports.py,
+persistence/import_lease.py): on DynamoDB Local, where the conditions and the lease live."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from mesfactures.domain.errors import NotFound
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
 from mesfactures.domain.money import Money
 from mesfactures.persistence import keys
-from mesfactures.persistence.imports import EntryWriter, ImportLeaseItem, LeaseTaken
+from mesfactures.persistence.import_lease import ImportLeaseItem, LeaseTaken
+from mesfactures.persistence.imports import EntryWriter
 from tests.builders import CREDITOR, invoice
 from tests.support import Portal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from mesfactures.persistence.imports import NumbersInFlight
+from mesfactures.persistence.import_lease import NumbersInFlight
 
 A, B = ("ACCOUNT#AG-1#POLIRIS", "DOC#FA-2026-000001"), ("ACCOUNT#AG-1#POLIRIS", "DOC#FA-2026-000002")
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -30,6 +29,7 @@ from mesfactures.domain.imports import COUNTS, Checkpoint, ImportFile, ImportRep
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome, invoice_status
 from mesfactures.observability import logger
 from mesfactures.persistence import keys
+from mesfactures.persistence.import_lease import CreditorLeases, LeaseTaken, NumbersInFlight
 from mesfactures.persistence.ledger import EntryItem, entry_from_item, item_from_entry, unlocked
 from mesfactures.persistence.table import LedgerItem, table_connection
 from mesfactures.persistence.transactions import shared_connection
@@ -142,63 +142,12 @@ def _checkpoint(item: ImportProgressItem) -> Checkpoint:
     )
 
 
-class ImportLeaseItem(LedgerItem, discriminator="import_lease"):
-    """The writer that may write a creditor's new documents without a condition, until when (epoch
-    seconds): see EntryWriter."""
-
-    holder = UnicodeAttribute()
-    until = NumberAttribute()
-    expires_at = TTLAttribute(attr_name="TTL")
-
-
-class LeaseTaken(Exception):
-    """Another import of this creditor is writing new documents: this row is tried again later (not a
-    rejection: the importer counts it as a technical failure, and the queue delivers the slice again)."""
-
-
 # One slot of each transaction is the lease's check: 99 documents, and the bulk path takes as many.
 MAX_TRANSACTION_ITEMS = 99
 BATCH_WRITE_ITEMS = 25  # DynamoDB's limit for one BatchWriteItem
 UNPROCESSED_ATTEMPTS = 8  # sends of a batch's unprocessed items (DynamoDB wrote the others)
 CONFLICT_ATTEMPTS = 3  # a creation cancelled by a concurrent write of the lease item is sent again
 REPLACE_ATTEMPTS = 3
-# Longer than the import function's timeout (120 s): a holder that Lambda stopped cannot outlive its lease.
-LEASE_SECONDS = 300
-# No write without a condition when less than this is left of the lease: it is renewed first.
-LEASE_MARGIN_SECONDS = 120
-
-
-class NumbersInFlight:
-    """The documents one writer is creating at this moment, by key. The lease lets all of a writer's own
-    writes through, so this is what keeps a bulk write (no condition) from running beside a conditioned
-    creation of one of its numbers by the same writer, in another thread: a bulk write refuses numbers in
-    flight (its chunk then goes row by row), a conditioned creation waits until they are written."""
-
-    def __init__(self) -> None:
-        self._busy: set[tuple[str, str]] = set()
-        self._changed = threading.Condition()
-
-    def try_take(self, numbers: Sequence[tuple[str, str]]) -> bool:
-        with self._changed:
-            if not self._busy.isdisjoint(numbers):
-                return False
-            self._busy.update(numbers)
-            return True
-
-    @contextmanager
-    def taken(self, numbers: Sequence[tuple[str, str]]) -> Iterator[None]:
-        with self._changed:
-            self._changed.wait_for(lambda: self._busy.isdisjoint(numbers))
-            self._busy.update(numbers)
-        try:
-            yield
-        finally:
-            self.give_back(numbers)
-
-    def give_back(self, numbers: Sequence[tuple[str, str]]) -> None:
-        with self._changed:
-            self._busy.difference_update(numbers)
-            self._changed.notify_all()
 
 
 class EntryWriter:
@@ -217,10 +166,9 @@ class EntryWriter:
     conditions (what the lost attempt wrote then counts as unchanged)."""
 
     def __init__(self) -> None:
-        self._holder = uuid.uuid4().hex
-        self._lock = threading.Lock()
-        self._held: dict[Creditor, tuple[int, float]] = {}  # chunks in flight, and the lease's end
+        self._leases = CreditorLeases()
         self._in_flight = NumbersInFlight()
+        self._lock = threading.Lock()
         self._once: Any = None  # the client of bulk writes, without retries (made on first use)
 
     def add_entry_if_absent(self, entry: LedgerEntry, document_key: str | None) -> bool:
@@ -246,10 +194,11 @@ class EntryWriter:
         """Puts a new entry, on the condition that its number is new and that no other writer holds the
         creditor's lease; False if the number is known, LeaseTaken if the lease is someone else's."""
         with self._in_flight.taken([(item.pk, item.sk)]):
-            for attempt in range(CONFLICT_ATTEMPTS):
+            attempt = 0
+            while True:
                 try:
                     with TransactWrite(connection=shared_connection()) as transaction:
-                        self._check_lease(transaction, creditor)
+                        self._leases.check_in(transaction, creditor)
                         transaction.save(item, condition=EntryItem.sk.does_not_exist())
                     return True
                 except TransactWriteError as error:
@@ -259,20 +208,10 @@ class EntryWriter:
                         return False  # a number known: the caller replaces it under its own conditions
                     if reasons and reasons[0] == "ConditionalCheckFailed":
                         raise LeaseTaken(creditor.value) from error
-                    if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS - 1:
+                    attempt += 1
+                    if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS:
                         raise
-                    time.sleep(0.05 * 2**attempt)  # the lease item, written at that moment
-        raise AssertionError("unreachable")
-
-    def _check_lease(self, transaction: TransactWrite, creditor: Creditor) -> None:
-        free = (
-            ImportLeaseItem.pk.does_not_exist()
-            | (ImportLeaseItem.until < int(time.time()))
-            | (ImportLeaseItem.holder == self._holder)
-        )
-        transaction.condition_check(
-            ImportLeaseItem, keys.import_lease_pk(creditor), keys.IMPORT_LEASE_SK, condition=free
-        )
+                    time.sleep(0.05 * 2 ** (attempt - 1))  # the lease item, written at that moment
 
     def _replace(self, item: EntryItem, entry: LedgerEntry, version: int, document_key: str) -> UpsertOutcome:
         existing = EntryItem.get(item.pk, item.sk, consistent_read=True)
@@ -327,7 +266,7 @@ class EntryWriter:
         if len(set(numbers)) != len(numbers) or len(creditors) != 1:
             return False
         creditor = creditors.pop()
-        with self.holding(creditor) as held:
+        with self._leases.holding(creditor) as held:
             if not held:
                 with self._in_flight.taken(numbers):
                     return self._insert_together(items, creditor)
@@ -341,7 +280,7 @@ class EntryWriter:
     def _insert_together(self, items: list[EntryItem], creditor: Creditor) -> bool:
         try:
             with TransactWrite(connection=shared_connection()) as transaction:
-                self._check_lease(transaction, creditor)
+                self._leases.check_in(transaction, creditor)
                 for item in items:
                     transaction.save(item, condition=EntryItem.sk.does_not_exist())
         except TransactWriteError as error:
@@ -370,7 +309,7 @@ class EntryWriter:
                     break
                 if attempt:
                     time.sleep(0.05 * 2**attempt)  # DynamoDB said which items it did not write
-                if not self._lease_lasts(creditor):
+                if not self._leases.lasts(creditor):
                     return False  # what was written is found again row by row, unchanged
                 try:
                     pending = self._sent_once().batch_write_item(RequestItems=pending).get("UnprocessedItems")
@@ -398,73 +337,9 @@ class EntryWriter:
                 )
             return self._once
 
-    @contextmanager
-    def holding(self, creditor: Creditor) -> Iterator[bool]:
-        """Holds the creditor's lease for one chunk (taken by the first chunk in flight, given back by the
-        last); False if another writer holds it."""
-        with self._lock:
-            count, _ = self._held.get(creditor, (0, 0.0))
-            if count == 0 and not self._claim(creditor):
-                held = False
-            else:
-                held = True
-                self._held[creditor] = (count + 1, self._held[creditor][1])
-        try:
-            yield held
-        finally:
-            if held:
-                with self._lock:
-                    count, until = self._held[creditor]
-                    self._held[creditor] = (count - 1, until)
-                    if count == 1:
-                        self._give_back(creditor)
-
-    def _lease_lasts(self, creditor: Creditor) -> bool:
-        """Whether the lease has more than the margin left, renewing it if not. A lease that ended, even
-        for a moment, is not taken again here: what this chunk read under it may be stale (False)."""
-        with self._lock:
-            _, until = self._held[creditor]
-            left = until - time.time()
-            if left > LEASE_MARGIN_SECONDS:
-                return True
-            return left > 0 and self._claim(creditor, renewal=True)
-
-    def _claim(self, creditor: Creditor, *, renewal: bool = False) -> bool:
-        """Takes the lease if it is free, ended or this writer's, or renews this writer's lease that has
-        not ended (caller holds self._lock); False if the condition does not hold."""
-        now = time.time()
-        until = now + LEASE_SECONDS
-        lease = ImportLeaseItem(
-            keys.import_lease_pk(creditor),
-            keys.IMPORT_LEASE_SK,
-            holder=self._holder,
-            until=int(until),
-            expires_at=datetime.fromtimestamp(until, UTC) + timedelta(days=1),
-        )
-        mine = ImportLeaseItem.holder == self._holder
-        if renewal:
-            condition = mine & (ImportLeaseItem.until > int(now))
-        else:
-            condition = ImportLeaseItem.pk.does_not_exist() | (ImportLeaseItem.until < int(now)) | mine
-        try:
-            lease.save(condition=condition)
-        except PutError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        count, _ = self._held.get(creditor, (0, 0.0))
-        self._held[creditor] = (count, int(until))
-        return True
-
-    def _give_back(self, creditor: Creditor) -> None:
-        """Deletes the lease if it is still this writer's; on failure it is left to end by itself (its
-        chunks are written: a failure here must not undo them)."""
-        lease = ImportLeaseItem(keys.import_lease_pk(creditor), keys.IMPORT_LEASE_SK)
-        try:
-            lease.delete(condition=ImportLeaseItem.holder == self._holder)
-        except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                _log.warning("import lease not given back: it ends by itself", exc_info=True)
+    def holding(self, creditor: Creditor) -> AbstractContextManager[bool]:
+        """Holds the creditor's lease as this writer's chunks do (False if another writer holds it)."""
+        return self._leases.holding(creditor)
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
         """Records a payment received by other means and settles the invoices it names, oldest first, in
