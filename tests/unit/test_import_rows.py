@@ -70,6 +70,7 @@ def test_a_payment_names_the_invoices_it_settles() -> None:
         ({"number": "AV-2026-900001"}, "numéro invalide"),
         ({"number": "FA-2026-9"}, "numéro invalide"),
         ({"issued_on": "02/11/2026"}, "n'est pas une date"),
+        ({"issued_on": "1969-12-31", "due_on": "1970-01-30"}, "avant 1970"),
         ({"due_on": "2026-10-01"}, "l'échéance précède"),
         ({"net_cents": "100.50"}, "nombre entier de centimes"),
         ({"net_cents": "-100"}, "nombre entier de centimes"),

@@ -27,6 +27,8 @@ from mesfactures.domain.ledger import ENTRY_NUMBER, DocumentLine, EntryStatus, E
 from mesfactures.domain.money import Money, vat_cents
 
 MAX_ROWS = 200_000
+# A document's id is a ULID of its issue date (domain/ids.py), which starts in 1970.
+FIRST_YEAR = 1970
 _AGENCY = re.compile(r"^AG-[0-9]{4,10}$")
 _PREFIX_OF = {EntryType.INVOICE: "FA", EntryType.CREDIT_NOTE: "AV", EntryType.PAYMENT: "RG"}
 _CONTROL = re.compile(r"[\x00-\x1f]")  # a character-by-character check was a sixth of judging a row
@@ -176,6 +178,8 @@ def validate(row: RawRow, creditor_of_file: Creditor | None = None) -> ImportRow
         raise RowError(f"numéro invalide : attendu {_PREFIX_OF[kind]}-AAAA-NNNNNN")
     issued_on = _date(fields, "issued_on")
     assert issued_on is not None  # noqa: S101 (required)
+    if issued_on.year < FIRST_YEAR:
+        raise RowError(f"« issued_on » avant {FIRST_YEAR} : une pièce est émise en {FIRST_YEAR} ou après")
     label = _text(fields, "label")
     version = _cents(fields, "version", required=False) or 1
     pdf = _text(fields, "pdf", required=False, limit=104) or None
