@@ -1,10 +1,11 @@
-"""The collector during a cold start (mesfactures/coldstart.py): off from the app's creation until its first
-event is answered, then on again with the cold start's objects frozen. Each case runs in an interpreter of
-its own: the collector's state belongs to the process."""
+"""The collector during a cold start (mesfactures/coldstart.py): in Lambda, off from the app's creation until
+its first event is answered, then on again with the cold start's objects frozen. Each case runs in an
+interpreter of its own, with Lambda's AWS_LAMBDA_FUNCTION_NAME: the collector's state is the process's."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,9 +55,18 @@ states = []
 """
 
 
-def _run(script: str, *args: str) -> dict[str, Any]:
+def _run(script: str, *args: str, in_lambda: bool = True) -> dict[str, Any]:
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    environment["SITE_URL"] = "http://127.0.0.1:8080"  # the Cognito trigger words links to the site
+    if in_lambda:
+        environment["AWS_LAMBDA_FUNCTION_NAME"] = "mesfactures-test"  # as Lambda sets it in every function
     done = subprocess.run(  # noqa: S603 (our own interpreter, fresh: the collector's state is the process's)
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=environment,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -91,13 +101,38 @@ def test_a_function_answers_its_first_request_before_the_collector_runs_again(se
     assert seen["frozen"] > 10_000  # the cold start's objects, which later collections skip
 
 
-def test_the_notifications_function_gives_the_collector_back_after_its_first_stream_batch() -> None:
-    app = str(ROOT / "services" / "notifications" / "app.py")
-    seen = _run(_LOAD_APP, app, json.dumps({"Records": []}), "deliver_outbox")
+@pytest.mark.parametrize(
+    ("service", "handler", "event", "answer"),
+    [
+        ("notifications", "deliver_outbox", {"Records": []}, {"batchItemFailures": []}),
+        # A message the portal leaves to Cognito: the event comes back as it was.
+        ("notifications", "cognito_messages", {"triggerSource": "CustomMessage_SignUp"}, "unchanged"),
+        ("statement", "import_files", {"Records": []}, None),
+    ],
+)
+def test_an_event_handler_gives_the_collector_back_after_its_first_event(
+    service: str, handler: str, event: dict[str, Any], answer: Any
+) -> None:
+    app = str(ROOT / "services" / service / "app.py")
+    seen = _run(_LOAD_APP, app, json.dumps(event), handler)
 
-    assert seen["answer"] == {"batchItemFailures": []}
+    if answer is not None:
+        assert seen["answer"] == (event if answer == "unchanged" else answer)
     assert seen["after_import"] is False
     assert seen["after_event"] is True
+
+
+def test_outside_lambda_an_app_leaves_the_collector_alone() -> None:
+    seen = _run(
+        _LOAD_APP,
+        str(ROOT / "services" / "statement" / "app.py"),
+        json.dumps(_health("statement")),
+        in_lambda=False,
+    )
+
+    # The local gateway, the tests and the tools that only read an app's routes may never serve an event.
+    assert seen["answer"]["statusCode"] == 200
+    assert (seen["after_import"], seen["after_event"], seen["frozen"]) == (True, True, 0)
 
 
 def test_the_collector_is_off_during_the_first_event_and_on_for_the_second() -> None:
