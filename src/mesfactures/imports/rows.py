@@ -110,6 +110,14 @@ def _date(fields: Mapping[str, Any], name: str, required: bool = True) -> date |
         raise RowError(f"« {name} » n'est pas une date AAAA-MM-JJ") from None
 
 
+def _issue_date(fields: Mapping[str, Any]) -> date:
+    issued_on = _date(fields, "issued_on")
+    assert issued_on is not None  # noqa: S101 (required)
+    if issued_on.year < FIRST_YEAR:
+        raise RowError(f"« issued_on » avant {FIRST_YEAR} : une pièce est émise en {FIRST_YEAR} ou après")
+    return issued_on
+
+
 def _lines(fields: Mapping[str, Any], label: str) -> tuple[DocumentLine, ...]:
     given = fields.get("lines")
     if given is None:
@@ -176,10 +184,7 @@ def validate(row: RawRow, creditor_of_file: Creditor | None = None) -> ImportRow
     number = _text(fields, "number")
     if not ENTRY_NUMBER.match(number) or not number.startswith(_PREFIX_OF[kind]):
         raise RowError(f"numéro invalide : attendu {_PREFIX_OF[kind]}-AAAA-NNNNNN")
-    issued_on = _date(fields, "issued_on")
-    assert issued_on is not None  # noqa: S101 (required)
-    if issued_on.year < FIRST_YEAR:
-        raise RowError(f"« issued_on » avant {FIRST_YEAR} : une pièce est émise en {FIRST_YEAR} ou après")
+    issued_on = _issue_date(fields)
     label = _text(fields, "label")
     version = _cents(fields, "version", required=False) or 1
     pdf = _text(fields, "pdf", required=False, limit=104) or None
