@@ -26,6 +26,7 @@ from bench.latency import PAGE, bare_query, query_parameters
 from bench.report import Row, verdict
 from bench.timing import interleaved
 from devstack.config import ROOT, StackConfig
+from mesfactures.coldstart import LAMBDA_FUNCTION_VARIABLE
 
 WARM_BUDGET = 1.3
 COLD_BUDGET = 1.5
@@ -106,7 +107,7 @@ def warm_row(config: StackConfig, caller: Caller, label: str, *, times: int) -> 
 def fresh_process(instructions: dict[str, Any], settings: dict[str, str]) -> dict[str, Any]:
     """Runs bench/firstrequest.py in a new interpreter with the function's environment only, and the
     variable Lambda sets in every function (what a function does only in Lambda, it does here)."""
-    function_name = {"AWS_LAMBDA_FUNCTION_NAME": f"mesfactures-{instructions['function']}"}
+    function_name = {LAMBDA_FUNCTION_VARIABLE: f"mesfactures-{instructions['function']}"}
     environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **function_name, **settings}
     if "PYTHONPATH" in os.environ:  # a benchmark run from a copy of the tree (its src/ first)
         environment["PYTHONPATH"] = os.environ["PYTHONPATH"]

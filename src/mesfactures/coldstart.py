@@ -28,6 +28,8 @@ from typing import Any
 
 from chalice.app import Chalice
 
+LAMBDA_FUNCTION_VARIABLE = "AWS_LAMBDA_FUNCTION_NAME"  # set by Lambda in every function
+
 
 class _ColdStart:
     """Whether this process's cold start holds the collector, and the one release of it."""
@@ -58,7 +60,6 @@ class _ColdStart:
 
 
 _COLD_START = _ColdStart()
-LAMBDA_FUNCTION_VARIABLE = "AWS_LAMBDA_FUNCTION_NAME"
 
 
 def _release_after_event(event: Any, get_response: Callable[[Any], Any]) -> Any:

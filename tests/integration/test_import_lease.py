@@ -16,7 +16,7 @@ from mesfactures.domain.errors import NotFound
 from mesfactures.domain.ledger import LedgerEntry, UpsertOutcome
 from mesfactures.domain.money import Money
 from mesfactures.persistence import keys
-from mesfactures.persistence.import_lease import ImportLeaseItem, LeaseTaken
+from mesfactures.persistence.import_lease import CreditorLeases, ImportLeaseItem, LeaseTaken
 from mesfactures.persistence.imports import EntryWriter
 from tests.builders import CREDITOR, invoice
 from tests.support import Portal
@@ -79,8 +79,8 @@ def test_a_chunk_naming_a_known_number_writes_none_of_its_documents(agency_id: s
 
 def test_while_another_import_holds_the_lease_no_document_of_its_creditor_is_created(agency_id: str) -> None:
     (entry,) = _new(1, agency_id)
-    holder, other = EntryWriter(), EntryWriter()
-    with holder.holding(CREDITOR) as held:
+    another_import, other = CreditorLeases(), EntryWriter()
+    with another_import.holding(CREDITOR) as held:
         assert held
         assert not other.insert_new_documents(_documents([entry]))
         with pytest.raises(LeaseTaken):
@@ -108,12 +108,12 @@ def test_while_another_import_holds_the_lease_a_known_document_still_takes_its_n
 ) -> None:
     """The lease guards creations only: a new version replaces the document under its own conditions."""
     (entry,) = _new(1, agency_id)
-    holder, other = EntryWriter(), EntryWriter()
+    another_import, other = CreditorLeases(), EntryWriter()
     assert other.upsert_document(entry, 1, "documents/v1.pdf") is UpsertOutcome.INSERTED
     corrected = replace(
         entry, amount=Money(entry.amount.cents + 500), balance=Money(entry.balance.cents + 500)
     )
-    with holder.holding(CREDITOR) as held:
+    with another_import.holding(CREDITOR) as held:
         assert held
         assert other.upsert_document(corrected, 2, "documents/v2.pdf") is UpsertOutcome.UPDATED
     found = _written(agency_id, entry)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -336,10 +335,6 @@ class EntryWriter:
                     ),
                 )
             return self._once
-
-    def holding(self, creditor: Creditor) -> AbstractContextManager[bool]:
-        """Holds the creditor's lease as this writer's chunks do (False if another writer holds it)."""
-        return self._leases.holding(creditor)
 
     def record_payment(self, payment: LedgerEntry) -> UpsertOutcome:
         """Records a payment received by other means and settles the invoices it names, oldest first, in
